@@ -1,0 +1,2 @@
+// Entry module for Cloud Functions: registers the event handlers (filled in by the functions work).
+export {};
