@@ -1,0 +1,64 @@
+// Reads and writes files named by URI: `gs://bucket/path` through @google-cloud/storage, anything else as a
+// local path. The Storage client is loaded only when a gs:// URI is used, so local runs and the prediction
+// server's start-up never pay for it.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Storage } from '@google-cloud/storage';
+
+export interface GcsLocation {
+  bucket: string;
+  name: string;
+}
+
+/** Splits `gs://bucket/path/to/object` into bucket and object name; undefined for non-gs URIs. */
+export function parseGcsUri(uri: string): GcsLocation | undefined {
+  const match = /^gs:\/\/([^/]+)\/?(.*)$/.exec(uri);
+  if (!match) return undefined;
+  return { bucket: match[1] as string, name: match[2] as string };
+}
+
+/** Joins a directory URI (local or gs://, with or without a trailing slash) and a file name. */
+export function joinUri(dir: string, file: string): string {
+  if (parseGcsUri(dir)) return `${dir.replace(/\/+$/, '')}/${file}`;
+  return join(dir, file);
+}
+
+let storage: Storage | undefined;
+function gcs(): Storage {
+  // Lazy: loading the client costs start-up time that local mode and tests should not pay.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  storage ??= new (require('@google-cloud/storage') as typeof import('@google-cloud/storage')).Storage();
+  return storage;
+}
+
+/** Object metadata worth recording as lineage: generation and md5 (base64) where the store knows them. */
+export interface UriMetadata {
+  generation?: string;
+  md5Hash?: string;
+  size?: number;
+}
+
+export async function readUri(uri: string): Promise<{ data: Buffer; metadata: UriMetadata }> {
+  const loc = parseGcsUri(uri);
+  if (!loc) return { data: await readFile(uri), metadata: {} };
+  const file = gcs().bucket(loc.bucket).file(loc.name);
+  const [[data], [meta]] = await Promise.all([file.download(), file.getMetadata()]);
+  return {
+    data,
+    metadata: {
+      generation: meta.generation === undefined ? undefined : String(meta.generation),
+      md5Hash: meta.md5Hash,
+      size: meta.size === undefined ? undefined : Number(meta.size),
+    },
+  };
+}
+
+export async function writeUri(uri: string, data: string | Buffer, contentType = 'application/json'): Promise<void> {
+  const loc = parseGcsUri(uri);
+  if (!loc) {
+    await mkdir(dirname(uri), { recursive: true });
+    await writeFile(uri, data);
+    return;
+  }
+  await gcs().bucket(loc.bucket).file(loc.name).save(data, { contentType, resumable: false });
+}
