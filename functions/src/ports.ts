@@ -1,0 +1,166 @@
+// The small interfaces between the event handlers and the outside world. Each Google Cloud service sits behind
+// one port, with a cloud adapter (functions/src/gcp/) and a local twin (functions/src/local/), so the same handler
+// code runs on both backends. Handlers and pipeline modules import only from here, never from @google-cloud/*.
+
+/** A stored object's identity and the lineage facts the store knows about it. */
+export interface ObjectInfo {
+  bucket: string;
+  name: string;
+  /** Decimal string: GCS generations exceed 2^53. */
+  generation: string;
+  size: number;
+  /** Base64 MD5, as GCS reports it (absent for composite objects). */
+  md5Hash?: string;
+  contentType?: string;
+  /** RFC 3339. */
+  updated?: string;
+}
+
+/** A write lost a compare-and-swap race (GCS 412 Precondition Failed). Callers re-read and retry. */
+export class PreconditionFailedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PreconditionFailedError';
+  }
+}
+
+export interface WriteOptions {
+  /**
+   * Compare-and-swap: the write succeeds only if the object's current generation equals this value;
+   * `'0'` means "only if the object does not exist". Throws PreconditionFailedError otherwise.
+   */
+  ifGenerationMatch?: string;
+  contentType?: string;
+}
+
+export interface ObjectStore {
+  /** The object's content and generation, or undefined if it does not exist. Throws if larger than maxBytes. */
+  read(
+    bucket: string,
+    name: string,
+    opts?: { maxBytes?: number },
+  ): Promise<{ data: Buffer; info: ObjectInfo } | undefined>;
+  stat(bucket: string, name: string): Promise<ObjectInfo | undefined>;
+  write(bucket: string, name: string, data: Buffer | string, opts?: WriteOptions): Promise<ObjectInfo>;
+  list(bucket: string, prefix: string): Promise<ObjectInfo[]>;
+}
+
+/** What a data-drop or git-push build must produce: the trainer image, tagged immutably. */
+export interface TrainerBuildRequest {
+  runId: string;
+  datasetUri: string;
+}
+
+export interface BuildRef {
+  buildId: string;
+  logUrl?: string;
+}
+
+export interface BuildService {
+  /** Starts the repository's cloudbuild.yaml on the trainer source archive; never waits for the build. */
+  startBuild(req: TrainerBuildRequest): Promise<BuildRef>;
+  /** Check-before-create after a crash: the build already started for this run (tag `run-<id>`), if any. */
+  findBuildForRun(runId: string): Promise<BuildRef | undefined>;
+}
+
+export interface TrainingRequest {
+  runId: string;
+  /** `<repository>/<image>@sha256:…`: pinned by digest, never by a moving tag. */
+  imageUri: string;
+  datasetUri: string;
+  endpointVersion: number;
+  /** The run's folder; Vertex sets AIP_MODEL_DIR to `<baseOutputDir>/model/`. */
+  baseOutputDir: string;
+}
+
+export type TrainingState = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+
+export interface TrainingStatus {
+  /** Full resource name of the training pipeline (or the local twin's job id). */
+  name: string;
+  state: TrainingState;
+  runId?: string;
+  /** Set once the pipeline uploaded the model: `projects/…/models/<id>` and its version id. */
+  model?: { name: string; versionId: string };
+  error?: string;
+}
+
+export interface TrainingService {
+  /** Submits the training (a TrainingPipeline with a custom container task on Vertex); returns at once. */
+  startTraining(req: TrainingRequest): Promise<{ name: string }>;
+  /** Check-before-create after a crash: the training already submitted for this run (label `run_id`), if any. */
+  findTrainingForRun(runId: string): Promise<{ name: string } | undefined>;
+  getTraining(name: string): Promise<TrainingStatus>;
+}
+
+/** Percent of traffic per deployed model id; values sum to 100. Key "0" means "the model being deployed". */
+export type TrafficSplit = Record<string, number>;
+
+export interface DeployedModelInfo {
+  id: string;
+  /** `projects/…/models/<id>` */
+  model: string;
+  modelVersionId: string;
+  displayName?: string;
+}
+
+export interface EndpointState {
+  name: string;
+  deployedModels: DeployedModelInfo[];
+  trafficSplit: TrafficSplit;
+}
+
+export interface OperationStatus {
+  name: string;
+  done: boolean;
+  error?: string;
+  /** For a finished deploy: the id the endpoint gave the new deployed model. */
+  deployedModelId?: string;
+}
+
+export interface DeployRequest {
+  runId: string;
+  model: { name: string; versionId: string };
+  endpointVersion: number;
+  /** Must include key "0" for the model being deployed and sum to 100. */
+  trafficSplit: TrafficSplit;
+}
+
+export interface ClassificationEvaluation {
+  /** Keys as in Vertex's classification_metrics schema: auRoc, logLoss, confusionMatrix, confidenceMetrics… */
+  metrics: Record<string, unknown>;
+  displayName: string;
+}
+
+export interface EndpointService {
+  getEndpoint(): Promise<EndpointState>;
+  /** Starts a deployment and returns its long-running operation's name; never waits for it. */
+  deployModel(req: DeployRequest): Promise<{ operationName: string }>;
+  undeployModel(deployedModelId: string, trafficSplit: TrafficSplit): Promise<{ operationName: string }>;
+  /** Changes only the traffic split (rollback and canary promotion): no redeploy. */
+  updateTrafficSplit(trafficSplit: TrafficSplit): Promise<{ operationName: string }>;
+  getOperation(name: string): Promise<OperationStatus>;
+}
+
+export interface ModelRegistry {
+  /** Moves the `default` alias (and adds aliases like `v3`) to a version: `projects/…/models/<id>@<version>`. */
+  setVersionAliases(model: { name: string; versionId: string }, aliases: string[]): Promise<void>;
+  importEvaluation(model: { name: string; versionId: string }, evaluation: ClassificationEvaluation): Promise<void>;
+}
+
+export interface Publisher {
+  /** Publishes a JSON message; returns the message id. */
+  publish(topic: string, data: unknown, attributes?: Record<string, string>): Promise<string>;
+}
+
+/** Everything a handler may touch. Built once per process by the backend (gcp or local). */
+export interface Ports {
+  store: ObjectStore;
+  builds: BuildService;
+  training: TrainingService;
+  endpoint: EndpointService;
+  registry: ModelRegistry;
+  publisher: Publisher;
+  /** Injected so pipeline decisions stay pure and tests control time. */
+  now(): Date;
+}
