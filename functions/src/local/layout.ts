@@ -1,0 +1,120 @@
+// Where local mode keeps everything: one folder (`.vertex-retrain/` by default) standing in for the cloud.
+// Buckets are folders, so a `gs://bucket/name` URI maps to a plain path the trainer and the user can open.
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+
+/** The folders of a local stack, all under one root. */
+export interface LocalLayout {
+  root: string;
+  /** `<root>/buckets/<bucket>/<object name>`: the objects themselves, plain files. */
+  buckets: string;
+  /** Sidecar metadata (generation, md5…) in a tree parallel to `buckets`. */
+  meta: string;
+  /** Lock files that serialise compare-and-swap per object across processes. */
+  locks: string;
+  /** Temporary files, renamed into place (same file system, so the rename is atomic). */
+  tmp: string;
+  /** Router messages not yet acknowledged: survive a crash and are redelivered on restart. */
+  queue: string;
+  /** Messages that exhausted their delivery attempts, with the last error. */
+  deadLetters: string;
+  /** Content-addressed trainer images: `sha256-<hex>/`. */
+  images: string;
+  /** Build, training and serving logs. */
+  logs: string;
+}
+
+/** The default root: `.vertex-retrain/` in the current directory. */
+export const DEFAULT_ROOT = '.vertex-retrain';
+
+export function localLayout(root: string = DEFAULT_ROOT): LocalLayout {
+  const abs = resolve(root);
+  return {
+    root: abs,
+    buckets: join(abs, 'buckets'),
+    meta: join(abs, 'meta'),
+    locks: join(abs, 'locks'),
+    tmp: join(abs, 'tmp'),
+    queue: join(abs, 'queue'),
+    deadLetters: join(abs, 'dead-letters'),
+    images: join(abs, 'images'),
+    logs: join(abs, 'logs'),
+  };
+}
+
+/** A bucket or object name that would not be a safe path under the bucket's folder. */
+export class InvalidObjectNameError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidObjectNameError';
+  }
+}
+
+const BUCKET_NAME = /^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/;
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+
+/** Throws InvalidObjectNameError unless `bucket` is a plain GCS-style bucket name. */
+export function checkBucketName(bucket: string): void {
+  if (!BUCKET_NAME.test(bucket) || bucket.includes('..')) {
+    throw new InvalidObjectNameError(`invalid bucket name ${JSON.stringify(bucket)}`);
+  }
+}
+
+/**
+ * Throws InvalidObjectNameError for names that could escape the bucket's folder or name no file:
+ * empty, absolute, `.`/`..` or empty segments, backslashes, control characters, over 1024 bytes.
+ */
+export function checkObjectName(name: string): void {
+  const bad = (why: string) => new InvalidObjectNameError(`invalid object name ${JSON.stringify(name)}: ${why}`);
+  if (name.length === 0) throw bad('empty');
+  if (Buffer.byteLength(name) > 1024) throw bad('longer than 1024 bytes');
+  if (CONTROL_CHARS.test(name)) throw bad('control character');
+  if (name.includes('\\')) throw bad('backslash');
+  if (name.startsWith('/') || isAbsolute(name)) throw bad('absolute path');
+  for (const segment of name.split('/')) {
+    if (segment === '' || segment === '.' || segment === '..') throw bad(`segment ${JSON.stringify(segment)}`);
+  }
+}
+
+/** `<tree>/<bucket>/<name>` after validating both; never outside `<tree>/<bucket>/`. */
+export function objectPathIn(tree: string, bucket: string, name: string): string {
+  checkBucketName(bucket);
+  checkObjectName(name);
+  const bucketDir = join(tree, bucket);
+  const path = join(bucketDir, ...name.split('/'));
+  // Belt and braces: the checks above already rule this out.
+  const rel = relative(bucketDir, path);
+  if (rel.startsWith('..') || isAbsolute(rel)) throw new InvalidObjectNameError(`object name escapes: ${name}`);
+  return path;
+}
+
+/** The file holding `gs://<bucket>/<name>`. */
+export function objectPath(layout: LocalLayout, bucket: string, name: string): string {
+  return objectPathIn(layout.buckets, bucket, name);
+}
+
+/**
+ * Maps `gs://<bucket>/<name>` to the local folder that stands in for it (a trailing `/` is kept, so a
+ * "directory" URI such as AIP_MODEL_DIR stays a directory). Other URIs are returned unchanged.
+ */
+export function gsUriToPath(layout: LocalLayout, uri: string): string {
+  const match = /^gs:\/\/([^/]+)\/?(.*)$/.exec(uri);
+  if (!match) return uri;
+  const [, bucket = '', rest = ''] = match;
+  const trailing = rest.endsWith('/') ? sep : '';
+  const name = rest.replace(/\/+$/, '');
+  if (name === '') {
+    checkBucketName(bucket);
+    return join(layout.buckets, bucket) + sep;
+  }
+  return objectPath(layout, bucket, name) + trailing;
+}
+
+/** The inverse of gsUriToPath for paths inside the buckets folder; undefined for any other path. */
+export function pathToGsUri(layout: LocalLayout, path: string): string | undefined {
+  const rel = relative(layout.buckets, resolve(path));
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return undefined;
+  const parts = rel.split(sep);
+  const trailing = path.endsWith(sep) || path.endsWith('/') ? '/' : '';
+  return `gs://${parts[0]}/${parts.slice(1).join('/')}${parts.length > 1 ? trailing : ''}`;
+}

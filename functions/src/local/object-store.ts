@@ -1,0 +1,186 @@
+// The Cloud Storage twin: a bucket is a folder, an object a plain file. Generations, md5 and content type live in
+// a sidecar file under `meta/`. Every operation on an object holds that object's lock file, so compare-and-swap
+// (ifGenerationMatch) is correct across all processes of the stack; writes go to a temp file and are renamed
+// into place, so a reader never sees half an object. A file someone copied into the folder by hand (no sidecar,
+// or a sidecar describing older content) is adopted as a new generation the first time the store looks at it.
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+import { PreconditionFailedError } from '../ports';
+import type { ObjectInfo, ObjectStore, WriteOptions } from '../ports';
+import { withFileLock } from './file-lock';
+import { checkBucketName, checkObjectName, objectPath, objectPathIn } from './layout';
+import type { LocalLayout } from './layout';
+
+/** What the sidecar file records about one generation of an object. */
+interface ObjectMeta {
+  generation: string;
+  size: number;
+  md5Hash: string;
+  contentType?: string;
+  timeCreated: string;
+  updated: string;
+  /** The data file's mtime (ns) when this generation was written: a mismatch means the file changed behind us. */
+  mtimeNs: string;
+}
+
+/** An object larger than the caller's maxBytes. */
+export class ObjectTooLargeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ObjectTooLargeError';
+  }
+}
+
+const md5 = (data: Buffer): string => createHash('md5').update(data).digest('base64');
+
+export class LocalObjectStore implements ObjectStore {
+  constructor(
+    private readonly layout: LocalLayout,
+    /** Injected so tests control generations; GCS generations are microsecond timestamps too. */
+    private readonly clockMicros: () => bigint = () => BigInt(Date.now()) * 1000n,
+  ) {}
+
+  async read(
+    bucket: string,
+    name: string,
+    opts: { maxBytes?: number } = {},
+  ): Promise<{ data: Buffer; info: ObjectInfo } | undefined> {
+    return this.locked(bucket, name, async () => {
+      const current = await this.current(bucket, name);
+      if (!current) return undefined;
+      if (opts.maxBytes !== undefined && current.meta.size > opts.maxBytes) {
+        throw new ObjectTooLargeError(`gs://${bucket}/${name} is ${current.meta.size} bytes (limit ${opts.maxBytes})`);
+      }
+      const data = await readFile(objectPath(this.layout, bucket, name));
+      return { data, info: toInfo(bucket, name, current.meta) };
+    });
+  }
+
+  async stat(bucket: string, name: string): Promise<ObjectInfo | undefined> {
+    return this.locked(bucket, name, async () => {
+      const current = await this.current(bucket, name);
+      return current && toInfo(bucket, name, current.meta);
+    });
+  }
+
+  async write(bucket: string, name: string, data: Buffer | string, opts: WriteOptions = {}): Promise<ObjectInfo> {
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+    return this.locked(bucket, name, async () => {
+      const current = await this.current(bucket, name);
+      const expected = opts.ifGenerationMatch;
+      if (expected !== undefined && expected !== (current?.meta.generation ?? '0')) {
+        throw new PreconditionFailedError(
+          `gs://${bucket}/${name}: ifGenerationMatch=${expected} but the generation is ${current?.meta.generation ?? 'none (absent)'}`,
+        );
+      }
+      const path = objectPath(this.layout, bucket, name);
+      await this.atomicWrite(path, bytes);
+      const meta = await this.writeMeta(bucket, name, bytes, opts.contentType, current?.meta);
+      return toInfo(bucket, name, meta);
+    });
+  }
+
+  async list(bucket: string, prefix: string): Promise<ObjectInfo[]> {
+    checkBucketName(bucket);
+    const root = join(this.layout.buckets, bucket);
+    // Walk only the folder the prefix names (a prefix may end mid-segment: `runs/2024-` lists `runs/`).
+    const dirPart = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '';
+    if (dirPart !== '') checkObjectName(dirPart);
+    const names = (await walk(join(root, ...dirPart.split('/').filter(Boolean)))).map((file) =>
+      relative(root, file).split(sep).join('/'),
+    );
+    const infos: ObjectInfo[] = [];
+    for (const name of names.filter((n) => n.startsWith(prefix)).sort()) {
+      const info = await this.stat(bucket, name).catch(() => undefined);
+      if (info) infos.push(info);
+    }
+    return infos;
+  }
+
+  private locked<T>(bucket: string, name: string, fn: () => Promise<T>): Promise<T> {
+    const key = createHash('sha1').update(`${bucket}/${name}`).digest('hex');
+    objectPath(this.layout, bucket, name); // validate before touching anything
+    return withFileLock(join(this.layout.locks, `${key}.lock`), fn);
+  }
+
+  /** The current generation's metadata (adopting a hand-copied file), or undefined if absent. Lock held. */
+  private async current(bucket: string, name: string): Promise<{ meta: ObjectMeta } | undefined> {
+    const path = objectPath(this.layout, bucket, name);
+    const info = await stat(path, { bigint: true }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return undefined;
+      throw err;
+    });
+    if (!info || !info.isFile()) return undefined;
+    const metaPath = objectPathIn(this.layout.meta, bucket, name);
+    const meta = await readFile(metaPath, 'utf8')
+      .then((text) => JSON.parse(text) as ObjectMeta)
+      .catch(() => undefined);
+    if (meta && meta.mtimeNs === String(info.mtimeNs) && meta.size === Number(info.size)) return { meta };
+    // Written behind the store's back (a user's copy, or a crash between data and sidecar): a new generation.
+    const data = await readFile(path);
+    return { meta: await this.writeMeta(bucket, name, data, meta?.contentType ?? guessContentType(name), meta) };
+  }
+
+  private async writeMeta(
+    bucket: string,
+    name: string,
+    data: Buffer,
+    contentType: string | undefined,
+    previous: ObjectMeta | undefined,
+  ): Promise<ObjectMeta> {
+    const info = await stat(objectPath(this.layout, bucket, name), { bigint: true });
+    const now = this.clockMicros();
+    const prev = previous ? BigInt(previous.generation) : 0n;
+    const generation = now > prev ? now : prev + 1n;
+    const updated = new Date(Number(generation / 1000n)).toISOString();
+    const meta: ObjectMeta = {
+      generation: String(generation),
+      size: data.length,
+      md5Hash: md5(data),
+      contentType,
+      timeCreated: updated,
+      updated,
+      mtimeNs: String(info.mtimeNs),
+    };
+    await this.atomicWrite(objectPathIn(this.layout.meta, bucket, name), Buffer.from(JSON.stringify(meta)));
+    return meta;
+  }
+
+  private async atomicWrite(path: string, data: Buffer): Promise<void> {
+    await mkdir(this.layout.tmp, { recursive: true });
+    const tmp = join(this.layout.tmp, `${process.pid}-${randomBytes(6).toString('hex')}`);
+    await writeFile(tmp, data);
+    await mkdir(dirname(path), { recursive: true });
+    await rename(tmp, path);
+  }
+}
+
+function toInfo(bucket: string, name: string, meta: ObjectMeta): ObjectInfo {
+  return {
+    bucket,
+    name,
+    generation: meta.generation,
+    size: meta.size,
+    md5Hash: meta.md5Hash,
+    contentType: meta.contentType,
+    updated: meta.updated,
+  };
+}
+
+function guessContentType(name: string): string | undefined {
+  if (name.endsWith('.csv')) return 'text/csv';
+  if (name.endsWith('.json')) return 'application/json';
+  return undefined;
+}
+
+async function walk(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  const files: string[] = [];
+  for (const entry of entries) {
+    const full = join(dir, entry.name);
+    if (entry.isDirectory()) files.push(...(await walk(full)));
+    else if (entry.isFile()) files.push(full);
+  }
+  return files;
+}

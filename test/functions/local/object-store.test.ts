@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { PreconditionFailedError } from '../../../functions/src/ports';
+import { InvalidObjectNameError, localLayout } from '../../../functions/src/local/layout';
+import type { LocalLayout } from '../../../functions/src/local/layout';
+import { LocalObjectStore, ObjectTooLargeError } from '../../../functions/src/local/object-store';
+
+describe('local/object-store', () => {
+  let root: string;
+  let layout: LocalLayout;
+  let store: LocalObjectStore;
+
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'store-'));
+    layout = localLayout(root);
+    store = new LocalObjectStore(layout);
+  });
+  afterEach(() => rm(root, { recursive: true, force: true }));
+
+  it('stores an object as a plain file in the bucket folder and reads it back with its metadata', async () => {
+    const info = await store.write('data', 'datasets/a.csv', 'x,y\n1,2\n', { contentType: 'text/csv' });
+    assert.equal(await readFile(join(root, 'buckets', 'data', 'datasets', 'a.csv'), 'utf8'), 'x,y\n1,2\n');
+    const got = await store.read('data', 'datasets/a.csv');
+    assert.ok(got);
+    assert.equal(got.data.toString(), 'x,y\n1,2\n');
+    assert.deepEqual(got.info, info);
+    assert.equal(info.size, 8);
+    assert.equal(info.contentType, 'text/csv');
+    assert.match(info.md5Hash ?? '', /^[A-Za-z0-9+/]{22}==$/);
+    assert.match(info.generation, /^\d+$/);
+  });
+
+  it('answers undefined for an absent object and an empty list for an absent bucket', async () => {
+    assert.equal(await store.read('data', 'nope'), undefined);
+    assert.equal(await store.stat('data', 'nope'), undefined);
+    assert.deepEqual(await store.list('other', ''), []);
+  });
+
+  it('gives every write a larger generation, even within the same microsecond', async () => {
+    const fixed = new LocalObjectStore(layout, () => 5n);
+    const g1 = BigInt((await fixed.write('bkt', 'o', '1')).generation);
+    const g2 = BigInt((await fixed.write('bkt', 'o', '2')).generation);
+    const g3 = BigInt((await store.write('bkt', 'o', '3')).generation);
+    assert.ok(g1 < g2 && g2 < g3, `${g1} < ${g2} < ${g3}`);
+  });
+
+  it('honours ifGenerationMatch: "0" only creates, a stale generation loses, the current one wins', async () => {
+    const first = await store.write('bkt', 'run.json', '{"v":1}', { ifGenerationMatch: '0' });
+    await assert.rejects(
+      store.write('bkt', 'run.json', '{"v":2}', { ifGenerationMatch: '0' }),
+      PreconditionFailedError,
+    );
+    const second = await store.write('bkt', 'run.json', '{"v":2}', { ifGenerationMatch: first.generation });
+    await assert.rejects(
+      store.write('bkt', 'run.json', '{"v":3}', { ifGenerationMatch: first.generation }),
+      PreconditionFailedError,
+    );
+    assert.equal((await store.read('bkt', 'run.json'))?.data.toString(), '{"v":2}');
+    assert.equal((await store.stat('bkt', 'run.json'))?.generation, second.generation);
+    await assert.rejects(store.write('bkt', 'new.json', 'x', { ifGenerationMatch: '123' }), PreconditionFailedError);
+  });
+
+  it('lets exactly one of many concurrent compare-and-swap writers win', async () => {
+    const base = await store.write('bkt', 'c', '0');
+    const results = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, i) => store.write('bkt', 'c', String(i), { ifGenerationMatch: base.generation })),
+    );
+    assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+  });
+
+  it('keeps compare-and-swap correct across processes (no lost update)', async function () {
+    this.timeout(30_000);
+    const worker = join(__dirname, 'support', 'cas-worker.ts');
+    const run = () => promisify(execFile)(process.execPath, ['--import', 'tsx', worker, root, '15']);
+    await Promise.all([run(), run(), run()]);
+    assert.equal((await store.read('state', 'counter.json'))?.data.toString(), '45');
+  });
+
+  it('adopts a file copied into the bucket folder by hand, and a new copy as a new generation', async () => {
+    const dir = join(root, 'buckets', 'data', 'datasets');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'drop.csv'), 'a\n1\n');
+    const first = await store.stat('data', 'datasets/drop.csv');
+    assert.ok(first);
+    assert.equal(first.size, 4);
+    assert.equal(first.contentType, 'text/csv');
+    assert.equal(
+      (await store.stat('data', 'datasets/drop.csv'))?.generation,
+      first.generation,
+      'stable when unchanged',
+    );
+    await new Promise((r) => setTimeout(r, 15)); // a different mtime, as a later copy has
+    await copyFile(join(dir, 'drop.csv'), join(dir, 'drop.csv.bak'));
+    await copyFile(join(dir, 'drop.csv.bak'), join(dir, 'drop.csv'));
+    const second = await store.stat('data', 'datasets/drop.csv');
+    assert.ok(second && BigInt(second.generation) > BigInt(first.generation));
+  });
+
+  it('lists objects under a prefix, including a prefix that ends mid-name, and no temp files', async () => {
+    await store.write('bkt', 'runs/2024-1.json', '1');
+    await store.write('bkt', 'runs/2024-2.json', '2');
+    await store.write('bkt', 'runs/2025-1.json', '3');
+    await store.write('bkt', 'other/x', '4');
+    assert.deepEqual(
+      (await store.list('bkt', 'runs/2024-')).map((o) => o.name),
+      ['runs/2024-1.json', 'runs/2024-2.json'],
+    );
+    assert.equal((await store.list('bkt', '')).length, 4);
+    assert.deepEqual(await readdir(join(root, 'tmp')), []);
+  });
+
+  it('refuses a read larger than maxBytes', async () => {
+    await store.write('bkt', 'big', Buffer.alloc(100));
+    await assert.rejects(store.read('bkt', 'big', { maxBytes: 99 }), ObjectTooLargeError);
+    assert.equal((await store.read('bkt', 'big', { maxBytes: 100 }))?.data.length, 100);
+  });
+
+  for (const name of [
+    '../escape',
+    'a/../../x',
+    '/etc/passwd',
+    'a//b',
+    'a/./b',
+    'bad\u0000name',
+    'tab\there',
+    'a\\b',
+    '',
+  ]) {
+    it(`rejects the object name ${JSON.stringify(name)} without touching the disk`, async () => {
+      await assert.rejects(store.write('bkt', name, 'x'), InvalidObjectNameError);
+      await assert.rejects(store.read('bkt', name), InvalidObjectNameError);
+      assert.deepEqual(await readdir(root).catch(() => []), []);
+    });
+  }
+
+  it('rejects bucket names that are paths', async () => {
+    for (const bucket of ['..', 'a/b', 'UPPER', '']) {
+      await assert.rejects(store.write(bucket, 'x', 'x'), InvalidObjectNameError);
+    }
+  });
+});
