@@ -1,0 +1,135 @@
+// Child processes of the local stack (function servers, training jobs, prediction servers). Each gets a small
+// preloaded watchdog that exits when its parent's IPC channel closes, so even a SIGKILLed stack leaves no orphan
+// holding a port or training behind its back. Output goes to a log file.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdir, open, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { LocalLayout } from './layout';
+
+/** Set in a child's environment to make servers that listen on a bare port (functions-framework) bind there. */
+export const BIND_HOST_ENV = 'VERTEX_RETRAIN_BIND_HOST';
+
+// Plain JS written to disk at run time, so it works from the compiled CLI and from tests run through tsx alike.
+const WATCHDOG = `// vertex-retrain local stack: exit when the parent process goes away.
+if (process.send) {
+  process.on('disconnect', () => process.exit(137));
+  if (process.channel) process.channel.unref();
+}
+// functions-framework has no host option and listens on every interface: pin bare-port listens to one address.
+const host = process.env.${BIND_HOST_ENV};
+if (host) {
+  const net = require('node:net');
+  const listen = net.Server.prototype.listen;
+  net.Server.prototype.listen = function (...args) {
+    const bare = typeof args[0] === 'number' || (typeof args[0] === 'string' && /^\\d+$/.test(args[0]));
+    if (bare && typeof args[1] !== 'string') args.splice(1, 0, host);
+    return listen.apply(this, args);
+  };
+}
+`;
+
+async function watchdogPath(layout: LocalLayout): Promise<string> {
+  const path = join(layout.root, 'watchdog.cjs');
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, WATCHDOG);
+  return path;
+}
+
+export interface SpawnNodeOptions {
+  /** Arguments after `node`: a script and its arguments. */
+  args: readonly string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** Appended to; created if absent. */
+  logFile: string;
+}
+
+/** Runs `node <args>` with the current Node binary and the parent watchdog, stdout and stderr to `logFile`. */
+export async function spawnNode(layout: LocalLayout, opts: SpawnNodeOptions): Promise<ChildProcess> {
+  await mkdir(dirname(opts.logFile), { recursive: true });
+  const log = await open(opts.logFile, 'a');
+  try {
+    const child = spawn(process.execPath, ['--require', await watchdogPath(layout), ...opts.args], {
+      cwd: opts.cwd,
+      env: opts.env,
+      stdio: ['ignore', log.fd, log.fd, 'ipc'],
+    });
+    // The child is not a reason to keep this process alive; the stack tracks it explicitly.
+    child.channel?.unref();
+    child.unref();
+    return child;
+  } finally {
+    await log.close();
+  }
+}
+
+/** Replaces a command's leading `node` (as in a Dockerfile ENTRYPOINT) by the spawnNode convention. */
+export function nodeArgs(command: readonly string[]): string[] {
+  if (command[0] !== 'node') throw new Error(`the local twin runs only node commands, got ${JSON.stringify(command)}`);
+  return command.slice(1);
+}
+
+/** A TCP port free on 127.0.0.1 right now. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * Polls `url` until it answers (any status when `accept` is omitted, else a status `accept` likes). Fails early if
+ * the process exits, or after `timeoutMs`.
+ */
+export async function waitForHttp(
+  url: string,
+  child: ChildProcess | undefined,
+  timeoutMs: number,
+  accept: (status: number) => boolean = () => true,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer';
+  for (;;) {
+    if (child && child.exitCode !== null) throw new Error(`process exited with code ${child.exitCode} (${last})`);
+    if (child && child.signalCode !== null) throw new Error(`process killed by ${child.signalCode}`);
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      await res.arrayBuffer();
+      if (accept(res.status)) return;
+      last = `HTTP ${res.status}`;
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    if (Date.now() > deadline) throw new Error(`${url} not ready after ${timeoutMs} ms (${last})`);
+    await sleep(25);
+  }
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */
+export async function stopChild(child: ChildProcess, graceMs = 2000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Whether a process with this pid exists (it may belong to someone else after pid reuse). */
+export function pidAlive(pid: number | undefined): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,226 @@
+// The Vertex AI training twin: a TrainingPipeline with a custom container task and a modelToUpload. It runs the
+// image's ENTRYPOINT as a child process with the variables Vertex sets (AIP_MODEL_DIR=<baseOutputDir>/model/, …) and
+// the arguments the request implies; on success it uploads the model as a new version of the registry's model, and
+// either way it publishes `{runId, trainingName}` on the training-events topic. Job state lives in the twin's bucket:
+// after a crash of the stack, a job that was running is started again, once; a second interruption fails it.
+import type { ChildProcess } from 'node:child_process';
+import { randomInt } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ObjectStore, TrainingRequest, TrainingService, TrainingState, TrainingStatus } from '../ports';
+import { nodeArgs, pidAlive, spawnNode } from './child-process';
+import { readImage } from './image-builder';
+import { listJson, readJson, updateJson } from './json-objects';
+import { gsUriToPath } from './layout';
+import type { LocalLayout } from './layout';
+import type { LocalModelRegistry } from './model-registry-twin';
+import { parentName, TWIN_STATE_BUCKET } from './settings';
+import type { CloudNames } from './settings';
+
+export interface LocalTrainingJob {
+  name: string;
+  id: string;
+  runId: string;
+  state: TrainingState;
+  request: TrainingRequest;
+  createTime: string;
+  startTime?: string;
+  endTime?: string;
+  /** How many times the container was started. */
+  attempts: number;
+  pid?: number;
+  logFile: string;
+  model?: { name: string; versionId: string };
+  error?: string;
+}
+
+/** A job interrupted by a crash is started again once; interrupted twice, it fails. */
+export const MAX_TRAINING_ATTEMPTS = 2;
+
+export class LocalTrainingService implements TrainingService {
+  private readonly children = new Map<string, ChildProcess>();
+  private readonly finishing = new Set<Promise<void>>();
+  private stopping = false;
+
+  constructor(
+    private readonly deps: {
+      store: ObjectStore;
+      layout: LocalLayout;
+      names: CloudNames;
+      registry: LocalModelRegistry;
+      publish: (topic: string, data: string, attributes: Record<string, string>) => Promise<string>;
+      /** Where the image's bundles find their npm packages (the image's node_modules layer). */
+      nodeModules: string;
+      now?: () => Date;
+    },
+  ) {}
+
+  async startTraining(req: TrainingRequest): Promise<{ name: string }> {
+    const id = String(randomInt(1e9, 9e9)) + String(randomInt(1e8, 9e8));
+    const name = `${parentName(this.deps.names)}/trainingPipelines/${id}`;
+    const job: LocalTrainingJob = {
+      name,
+      id,
+      runId: req.runId,
+      state: 'PENDING',
+      request: req,
+      createTime: this.iso(),
+      attempts: 0,
+      logFile: join(this.deps.layout.logs, 'trainings', `${id}.log`),
+    };
+    await this.save(job);
+    this.start(job);
+    return { name };
+  }
+
+  async findTrainingForRun(runId: string): Promise<{ name: string } | undefined> {
+    const jobs = (await this.all()).filter((j) => j.runId === runId);
+    const latest = jobs.sort((a, b) => a.createTime.localeCompare(b.createTime)).pop();
+    return latest && { name: latest.name };
+  }
+
+  async getTraining(name: string): Promise<TrainingStatus> {
+    const job = await this.get(name);
+    if (!job) throw new Error(`training ${name} not found`);
+    return {
+      name: job.name,
+      state: job.state,
+      runId: job.runId,
+      ...(job.model ? { model: job.model } : {}),
+      ...(job.error ? { error: job.error } : {}),
+    };
+  }
+
+  /** After a restart: jobs left PENDING or RUNNING are started again (once) or failed. */
+  async resume(): Promise<void> {
+    for (const job of await this.all()) {
+      if (job.state !== 'PENDING' && job.state !== 'RUNNING') continue;
+      // The parent watchdog stops an orphaned trainer; if one still runs, it must not race the restart.
+      if (job.pid && pidAlive(job.pid) && !this.children.has(job.name)) process.kill(job.pid, 'SIGKILL');
+      if (job.attempts >= MAX_TRAINING_ATTEMPTS) {
+        await this.finish(job, 'FAILED', `the training process was interrupted ${job.attempts} times`);
+      } else {
+        this.start(job);
+      }
+    }
+  }
+
+  /** Stops running trainings (their jobs stay RUNNING, so the next start resumes them). */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const child of this.children.values()) child.kill('SIGKILL');
+    await Promise.allSettled([...this.finishing]);
+  }
+
+  private start(job: LocalTrainingJob): void {
+    this.launch(job).catch((err: unknown) =>
+      this.finish(job, 'FAILED', `cannot start the trainer: ${(err as Error).message}`),
+    );
+  }
+
+  private async launch(job: LocalTrainingJob): Promise<void> {
+    const { layout } = this.deps;
+    const req = job.request;
+    const digest = /@(sha256:[0-9a-f]{64})$/.exec(req.imageUri)?.[1];
+    const image = digest && (await readImage(layout, digest));
+    if (!image) {
+      await this.finish(
+        job,
+        'FAILED',
+        `image ${req.imageUri} not found (pin it by digest; the build twin stores images)`,
+      );
+      return;
+    }
+    const base = req.baseOutputDir.replace(/\/+$/, '');
+    const child = await spawnNode(layout, {
+      args: [
+        ...nodeArgs(image.manifest.entrypoint),
+        '--env',
+        'local',
+        '--endpoint_version',
+        String(req.endpointVersion),
+        '--data',
+        gsUriToPath(layout, req.datasetUri),
+        '--run-id',
+        req.runId,
+      ],
+      cwd: image.dir,
+      env: {
+        PATH: process.env.PATH,
+        NODE_PATH: this.deps.nodeModules,
+        AIP_MODEL_DIR: gsUriToPath(layout, `${base}/model/`),
+        AIP_CHECKPOINT_DIR: gsUriToPath(layout, `${base}/checkpoints/`),
+        AIP_TENSORBOARD_LOG_DIR: gsUriToPath(layout, `${base}/logs/`),
+        CLOUD_ML_JOB_ID: job.id,
+        CLOUD_ML_PROJECT_ID: this.deps.names.projectId,
+        CLOUD_ML_REGION: this.deps.names.region,
+      },
+      logFile: job.logFile,
+    });
+    this.children.set(job.name, child);
+    const running: LocalTrainingJob = {
+      ...job,
+      state: 'RUNNING',
+      startTime: job.startTime ?? this.iso(),
+      attempts: job.attempts + 1,
+      pid: child.pid,
+    };
+    await this.save(running);
+    child.once('exit', (code, signal) => {
+      this.children.delete(job.name);
+      // Killed by the stack stopping: leave it RUNNING for resume().
+      if (signal === 'SIGKILL' && this.stopping) return;
+      const task = this.completed(running, code, signal).finally(() => this.finishing.delete(task));
+      this.finishing.add(task);
+    });
+  }
+
+  private async completed(job: LocalTrainingJob, code: number | null, signal: string | null): Promise<void> {
+    if (code !== 0) {
+      const tail = (await readFile(job.logFile, 'utf8').catch(() => '')).trim().split('\n').slice(-5).join('\n');
+      await this.finish(job, 'FAILED', `trainer exited with ${code ?? signal}${tail ? `: ${tail}` : ''}`);
+      return;
+    }
+    const image = await readImage(this.deps.layout, job.request.imageUri.split('@')[1] ?? '');
+    const model = await this.deps.registry.uploadVersion({
+      artifactUri: `${job.request.baseOutputDir.replace(/\/+$/, '')}/model/`,
+      imageUri: job.request.imageUri,
+      servingCommand: image?.manifest.servingCommand ?? [],
+      trainingName: job.name,
+      runId: job.runId,
+    });
+    await this.finish({ ...job, model }, 'SUCCEEDED');
+  }
+
+  private async finish(job: LocalTrainingJob, state: TrainingState, error?: string): Promise<void> {
+    const done: LocalTrainingJob = { ...job, state, endTime: this.iso(), ...(error ? { error } : {}) };
+    delete done.pid;
+    await this.save(done);
+    await this.deps.publish(
+      this.deps.names.trainingEventsTopic,
+      JSON.stringify({ runId: job.runId, trainingName: job.name }),
+      {
+        runId: job.runId,
+        state,
+      },
+    );
+  }
+
+  private get(name: string): Promise<LocalTrainingJob | undefined> {
+    const id = name.split('/').pop() ?? '';
+    if (!/^\d+$/.test(id)) return Promise.resolve(undefined);
+    return readJson<LocalTrainingJob>(this.deps.store, TWIN_STATE_BUCKET, `trainings/${id}.json`);
+  }
+
+  private async save(job: LocalTrainingJob): Promise<void> {
+    await updateJson<LocalTrainingJob>(this.deps.store, TWIN_STATE_BUCKET, `trainings/${job.id}.json`, () => job);
+  }
+
+  private all(): Promise<LocalTrainingJob[]> {
+    return listJson<LocalTrainingJob>(this.deps.store, TWIN_STATE_BUCKET, 'trainings/');
+  }
+
+  private iso(): string {
+    return (this.deps.now?.() ?? new Date()).toISOString();
+  }
+}
