@@ -126,6 +126,13 @@ export class EventRouter {
     await Promise.allSettled([...this.active]);
   }
 
+  /** Events for one trigger not yet acknowledged or dead-lettered. */
+  backlogFor(trigger: string): number {
+    let n = 0;
+    for (const delivery of this.pending.values()) if (delivery.trigger === trigger) n++;
+    return n;
+  }
+
   /** Number of events not yet acknowledged or dead-lettered. */
   get backlog(): number {
     return this.pending.size;

@@ -1,0 +1,45 @@
+// How the function processes reach the twins that live in the stack's process (builds, training, endpoint,
+// registry, Pub/Sub): one JSON call per port method, `POST <control>/rpc/<service>/<method>` with `{args}`.
+// Errors keep their name and message, so a handler sees the same error classes as in-process.
+
+/** The services and methods the control server exposes; nothing else is callable. */
+export const RPC_METHODS = {
+  builds: ['startBuild', 'findBuildForRun'],
+  training: ['startTraining', 'findTrainingForRun', 'getTraining'],
+  endpoint: ['getEndpoint', 'deployModel', 'undeployModel', 'updateTrafficSplit', 'getOperation'],
+  registry: ['setVersionAliases', 'importEvaluation'],
+  publisher: ['publish'],
+} as const;
+
+export type RpcService = keyof typeof RPC_METHODS;
+
+/** An error raised by the twin on the other side of an RPC, with its original name. */
+export class RemoteError extends Error {
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+/** A client implementing a port by calling the control server. */
+export function rpcClient<T>(baseUrl: string, service: RpcService): T {
+  const client: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
+  for (const method of RPC_METHODS[service]) {
+    client[method] = async (...args: unknown[]) => {
+      let res: Response;
+      try {
+        res = await fetch(`${baseUrl}/rpc/${service}/${method}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ args }),
+        });
+      } catch (err) {
+        throw new Error(`local stack unreachable at ${baseUrl} (${service}.${method}): ${(err as Error).message}`);
+      }
+      const body = (await res.json().catch(() => ({}))) as { result?: unknown; error?: { name: string; message: string } };
+      if (!res.ok) throw new RemoteError(body.error?.name ?? 'Error', body.error?.message ?? `HTTP ${res.status}`);
+      return body.result;
+    };
+  }
+  return client as T;
+}

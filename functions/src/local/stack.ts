@@ -1,0 +1,223 @@
+// The local stack: every cloud box of the flow on one machine. It owns the twins (Cloud Build, Vertex training,
+// model registry, endpoint with its replicas), the Pub/Sub/Eventarc router, the data bucket watcher, the reconcile
+// tick, and the four functions, each in its own functions-framework server. Everything binds 127.0.0.1. State is on
+// disk under the root folder, so a stack started after a crash carries on where the last one stopped.
+import { join } from 'node:path';
+import { PUBSUB_PUBLISHED, STORAGE_FINALIZED, storageFinalizedEvent } from './cloud-events';
+import { ControlServer } from './control-server';
+import { DatasetWatcher } from './dataset-watcher';
+import { LocalEndpointService } from './endpoint-twin';
+import { EventRouter } from './event-router';
+import type { RouterOptions } from './event-router';
+import { FunctionServer, frameworkMain } from './function-server';
+import { LocalBuildService } from './build-twin';
+import { localLayout } from './layout';
+import type { LocalLayout } from './layout';
+import { LocalModelRegistry } from './model-registry-twin';
+import { LocalObjectStore } from './object-store';
+import { ServingReplicas } from './serving-replicas';
+import {
+  CLOUD_BUILDS_TOPIC,
+  LOCAL_CONTROL_URL_ENV,
+  LOCAL_DIR_ENV,
+  LOCAL_NAMES,
+  parentName,
+  projectRoot,
+  RECONCILE_TOPIC,
+} from './settings';
+import type { CloudNames } from './settings';
+import { LocalTrainingService } from './training-twin';
+
+/** The trainer image's commands, as trainer/Dockerfile and trainer/src/image-commands.ts define them. */
+export const IMAGE_COMMANDS = {
+  entrypoint: ['node', 'dist/trainer/src/main.js'],
+  servingCommand: ['node', 'dist/trainer/src/serve.js'],
+};
+
+export type StackLog = (event: string, fields?: Record<string, unknown>) => void;
+
+export interface StackOptions {
+  /** The stack's folder (default `.vertex-retrain`). */
+  root?: string;
+  /** The control server's port: the endpoint's predict URL lives there. 0 = any free port. */
+  port?: number;
+  names?: CloudNames;
+  /** Extra environment for the function processes (e.g. TRAFFIC_POLICY). */
+  functionEnv?: Record<string, string>;
+  reconcileIntervalMs?: number;
+  router?: Partial<RouterOptions>;
+  log?: StackLog;
+}
+
+/** The function targets and what triggers each. */
+export function functionTriggers(names: CloudNames) {
+  return [
+    { target: 'onDatasetFinalized', eventType: STORAGE_FINALIZED, bucket: names.dataBucket },
+    { target: 'onBuildStatus', eventType: PUBSUB_PUBLISHED, topic: CLOUD_BUILDS_TOPIC },
+    { target: 'onTrainingStatus', eventType: PUBSUB_PUBLISHED, topic: names.trainingEventsTopic },
+    { target: 'onReconcileTick', eventType: PUBSUB_PUBLISHED, topic: RECONCILE_TOPIC },
+  ];
+}
+
+export class LocalStack {
+  readonly layout: LocalLayout;
+  readonly names: CloudNames;
+  readonly store: LocalObjectStore;
+  readonly router: EventRouter;
+  readonly registry: LocalModelRegistry;
+  readonly builds: LocalBuildService;
+  readonly training: LocalTrainingService;
+  readonly replicas: ServingReplicas;
+  readonly endpoint: LocalEndpointService;
+  readonly watcher: DatasetWatcher;
+  readonly functions: FunctionServer[] = [];
+  private readonly control: ControlServer;
+  private readonly log: StackLog;
+  private ticker: NodeJS.Timeout | undefined;
+  private controlUrl = '';
+
+  constructor(private readonly opts: StackOptions = {}) {
+    this.layout = localLayout(opts.root);
+    this.names = opts.names ?? LOCAL_NAMES;
+    this.log = opts.log ?? (() => undefined);
+    const root = projectRoot();
+    const nodeModules = join(root, 'node_modules');
+    this.store = new LocalObjectStore(this.layout);
+    this.router = new EventRouter(this.layout, opts.router, (msg, fields) => this.log(msg, fields));
+    const publish = (topic: string, data: string, attributes: Record<string, string>) =>
+      this.router.publish(topic, data, attributes);
+    this.registry = new LocalModelRegistry(this.store, this.names);
+    this.builds = new LocalBuildService({
+      store: this.store,
+      layout: this.layout,
+      names: this.names,
+      publish,
+      source: { projectRoot: root, ...IMAGE_COMMANDS },
+    });
+    this.training = new LocalTrainingService({
+      store: this.store,
+      layout: this.layout,
+      names: this.names,
+      registry: this.registry,
+      publish,
+      nodeModules,
+    });
+    this.replicas = new ServingReplicas(this.layout, { nodeModules, projectNumber: '0' });
+    this.endpoint = new LocalEndpointService({
+      store: this.store,
+      names: this.names,
+      registry: this.registry,
+      replicas: this.replicas,
+    });
+    this.watcher = new DatasetWatcher(this.layout, this.store, {
+      bucket: this.names.dataBucket,
+      prefix: this.names.datasetPrefix,
+      onFinalized: async (info) => {
+        this.log('object finalized', { uri: `gs://${info.bucket}/${info.name}`, generation: info.generation });
+        await this.router.dispatch(storageFinalizedEvent(info), info.bucket);
+      },
+      onError: (name, err) => this.log('watcher error', { name, error: err.message }),
+    });
+    this.control = new ControlServer({
+      services: {
+        builds: this.builds,
+        training: this.training,
+        endpoint: this.endpoint,
+        registry: this.registry,
+        publisher: {
+          publish: (topic: string, data: unknown, attributes?: Record<string, string>) =>
+            this.router.publish(topic, JSON.stringify(data), attributes ?? {}),
+        },
+      },
+      endpoint: this.endpoint,
+      replicas: this.replicas,
+      endpointId: this.names.endpointId,
+    });
+  }
+
+  /** The folder to drop CSV files into. */
+  get dropFolder(): string {
+    return this.watcher.folder;
+  }
+
+  /** The endpoint's predict URL. */
+  get predictUrl(): string {
+    return `${this.controlUrl}/v1/${parentName(this.names)}/endpoints/${this.names.endpointId}:predict`;
+  }
+
+  get url(): string {
+    return this.controlUrl;
+  }
+
+  async start(): Promise<void> {
+    this.controlUrl = await this.control.listen(this.opts.port ?? 0);
+    const env = this.functionEnv();
+    const root = projectRoot();
+    for (const trigger of functionTriggers(this.names)) {
+      const server = new FunctionServer(this.layout, {
+        target: trigger.target,
+        source: join(root, 'dist', 'functions', 'src', 'index.js'),
+        frameworkMain: frameworkMain(),
+        env,
+        cwd: root,
+        onExit: (target, code, signal) => this.log('function exited', { target, code, signal }),
+      });
+      this.functions.push(server);
+      this.router.addTrigger({ name: trigger.target, ...trigger, destination: () => server.url });
+    }
+    await Promise.all([
+      ...this.functions.map((f) => f.start()),
+      this.endpoint.resume(),
+      this.builds.resume(),
+      this.training.resume(),
+    ]);
+    await this.router.start();
+    await this.watcher.start();
+    const interval = this.opts.reconcileIntervalMs ?? 1000;
+    if (interval > 0) {
+      this.ticker = setInterval(() => void this.tick(), interval);
+    }
+    this.log('stack started', { url: this.controlUrl, dropFolder: this.dropFolder });
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.ticker);
+    await this.watcher.stop();
+    await this.router.stop();
+    await Promise.all([
+      ...this.functions.map((f) => f.stop()),
+      this.training.stop(),
+      this.replicas.stopAll(),
+      this.builds.idle(),
+      this.endpoint.idle(),
+    ]);
+    await this.control.close();
+  }
+
+  private async tick(): Promise<void> {
+    // One tick at a time: a slow reconcile must not pile up ticks (Cloud Scheduler would, but it ticks per minute).
+    if (this.router.backlogFor('onReconcileTick') > 0) return;
+    await this.router.publish(RECONCILE_TOPIC, JSON.stringify({ at: new Date().toISOString() }), {}).catch(() => undefined);
+  }
+
+  private functionEnv(): NodeJS.ProcessEnv {
+    const n = this.names;
+    return {
+      ...process.env,
+      RETRAIN_ENV: 'local',
+      PROJECT_ID: n.projectId,
+      REGION: n.region,
+      DATA_BUCKET: n.dataBucket,
+      DATASET_PREFIX: n.datasetPrefix,
+      ARTIFACTS_BUCKET: n.artifactsBucket,
+      IMAGE_REPOSITORY: n.imageRepository,
+      IMAGE_NAME: n.imageName,
+      TRAINING_EVENTS_TOPIC: n.trainingEventsTopic,
+      ENDPOINT_ID: n.endpointId,
+      MODEL_ID: n.modelId,
+      ...this.opts.functionEnv,
+      [LOCAL_DIR_ENV]: this.layout.root,
+      [LOCAL_CONTROL_URL_ENV]: this.controlUrl,
+    };
+  }
+}
