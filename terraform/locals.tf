@@ -1,0 +1,45 @@
+# Names, labels and the functions' environment, in one place.
+locals {
+  labels = merge(var.labels, {
+    app        = "vertex-retrain"
+    managed-by = "terraform"
+  })
+
+  data_bucket_name      = var.data_bucket_name != "" ? var.data_bucket_name : "${var.project_id}-vr-data"
+  artifacts_bucket_name = var.artifacts_bucket_name != "" ? var.artifacts_bucket_name : "${var.project_id}-vr-artifacts"
+  data_bucket_location  = var.data_bucket_location != "" ? var.data_bucket_location : var.region
+
+  # <region>-docker.pkg.dev/<project>/<repo>: the form the functions and cloudbuild.yaml expect.
+  image_repository = "${var.region}-docker.pkg.dev/${var.project_id}/${google_artifact_registry_repository.trainer.repository_id}"
+
+  # Every variable the functions' config module reads. All four functions get the same map: each reads only what
+  # it needs, and one map means a setting can never differ between the function that starts a run and the one
+  # that finishes it. Numbers are strings because Cloud Run env values are strings.
+  function_environment = {
+    RETRAIN_ENV              = "vertex"
+    PROJECT_ID               = var.project_id
+    REGION                   = var.region
+    DATA_BUCKET              = google_storage_bucket.data.name
+    DATASET_PREFIX           = var.dataset_prefix
+    ARTIFACTS_BUCKET         = google_storage_bucket.artifacts.name
+    IMAGE_REPOSITORY         = local.image_repository
+    IMAGE_NAME               = var.image_name
+    TRAINER_SOURCE_URI       = "gs://${google_storage_bucket_object.trainer_source.bucket}/${google_storage_bucket_object.trainer_source.name}"
+    TRAINING_EVENTS_TOPIC    = google_pubsub_topic.training_events.name
+    ENDPOINT_ID              = google_vertex_ai_endpoint.serving.name
+    MODEL_ID                 = var.model_id
+    TRAINING_MACHINE_TYPE    = var.training_machine_type
+    SERVING_MACHINE_TYPE     = var.serving_machine_type
+    TRAINING_SERVICE_ACCOUNT = google_service_account.training.email
+    SERVING_SERVICE_ACCOUNT  = google_service_account.serving.email
+    BUILD_SERVICE_ACCOUNT    = google_service_account.build.email
+    TRAFFIC_POLICY           = var.traffic_policy
+    KEEP_DEPLOYED_VERSIONS   = tostring(var.keep_deployed_versions)
+    MAX_EVENT_AGE_SECONDS    = tostring(var.max_event_age_seconds)
+    MAX_DATASET_BYTES        = tostring(var.max_dataset_bytes)
+    GATE_METRIC              = var.gate_metric
+    GATE_FLOOR               = tostring(var.gate_floor)
+    GATE_TOLERANCE           = tostring(var.gate_tolerance)
+    LOG_LEVEL                = var.log_level
+  }
+}

@@ -1,0 +1,82 @@
+output "project_id" {
+  description = "Project the pipeline runs in."
+  value       = var.project_id
+}
+
+output "region" {
+  description = "Region of Vertex AI, Artifact Registry and the functions."
+  value       = var.region
+}
+
+output "data_bucket" {
+  description = "Bucket users drop CSVs into."
+  value       = google_storage_bucket.data.name
+}
+
+output "drop_path" {
+  description = "Copy a CSV here to start a run: gcloud storage cp train.csv <drop_path>"
+  value       = "gs://${google_storage_bucket.data.name}/${var.dataset_prefix}"
+}
+
+output "artifacts_bucket" {
+  description = "Run ledger (runs/), run folders and source archives."
+  value       = google_storage_bucket.artifacts.name
+}
+
+output "endpoint_id" {
+  description = "Numeric id of the Vertex AI endpoint."
+  value       = google_vertex_ai_endpoint.serving.name
+}
+
+output "endpoint_resource" {
+  description = "Full resource name of the Vertex AI endpoint."
+  value       = "projects/${var.project_id}/locations/${var.region}/endpoints/${google_vertex_ai_endpoint.serving.name}"
+}
+
+output "image_repository" {
+  description = "Artifact Registry path of the trainer images."
+  value       = local.image_repository
+}
+
+output "trainer_source_uri" {
+  description = "Source archive data-drop builds use."
+  value       = local.function_environment.TRAINER_SOURCE_URI
+}
+
+output "function_names" {
+  description = "Deployed function name per entry point."
+  value       = { for k, f in local.functions : f.entry_point => google_cloudfunctions2_function.fn[k].name }
+}
+
+output "dead_letter_subscriptions" {
+  description = "Per entry point, the subscription that keeps its dead-lettered events for 7 days."
+  value       = { for k, f in local.functions : f.entry_point => google_pubsub_subscription.dead_letter[k].id }
+}
+
+output "service_accounts" {
+  description = "Service accounts by role."
+  value = merge(
+    { for k, f in local.functions : f.entry_point => google_service_account.function[k].email },
+    {
+      build    = google_service_account.build.email
+      training = google_service_account.training.email
+      serving  = google_service_account.serving.email
+      eventarc = google_service_account.eventarc_trigger.email
+    },
+  )
+}
+
+output "function_environment" {
+  description = "The environment every function runs with (the CLI's `--env vertex` settings)."
+  value       = local.function_environment
+}
+
+output "env_file" {
+  description = "function_environment as KEY=VALUE lines: terraform output -raw env_file > .env.vertex"
+  value       = join("", [for k in sort(keys(local.function_environment)) : "${k}=${local.function_environment[k]}\n"])
+}
+
+output "git_push_trigger" {
+  description = "Cloud Build trigger that rebuilds the trainer on push (null when github_repository is empty)."
+  value       = one(google_cloudbuild_trigger.trainer_on_push[*].id)
+}

@@ -1,0 +1,79 @@
+# Source archives, named by a hash of their contents so that a change in the code (and only a change) yields a new
+# object name, which is what makes Terraform redeploy the functions / hand the new trainer source to data drops.
+# The hash is computed from file contents, not from the zip: zip bytes also change with timestamps.
+
+locals {
+  repo_root = abspath("${path.module}/..")
+
+  # What a data-drop build needs: the trainer, the npm manifest and lock, the TypeScript configs and the build
+  # config itself (the same files a git-push build sees, minus everything else in the repository).
+  trainer_source_files = sort([
+    for f in setunion(
+      fileset(local.repo_root, "trainer/**"),
+      fileset(local.repo_root, "{package.json,package-lock.json,tsconfig*.json,cloudbuild.yaml,.dockerignore}"),
+    ) : f if !strcontains(f, "node_modules/")
+  ])
+  trainer_source_hash = substr(sha256(join("\n", [
+    for f in local.trainer_source_files : "${f} ${filesha256("${local.repo_root}/${f}")}"
+  ])), 0, 16)
+
+  # What the functions run: the compiled code (functions import shared trainer code, e.g. the CSV schema), the npm
+  # manifest and lock (the buildpack installs production dependencies from them) and cloudbuild.yaml, which
+  # onDatasetFinalized turns into the Build it submits. Source maps stay out.
+  function_source_files = sort([
+    for f in setunion(
+      fileset(local.repo_root, "dist/**/*.js"),
+      fileset(local.repo_root, "{package.json,package-lock.json,cloudbuild.yaml}"),
+    ) : f if !strcontains(f, "node_modules/")
+  ])
+  function_source_hash = substr(sha256(join("\n", [
+    for f in local.function_source_files : "${f} ${filesha256("${local.repo_root}/${f}")}"
+  ])), 0, 16)
+}
+
+data "archive_file" "trainer_source" {
+  type        = "zip"
+  output_path = "${path.module}/.build/trainer-${local.trainer_source_hash}.zip"
+
+  # Text files only (file() reads UTF-8): the trainer tree is TypeScript, CSV, JSON and a Dockerfile.
+  dynamic "source" {
+    for_each = local.trainer_source_files
+    content {
+      filename = source.value
+      content  = file("${local.repo_root}/${source.value}")
+    }
+  }
+}
+
+data "archive_file" "function_source" {
+  type        = "zip"
+  output_path = "${path.module}/.build/functions-${local.function_source_hash}.zip"
+
+  dynamic "source" {
+    for_each = local.function_source_files
+    content {
+      filename = source.value
+      content  = file("${local.repo_root}/${source.value}")
+    }
+  }
+}
+
+# Cloud Build accepts .zip or .tar.gz storage sources; the archive provider writes zip.
+resource "google_storage_bucket_object" "trainer_source" {
+  bucket = google_storage_bucket.artifacts.name
+  name   = "source/trainer-${local.trainer_source_hash}.zip"
+  source = data.archive_file.trainer_source.output_path
+}
+
+resource "google_storage_bucket_object" "function_source" {
+  bucket = google_storage_bucket.artifacts.name
+  name   = "functions/functions-${local.function_source_hash}.zip"
+  source = data.archive_file.function_source.output_path
+
+  lifecycle {
+    precondition {
+      condition     = fileexists("${local.repo_root}/dist/functions/src/index.js")
+      error_message = "dist/functions/src/index.js is missing: run `npm ci && npm run build` at the repository root before terraform apply."
+    }
+  }
+}

@@ -1,0 +1,260 @@
+# Inputs. Only project_id is required; everything else has a default that matches the functions' own defaults.
+
+variable "project_id" {
+  description = "Google Cloud project id to deploy into (6–30 chars: lowercase letters, digits, hyphens; starts with a letter)."
+  type        = string
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{4,28}[a-z0-9]$", var.project_id))
+    error_message = "project_id must be a project id (not a name or number): 6-30 chars, lowercase letters, digits and hyphens, starting with a letter."
+  }
+}
+
+variable "region" {
+  description = "Region for Vertex AI, Artifact Registry (must be the same region: Vertex rejects multi-region repositories), the functions, Pub/Sub triggers and Cloud Scheduler."
+  type        = string
+  default     = "us-central1"
+  validation {
+    condition     = can(regex("^[a-z]+-[a-z]+[0-9]+$", var.region))
+    error_message = "region must be a single Google Cloud region such as us-central1 or europe-west1 (no multi-regions, no zones)."
+  }
+}
+
+variable "name_prefix" {
+  description = "Short prefix for resource names (functions, topics, service accounts). 2-8 lowercase letters/digits."
+  type        = string
+  default     = "vr"
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9]{1,7}$", var.name_prefix))
+    error_message = "name_prefix must be 2-8 lowercase letters or digits, starting with a letter (service-account ids are limited to 30 chars)."
+  }
+}
+
+variable "data_bucket_name" {
+  description = "Name of the bucket users drop CSVs into. Empty: <project_id>-vr-data."
+  type        = string
+  default     = ""
+  validation {
+    condition     = var.data_bucket_name == "" || can(regex("^[a-z0-9][a-z0-9_-]{1,61}[a-z0-9]$", var.data_bucket_name))
+    error_message = "data_bucket_name must be 3-63 chars of lowercase letters, digits, '-' or '_' (no dots), starting and ending with a letter or digit."
+  }
+}
+
+variable "artifacts_bucket_name" {
+  description = "Name of the bucket for the run ledger (runs/), run folders and the trainer source archive. Empty: <project_id>-vr-artifacts."
+  type        = string
+  default     = ""
+  validation {
+    condition     = var.artifacts_bucket_name == "" || can(regex("^[a-z0-9][a-z0-9_-]{1,61}[a-z0-9]$", var.artifacts_bucket_name))
+    error_message = "artifacts_bucket_name must be 3-63 chars of lowercase letters, digits, '-' or '_' (no dots), starting and ending with a letter or digit."
+  }
+}
+
+variable "data_bucket_location" {
+  description = "Location of the data bucket. Empty: the region. The storage trigger is created in this location (Eventarc requires trigger location = bucket location)."
+  type        = string
+  default     = ""
+  validation {
+    condition     = var.data_bucket_location == "" || can(regex("^[A-Za-z0-9-]+$", var.data_bucket_location))
+    error_message = "data_bucket_location must be a bucket location such as us-central1, US or EU."
+  }
+}
+
+variable "dataset_prefix" {
+  description = "Object prefix in the data bucket that starts a run; objects elsewhere in the bucket are ignored by the function."
+  type        = string
+  default     = "datasets/"
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*/$", var.dataset_prefix))
+    error_message = "dataset_prefix must be a relative folder path ending in '/', e.g. datasets/."
+  }
+}
+
+variable "artifact_repository_id" {
+  description = "Artifact Registry Docker repository for the trainer image (created in var.region)."
+  type        = string
+  default     = "vertex-retrain"
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,61}[a-z0-9]$", var.artifact_repository_id))
+    error_message = "artifact_repository_id must be lowercase letters, digits and hyphens, starting with a letter."
+  }
+}
+
+variable "image_name" {
+  description = "Image name of the trainer inside the repository."
+  type        = string
+  default     = "trainer"
+  validation {
+    condition     = can(regex("^[a-z0-9]+([._-][a-z0-9]+)*$", var.image_name))
+    error_message = "image_name must be a Docker image name component (lowercase letters, digits, '.', '_' or '-')."
+  }
+}
+
+variable "model_id" {
+  description = "Id of the parent model in the Vertex Model Registry; every run becomes a version of it."
+  type        = string
+  default     = "titanic-survival"
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9_-]{0,62}$", var.model_id))
+    error_message = "model_id must be 1-63 chars of lowercase letters, digits, '_' or '-', starting with a letter."
+  }
+}
+
+variable "training_machine_type" {
+  description = "Machine type for Vertex AI custom training."
+  type        = string
+  default     = "n1-standard-4"
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9]*-[a-z]+(-[0-9]+)?$", var.training_machine_type))
+    error_message = "training_machine_type must be a Compute Engine machine type such as n1-standard-4."
+  }
+}
+
+variable "serving_machine_type" {
+  description = "Machine type of each serving node. Deployed nodes bill every hour, with or without traffic."
+  type        = string
+  default     = "n1-standard-2"
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9]*-[a-z]+(-[0-9]+)?$", var.serving_machine_type))
+    error_message = "serving_machine_type must be a Compute Engine machine type such as n1-standard-2."
+  }
+}
+
+variable "traffic_policy" {
+  description = "How a new model version gets traffic: 'replace' (100% to the new version) or 'canary:<pct>' (1-99% to the new version, the rest stays on the current one)."
+  type        = string
+  default     = "replace"
+  validation {
+    condition     = can(regex("^(replace|canary:([1-9]|[1-9][0-9]))$", var.traffic_policy))
+    error_message = "traffic_policy must be 'replace' or 'canary:<pct>' with pct between 1 and 99."
+  }
+}
+
+variable "keep_deployed_versions" {
+  description = "How many model versions stay deployed on the endpoint (older ones are undeployed to stop their node-hours)."
+  type        = number
+  default     = 2
+  validation {
+    condition     = var.keep_deployed_versions >= 1 && var.keep_deployed_versions <= 10 && floor(var.keep_deployed_versions) == var.keep_deployed_versions
+    error_message = "keep_deployed_versions must be a whole number from 1 to 10."
+  }
+}
+
+variable "max_event_age_seconds" {
+  description = "Events older than this are acknowledged without action (stops a 24-hour retry storm from acting on stale data)."
+  type        = number
+  default     = 86400
+  validation {
+    condition     = var.max_event_age_seconds >= 60
+    error_message = "max_event_age_seconds must be at least 60."
+  }
+}
+
+variable "max_dataset_bytes" {
+  description = "Largest CSV accepted as a dataset."
+  type        = number
+  default     = 52428800
+  validation {
+    condition     = var.max_dataset_bytes >= 1024
+    error_message = "max_dataset_bytes must be at least 1024."
+  }
+}
+
+variable "gate_metric" {
+  description = "Metric the quality gate compares (from the trainer's metrics.json)."
+  type        = string
+  default     = "accuracy"
+  validation {
+    condition     = can(regex("^[A-Za-z][A-Za-z0-9_]*$", var.gate_metric))
+    error_message = "gate_metric must be a metric name such as accuracy."
+  }
+}
+
+variable "gate_floor" {
+  description = "A new version must score at least this on gate_metric."
+  type        = number
+  default     = 0.75
+  validation {
+    condition     = var.gate_floor >= 0 && var.gate_floor <= 1
+    error_message = "gate_floor must be between 0 and 1."
+  }
+}
+
+variable "gate_tolerance" {
+  description = "A new version may score at most this much below the serving version and still be promoted."
+  type        = number
+  default     = 0.01
+  validation {
+    condition     = var.gate_tolerance >= 0 && var.gate_tolerance <= 1
+    error_message = "gate_tolerance must be between 0 and 1."
+  }
+}
+
+variable "log_level" {
+  description = "Log level of the functions."
+  type        = string
+  default     = "info"
+  validation {
+    condition     = contains(["fatal", "error", "warn", "info", "debug", "trace"], var.log_level)
+    error_message = "log_level must be one of fatal, error, warn, info, debug, trace."
+  }
+}
+
+variable "reconcile_schedule" {
+  description = "Cron schedule of the reconcile tick (polls in-flight training pipelines and deploy operations)."
+  type        = string
+  default     = "*/5 * * * *"
+}
+
+variable "function_max_instances" {
+  description = "Upper bound on instances per function (caps cost and concurrent Vertex calls)."
+  type        = number
+  default     = 5
+  validation {
+    condition     = var.function_max_instances >= 1 && var.function_max_instances <= 100
+    error_message = "function_max_instances must be between 1 and 100."
+  }
+}
+
+variable "dead_letter_max_delivery_attempts" {
+  description = "Deliveries of one event before Pub/Sub moves it to the function's dead-letter topic (Pub/Sub allows 5-100)."
+  type        = number
+  default     = 10
+  validation {
+    condition     = var.dead_letter_max_delivery_attempts >= 5 && var.dead_letter_max_delivery_attempts <= 100
+    error_message = "dead_letter_max_delivery_attempts must be between 5 and 100."
+  }
+}
+
+variable "attach_dead_letter_policies" {
+  description = "Run scripts/attach-dead-letter.sh (needs gcloud) after each function deploy to put a dead-letter policy on the subscription Eventarc manages. See docs/deploy.md."
+  type        = bool
+  default     = true
+}
+
+variable "github_repository" {
+  description = "Cloud Build 2nd-gen repository for the git-push trigger: projects/<p>/locations/<region>/connections/<c>/repositories/<r>. Empty: no trigger."
+  type        = string
+  default     = ""
+  validation {
+    condition     = var.github_repository == "" || can(regex("^projects/[^/]+/locations/[a-z0-9-]+/connections/[^/]+/repositories/[^/]+$", var.github_repository))
+    error_message = "github_repository must be empty or projects/<p>/locations/<region>/connections/<c>/repositories/<r>."
+  }
+}
+
+variable "trigger_branch_regex" {
+  description = "Branches whose pushes rebuild the trainer image."
+  type        = string
+  default     = "^main$"
+}
+
+variable "force_destroy_buckets" {
+  description = "Let `terraform destroy` delete non-empty buckets (and every dataset and model in them). Keep false unless tearing down for good."
+  type        = bool
+  default     = false
+}
+
+variable "labels" {
+  description = "Extra labels merged into every labelled resource."
+  type        = map(string)
+  default     = {}
+}

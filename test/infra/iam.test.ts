@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { describeGrants, forbiddenGrants, scriptGrants, terraformGrants, type Grant } from './iam-roles';
+import { parseHcl, TerraformConfig } from './terraform-config';
+
+const SNAPSHOT = 'test/infra/iam-roles.snapshot.txt';
+const SCRIPT = 'terraform/scripts/attach-dead-letter.sh';
+
+describe('IAM', () => {
+  let grants: Grant[];
+
+  before(async () => {
+    const config = await TerraformConfig.load();
+    grants = [...terraformGrants(config), ...scriptGrants(SCRIPT, readFileSync(SCRIPT, 'utf8'))];
+  });
+
+  it('grants no primitive role and no project-wide admin role', () => {
+    const bad = forbiddenGrants(grants);
+    assert.deepEqual(
+      bad.map((b) => `${b.grant.source}: ${b.grant.role} (${b.reason})`),
+      [],
+    );
+  });
+
+  // The reviewed list of every role granted: a change to IAM shows up as a diff of this file.
+  // Regenerate after a deliberate change with UPDATE_SNAPSHOTS=1 npm test.
+  it(`grants exactly the roles listed in ${SNAPSHOT}`, () => {
+    const actual = describeGrants(grants);
+    if (process.env.UPDATE_SNAPSHOTS === '1') writeFileSync(SNAPSHOT, actual);
+    assert.equal(actual, readFileSync(SNAPSHOT, 'utf8'));
+  });
+
+  it('grants the build account exactly writer on the trainer repository, log writer and source read', () => {
+    const build = grants
+      .filter((g) => g.member === 'serviceAccount:${google_service_account.build.email}')
+      .map((g) => g.role)
+      .sort();
+    assert.deepEqual(build, ['roles/artifactregistry.writer', 'roles/logging.logWriter', 'roles/storage.objectViewer']);
+  });
+});
+
+describe('IAM rule check', () => {
+  const cases: { name: string; grants: Grant[]; flagged: string[] }[] = [
+    {
+      name: 'editor at project scope',
+      grants: [{ source: 'a', role: 'roles/editor', scope: 'project' }],
+      flagged: ['roles/editor'],
+    },
+    {
+      name: 'owner on a bucket',
+      grants: [{ source: 'a', role: 'roles/owner', scope: 'resource' }],
+      flagged: ['roles/owner'],
+    },
+    {
+      name: 'viewer at project scope',
+      grants: [{ source: 'a', role: 'roles/viewer', scope: 'project' }],
+      flagged: ['roles/viewer'],
+    },
+    {
+      name: 'storage.admin at project scope',
+      grants: [{ source: 'a', role: 'roles/storage.admin', scope: 'project' }],
+      flagged: ['roles/storage.admin'],
+    },
+    {
+      name: 'objectAdmin on a bucket',
+      grants: [{ source: 'a', role: 'roles/storage.objectAdmin', scope: 'resource' }],
+      flagged: [],
+    },
+    {
+      name: 'aiplatform.user at project scope',
+      grants: [{ source: 'a', role: 'roles/aiplatform.user', scope: 'project' }],
+      flagged: [],
+    },
+  ];
+  for (const c of cases) {
+    it(`${c.flagged.length ? 'flags' : 'allows'} ${c.name}`, () => {
+      assert.deepEqual(
+        forbiddenGrants(c.grants).map((b) => b.grant.role),
+        c.flagged,
+      );
+    });
+  }
+
+  it('finds roles/editor in Terraform text end to end (parse → collect → flag)', async () => {
+    const sample = `resource "google_project_iam_member" "oops" {\n  project = "p"\n  role    = "roles/editor"\n  member  = "user:a@b.c"\n}\n`;
+    const file = await parseHcl('sample.tf', sample);
+    const grants = terraformGrants(TerraformConfig.fromFiles([file]));
+    assert.deepEqual(
+      forbiddenGrants(grants).map((b) => `${b.grant.source} ${b.reason}`),
+      ['google_project_iam_member.oops primitive role'],
+    );
+  });
+
+  it('finds roles in gcloud scripts, project bindings at project scope', () => {
+    const script =
+      'gcloud projects add-iam-policy-binding p \\\n  --member=x --role=roles/storage.admin\ngcloud pubsub subscriptions add-iam-policy-binding s --role="roles/pubsub.subscriber"\n';
+    assert.deepEqual(scriptGrants('s.sh', script), [
+      { source: 's.sh', role: 'roles/storage.admin', scope: 'project', member: 'x' },
+      { source: 's.sh', role: 'roles/pubsub.subscriber', scope: 'resource', member: undefined },
+    ]);
+  });
+});
