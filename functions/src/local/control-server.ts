@@ -14,7 +14,12 @@ import { pickDeployedModel } from './traffic';
 /** Vertex's request size limit on a shared public endpoint. */
 export const MAX_PREDICT_BYTES = 1.5 * 1024 * 1024;
 
-const CLIENT_ERRORS = new Set(['InvalidRequestError', 'NotFoundError', 'PreconditionFailedError', 'InvalidObjectNameError']);
+const CLIENT_ERRORS = new Set([
+  'InvalidRequestError',
+  'NotFoundError',
+  'PreconditionFailedError',
+  'InvalidObjectNameError',
+]);
 
 export interface ControlServerDeps {
   services: Record<RpcService, object>;
@@ -60,16 +65,21 @@ export class ControlServer {
       return send(res, 200, await this.deps.endpoint.getEndpoint());
     }
     if (url.pathname === '/healthz') return send(res, 200, { ok: true });
-    send(res, 404, { error: { code: 404, message: `no route for ${req.method} ${url.pathname}`, status: 'NOT_FOUND' } });
+    send(res, 404, {
+      error: { code: 404, message: `no route for ${req.method} ${url.pathname}`, status: 'NOT_FOUND' },
+    });
   }
 
   private async rpc(service: string, method: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const allowed = (RPC_METHODS as Record<string, readonly string[]>)[service];
-    if (!allowed?.includes(method)) return send(res, 404, { error: { name: 'Error', message: `no ${service}.${method}` } });
-    const { args } = JSON.parse((await readBody(req, 10 * 1024 * 1024)).toString('utf8') || '{}') as { args?: unknown[] };
+    if (!allowed?.includes(method))
+      return send(res, 404, { error: { name: 'Error', message: `no ${service}.${method}` } });
+    const { args } = JSON.parse((await readBody(req, 10 * 1024 * 1024)).toString('utf8') || '{}') as {
+      args?: unknown[];
+    };
     const target = this.deps.services[service as RpcService] as Record<string, (...a: unknown[]) => Promise<unknown>>;
     try {
-      const result = await target[method]?.apply(target, args ?? []);
+      const result = await target[method]?.(...(args ?? []));
       send(res, 200, { result: result ?? null });
     } catch (err) {
       const { name = 'Error', message = String(err) } = err as Error;
@@ -85,7 +95,9 @@ export class ControlServer {
     try {
       body = await readBody(req, MAX_PREDICT_BYTES);
     } catch {
-      return send(res, 413, { error: { code: 413, message: 'request larger than 1.5 MB', status: 'INVALID_ARGUMENT' } });
+      return send(res, 413, {
+        error: { code: 413, message: 'request larger than 1.5 MB', status: 'INVALID_ARGUMENT' },
+      });
     }
     const endpoint = await this.deps.endpoint.describe();
     const id = pickDeployedModel(endpoint.trafficSplit, this.deps.random?.());
@@ -94,17 +106,28 @@ export class ControlServer {
       const message = id ? `deployed model ${id} is not ready` : 'no deployed model receives traffic';
       return send(res, 503, { error: { code: 503, message, status: 'UNAVAILABLE' } });
     }
-    const upstream = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const upstream = await fetch(target, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: new Uint8Array(body),
+    });
     const text = await upstream.text();
     const deployed = endpoint.deployedModels.find((m) => m.id === id);
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch {
-      return send(res, 502, { error: { code: 502, message: `replica ${id} answered non-JSON: ${text.slice(0, 200)}` } });
+      return send(res, 502, {
+        error: { code: 502, message: `replica ${id} answered non-JSON: ${text.slice(0, 200)}` },
+      });
     }
     if (!upstream.ok) return send(res, upstream.status, json);
-    send(res, 200, { ...(json as object), deployedModelId: id, model: deployed?.model, modelVersionId: deployed?.modelVersionId });
+    send(res, 200, {
+      ...(json as object),
+      deployedModelId: id,
+      model: deployed?.model,
+      modelVersionId: deployed?.modelVersionId,
+    });
   }
 }
 

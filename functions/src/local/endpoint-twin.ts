@@ -106,13 +106,18 @@ export class LocalEndpointService implements EndpointService {
 
   async updateTrafficSplit(trafficSplit: TrafficSplit): Promise<{ operationName: string }> {
     const endpoint = await this.load();
-    checkSplit(trafficSplit, endpoint.deployedModels.map((m) => m.id));
+    checkSplit(
+      trafficSplit,
+      endpoint.deployedModels.map((m) => m.id),
+    );
     return this.begin({ kind: 'traffic', trafficSplit });
   }
 
   async getOperation(name: string): Promise<OperationStatus> {
     const id = name.split('/').pop() ?? '';
-    const op = /^\d+$/.test(id) ? await readJson<LocalOperation>(this.deps.store, TWIN_STATE_BUCKET, this.opDoc(id)) : undefined;
+    const op = /^\d+$/.test(id)
+      ? await readJson<LocalOperation>(this.deps.store, TWIN_STATE_BUCKET, this.opDoc(id))
+      : undefined;
     if (!op) throw new InvalidRequestError(`operation ${name} not found`);
     return {
       name: op.name,
@@ -126,9 +131,7 @@ export class LocalEndpointService implements EndpointService {
   async resume(): Promise<void> {
     const endpoint = await this.load();
     await Promise.all(
-      endpoint.deployedModels.map((m) =>
-        this.deps.replicas.start(this.spec(m)).catch(() => undefined),
-      ),
+      endpoint.deployedModels.map((m) => this.deps.replicas.start(this.spec(m)).catch(() => undefined)),
     );
     for (const op of await listJson<LocalOperation>(this.deps.store, TWIN_STATE_BUCKET, 'operations/')) {
       if (!op.done) this.track(this.carryOut(op));
@@ -141,7 +144,13 @@ export class LocalEndpointService implements EndpointService {
 
   private async begin(request: OperationRequest): Promise<{ operationName: string }> {
     const id = String(randomInt(1e9, 9e9)) + String(randomInt(1e8, 9e8));
-    const op: LocalOperation = { id, name: `${this.endpointName}/operations/${id}`, done: false, createTime: this.iso(), request };
+    const op: LocalOperation = {
+      id,
+      name: `${this.endpointName}/operations/${id}`,
+      done: false,
+      createTime: this.iso(),
+      request,
+    };
     await updateJson<LocalOperation>(this.deps.store, TWIN_STATE_BUCKET, this.opDoc(id), () => op);
     this.track(this.carryOut(op));
     return { operationName: op.name };
@@ -214,7 +223,9 @@ export class LocalEndpointService implements EndpointService {
   }
 
   private async change(fn: (endpoint: LocalEndpoint) => LocalEndpoint): Promise<void> {
-    await updateJson<LocalEndpoint>(this.deps.store, TWIN_STATE_BUCKET, this.endpointDoc, (cur) => fn(cur ?? this.empty()));
+    await updateJson<LocalEndpoint>(this.deps.store, TWIN_STATE_BUCKET, this.endpointDoc, (cur) =>
+      fn(cur ?? this.empty()),
+    );
   }
 
   private async load(): Promise<LocalEndpoint> {

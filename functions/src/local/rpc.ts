@@ -36,7 +36,10 @@ export function rpcClient<T>(baseUrl: string, service: RpcService): T {
       } catch (err) {
         throw new Error(`local stack unreachable at ${baseUrl} (${service}.${method}): ${(err as Error).message}`);
       }
-      const body = (await res.json().catch(() => ({}))) as { result?: unknown; error?: { name: string; message: string } };
+      const body = (await res.json().catch(() => ({}))) as {
+        result?: unknown;
+        error?: { name: string; message: string };
+      };
       if (!res.ok) throw new RemoteError(body.error?.name ?? 'Error', body.error?.message ?? `HTTP ${res.status}`);
       return body.result;
     };

@@ -75,7 +75,12 @@ export class ServingReplicas {
       if (!this.stopping && replica.ready) void this.restart(spec);
     });
     try {
-      await waitForHttp(`http://127.0.0.1:${port}${healthRoute}`, child, this.opts.healthTimeoutMs ?? 60_000, (s) => s === 200);
+      await waitForHttp(
+        `http://127.0.0.1:${port}${healthRoute}`,
+        child,
+        this.opts.healthTimeoutMs ?? 60_000,
+        (s) => s === 200,
+      );
     } catch (err) {
       this.replicas.delete(spec.deployedModelId);
       await stopChild(child);

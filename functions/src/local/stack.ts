@@ -197,7 +197,9 @@ export class LocalStack {
   private async tick(): Promise<void> {
     // One tick at a time: a slow reconcile must not pile up ticks (Cloud Scheduler would, but it ticks per minute).
     if (this.router.backlogFor('onReconcileTick') > 0) return;
-    await this.router.publish(RECONCILE_TOPIC, JSON.stringify({ at: new Date().toISOString() }), {}).catch(() => undefined);
+    await this.router
+      .publish(RECONCILE_TOPIC, JSON.stringify({ at: new Date().toISOString() }), {})
+      .catch(() => undefined);
   }
 
   private functionEnv(): NodeJS.ProcessEnv {

@@ -1,0 +1,309 @@
+// The cloud twins working together on a fake trainer: build → training → registry → endpoint → predict URL.
+import assert from 'node:assert/strict';
+import { readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { mkdtemp } from 'node:fs/promises';
+import { LocalBuildService } from '../../../functions/src/local/build-twin';
+import type { LocalBuild } from '../../../functions/src/local/build-twin';
+import { ControlServer } from '../../../functions/src/local/control-server';
+import { LocalEndpointService } from '../../../functions/src/local/endpoint-twin';
+import { gsUriToPath, localLayout } from '../../../functions/src/local/layout';
+import type { LocalLayout } from '../../../functions/src/local/layout';
+import { LocalModelRegistry } from '../../../functions/src/local/model-registry-twin';
+import { LocalObjectStore } from '../../../functions/src/local/object-store';
+import { rpcClient } from '../../../functions/src/local/rpc';
+import { ServingReplicas } from '../../../functions/src/local/serving-replicas';
+import { LOCAL_NAMES } from '../../../functions/src/local/settings';
+import { LocalTrainingService } from '../../../functions/src/local/training-twin';
+import type { EndpointService, TrainingStatus } from '../../../functions/src/ports';
+import { FAKE_IMAGE_COMMANDS, fakeProject } from './support/fake-project';
+
+interface Published {
+  topic: string;
+  data: unknown;
+  attributes: Record<string, string>;
+}
+
+async function until<T>(fn: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('local twins (build, training, registry, endpoint) on a fake trainer', function () {
+  this.timeout(60_000);
+  let project: string;
+  let root: string;
+  let layout: LocalLayout;
+  let published: Published[];
+  let store: LocalObjectStore;
+  let builds: LocalBuildService;
+  let registry: LocalModelRegistry;
+  let training: LocalTrainingService;
+  let replicas: ServingReplicas;
+  let endpoint: LocalEndpointService;
+  let control: ControlServer;
+  let url: string;
+  const nodeModules = join(__dirname, '../../../node_modules');
+
+  before(async () => {
+    project = await fakeProject();
+    root = await mkdtemp(join(tmpdir(), 'twins-'));
+    layout = localLayout(root);
+    published = [];
+    store = new LocalObjectStore(layout);
+    const publish = async (topic: string, data: string, attributes: Record<string, string>) => {
+      published.push({ topic, data: JSON.parse(data), attributes });
+      return String(published.length);
+    };
+    builds = new LocalBuildService({
+      store,
+      layout,
+      names: LOCAL_NAMES,
+      publish,
+      source: { projectRoot: project, ...FAKE_IMAGE_COMMANDS },
+    });
+    registry = new LocalModelRegistry(store, LOCAL_NAMES);
+    training = new LocalTrainingService({ store, layout, names: LOCAL_NAMES, registry, publish, nodeModules });
+    replicas = new ServingReplicas(layout, { nodeModules, projectNumber: '0' });
+    endpoint = new LocalEndpointService({ store, names: LOCAL_NAMES, registry, replicas });
+    control = new ControlServer({
+      services: { builds, training, endpoint, registry, publisher: { publish } },
+      endpoint,
+      replicas,
+      endpointId: LOCAL_NAMES.endpointId,
+      random: () => 0.5,
+    });
+    url = await control.listen(0);
+  });
+  after(async () => {
+    await training.stop();
+    await replicas.stopAll();
+    await control.close();
+    await rm(project, { recursive: true, force: true });
+    await rm(root, { recursive: true, force: true });
+  });
+
+  let imageUri = '';
+
+  it('builds: QUEUED, WORKING, SUCCESS on cloud-builds with tags, substitutions and the image digest', async () => {
+    const ref = await builds.startBuild({ runId: 'r1', datasetUri: 'gs://data/datasets/a.csv' });
+    await builds.idle();
+    const statuses = published.filter((p) => p.topic === 'cloud-builds').map((p) => p.attributes.status);
+    assert.deepEqual(statuses, ['QUEUED', 'WORKING', 'SUCCESS']);
+    const done = published.at(-1)?.data as LocalBuild;
+    assert.equal(done.id, ref.buildId);
+    assert.deepEqual(done.tags, ['vertex-retrain', 'run-r1']);
+    assert.deepEqual(done.substitutions, { _RUN_ID: 'r1', _DATASET_URI: 'gs://data/datasets/a.csv' });
+    const [image] = done.results?.images ?? [];
+    assert.equal(image?.name, 'local/vertex-retrain/trainer:r1');
+    assert.match(image?.digest ?? '', /^sha256:[0-9a-f]{64}$/);
+    assert.match(await readFile(new URL(done.logUrl), 'utf8'), /built sha256:/);
+    assert.deepEqual(await builds.findBuildForRun('r1'), ref);
+    assert.equal(await builds.findBuildForRun('other'), undefined);
+    imageUri = `local/vertex-retrain/trainer@${image?.digest}`;
+  });
+
+  it('reports a build that does not compile as FAILURE with the compiler message', async () => {
+    const broken = new LocalBuildService({
+      store,
+      layout,
+      names: LOCAL_NAMES,
+      publish: async (topic, data, attributes) => {
+        published.push({ topic, data: JSON.parse(data), attributes });
+        return 'x';
+      },
+      source: { projectRoot: join(project, 'nowhere'), ...FAKE_IMAGE_COMMANDS },
+    });
+    await broken.startBuild({ runId: 'r-bad', datasetUri: 'gs://data/x.csv' });
+    await broken.idle();
+    const last = published.at(-1)?.data as LocalBuild;
+    assert.equal(last.status, 'FAILURE');
+    assert.equal(last.failureInfo?.type, 'USER_BUILD_STEP');
+  });
+
+  async function train(runId: string, csv: string, endpointVersion: number): Promise<TrainingStatus> {
+    await store.write('data', `datasets/${runId}.csv`, csv);
+    const { name } = await training.startTraining({
+      runId,
+      imageUri,
+      datasetUri: `gs://data/datasets/${runId}.csv`,
+      endpointVersion,
+      baseOutputDir: `gs://artifacts/runs/${runId}/`,
+    });
+    return until(async () => {
+      const status = await training.getTraining(name);
+      return status.state === 'SUCCEEDED' || status.state === 'FAILED' ? status : undefined;
+    });
+  }
+
+  it('trains with the AIP_* variables and arguments Vertex would give, then uploads a model version', async () => {
+    const status = await train('r1', 'a\n1\n2\n', 1);
+    assert.equal(status.state, 'SUCCEEDED', status.error);
+    assert.deepEqual(status.model, { name: registry.modelName, versionId: '1' });
+    const model = JSON.parse(
+      await readFile(join(gsUriToPath(layout, 'gs://artifacts/runs/r1/model/'), 'model.json'), 'utf8'),
+    );
+    assert.deepEqual(model.args, [
+      '--env',
+      'local',
+      '--endpoint_version',
+      '1',
+      '--data',
+      join(root, 'buckets/data/datasets/r1.csv'),
+      '--run-id',
+      'r1',
+    ]);
+    assert.equal(model.rows, 3);
+    assert.equal(model.jobId, status.name.split('/').pop());
+    const event = published.filter((p) => p.topic === 'training-events').at(-1);
+    assert.deepEqual(event?.data, { runId: 'r1', trainingName: status.name });
+    assert.deepEqual(await training.findTrainingForRun('r1'), { name: status.name });
+    const version = await registry.getVersion({ name: registry.modelName, versionId: '1' });
+    assert.deepEqual(version.aliases, ['default']);
+    assert.equal(version.artifactUri, 'gs://artifacts/runs/r1/model/');
+  });
+
+  it('reports a trainer that exits non-zero as FAILED with the end of its log, and registers nothing', async () => {
+    const status = await train('r-fail', 'FAKE_TRAINER_FAIL\n', 2);
+    assert.equal(status.state, 'FAILED');
+    assert.match(status.error ?? '', /exited with 1: bad data: FAKE_TRAINER_FAIL/);
+    assert.equal((await registry.getModel()).versions.length, 1);
+  });
+
+  it('deploys as a long-running operation, then serves through the endpoint URL with deployedModelId', async () => {
+    const client = rpcClient<EndpointService>(url, 'endpoint');
+    const { operationName } = await client.deployModel({
+      runId: 'r1',
+      model: { name: registry.modelName, versionId: '1' },
+      endpointVersion: 1,
+      trafficSplit: { '0': 100 },
+    });
+    assert.equal((await client.getOperation(operationName)).done, false, 'returns before the replica is healthy');
+    const op = await until(async () => {
+      const o = await client.getOperation(operationName);
+      return o.done ? o : undefined;
+    });
+    assert.equal(op.error, undefined);
+    const state = await client.getEndpoint();
+    assert.deepEqual(state.trafficSplit, { [op.deployedModelId as string]: 100 });
+    assert.equal(state.deployedModels[0]?.displayName, 'r1-v1');
+    const res = await fetch(`${url}/v1/projects/local-project/locations/local/endpoints/local-endpoint:predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ instances: [{ x: 1 }, { x: 2 }] }),
+    });
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as { predictions: unknown[]; deployedModelId: string; modelVersionId: string };
+    assert.equal(body.predictions.length, 2);
+    assert.equal(body.deployedModelId, op.deployedModelId);
+    assert.equal(body.modelVersionId, '1');
+  });
+
+  it('refuses bad requests at once, like the service: unknown ids, splits not summing to 100, traffic-holding undeploy', async () => {
+    const client = rpcClient<EndpointService>(url, 'endpoint');
+    const model = { name: registry.modelName, versionId: '1' };
+    await assert.rejects(client.deployModel({ runId: 'x', model, endpointVersion: 2, trafficSplit: { '0': 50 } }), {
+      name: 'InvalidRequestError',
+    });
+    await assert.rejects(
+      client.deployModel({
+        runId: 'x',
+        model: { ...model, versionId: '9' },
+        endpointVersion: 2,
+        trafficSplit: { '0': 100 },
+      }),
+      {
+        name: 'NotFoundError',
+      },
+    );
+    const live = (await client.getEndpoint()).deployedModels[0]?.id as string;
+    await assert.rejects(client.undeployModel(live, {}), /still has traffic/);
+    await assert.rejects(client.updateTrafficSplit({ '123': 100 }), /unknown deployed model/);
+  });
+
+  it('routes by the traffic split between two deployed versions, and undeploys the one without traffic', async () => {
+    const second = await train('r2', 'a\n1\n', 2);
+    assert.equal(second.model?.versionId, '2');
+    const client = rpcClient<EndpointService>(url, 'endpoint');
+    const old = (await client.getEndpoint()).deployedModels[0]?.id as string;
+    const { operationName } = await client.deployModel({
+      runId: 'r2',
+      model: second.model as { name: string; versionId: string },
+      endpointVersion: 2,
+      trafficSplit: { '0': 100, [old]: 0 },
+    });
+    const op = await until(async () => {
+      const o = await client.getOperation(operationName);
+      return o.done ? o : undefined;
+    });
+    const fresh = op.deployedModelId as string;
+    assert.deepEqual((await client.getEndpoint()).trafficSplit, { [fresh]: 100, [old]: 0 });
+    const predict = async () =>
+      (
+        (await (
+          await fetch(`${url}/v1/projects/p/locations/l/endpoints/local-endpoint:predict`, {
+            method: 'POST',
+            body: JSON.stringify({ instances: [{}] }),
+          })
+        ).json()) as { deployedModelId: string }
+      ).deployedModelId;
+    assert.equal(await predict(), fresh);
+    // Roll back: all traffic to the old one (random fixed at 0.5 picks by share).
+    const back = await client.updateTrafficSplit({ [old]: 100, [fresh]: 0 });
+    await until(async () => ((await client.getOperation(back.operationName)).done ? true : undefined));
+    assert.equal(await predict(), old);
+    const undeploy = await client.undeployModel(fresh, {});
+    await until(async () => ((await client.getOperation(undeploy.operationName)).done ? true : undefined));
+    assert.deepEqual((await client.getEndpoint()).trafficSplit, { [old]: 100 });
+    assert.equal(replicas.has(fresh), false);
+  });
+
+  it('restarts a training interrupted by a stack crash exactly once, and fails it if interrupted again', async () => {
+    const publish = async (topic: string, data: string, attributes: Record<string, string>) => {
+      published.push({ topic, data: JSON.parse(data), attributes });
+      return 'x';
+    };
+    const deps = { store, layout, names: LOCAL_NAMES, registry, publish, nodeModules };
+    const versionsBefore = (await registry.getModel()).versions.length;
+    await store.write('data', 'datasets/slow.csv', 'FAKE_TRAINER_SLOW\n');
+    const request = {
+      runId: 'r-slow',
+      imageUri,
+      datasetUri: 'gs://data/datasets/slow.csv',
+      endpointVersion: 3,
+      baseOutputDir: 'gs://artifacts/runs/r-slow/',
+    };
+    const first = new LocalTrainingService(deps);
+    const { name } = await first.startTraining(request);
+    await until(async () => ((await first.getTraining(name)).state === 'RUNNING' ? true : undefined));
+    await first.stop(); // the crash: the trainer dies with the stack, the job stays RUNNING on disk
+    assert.equal((await first.getTraining(name)).state, 'RUNNING');
+    const second = new LocalTrainingService(deps);
+    await second.resume();
+    const done = await until(async () => {
+      const s = await second.getTraining(name);
+      return s.state === 'RUNNING' || s.state === 'PENDING' ? undefined : s;
+    });
+    assert.equal(done.state, 'SUCCEEDED', done.error);
+    assert.equal((await registry.getModel()).versions.length, versionsBefore + 1, 'one version for the run');
+
+    const { name: again } = await second.startTraining({ ...request, runId: 'r-slow2' });
+    await until(async () => ((await second.getTraining(again)).state === 'RUNNING' ? true : undefined));
+    await second.stop();
+    const third = new LocalTrainingService(deps);
+    await third.resume();
+    await until(async () => ((await third.getTraining(again)).state === 'RUNNING' ? true : undefined));
+    await third.stop();
+    const fourth = new LocalTrainingService(deps);
+    await fourth.resume();
+    const failed = await fourth.getTraining(again);
+    assert.equal(failed.state, 'FAILED');
+    assert.match(failed.error ?? '', /interrupted 2 times/);
+  });
+});
