@@ -84,13 +84,21 @@ export function featureNames(titles: readonly string[]): string[] {
 type Imputation = Omit<FeatureStats, 'min' | 'max' | 'mean' | 'std'>;
 
 /** Writes the raw (unscaled) features of `p` into `out`. */
-function rawFeatures(
-  p: Passenger,
-  stats: Imputation,
-  titleIndex: Map<string, number>,
-  out: Float64Array,
-  inTraining = false,
-): void {
+/** Lookups built once from the statistics (Maps: a ticket named "constructor" must not hit Object.prototype). */
+interface Lookup {
+  titleIndex: Map<string, number>;
+  tickets: Map<string, number>;
+}
+
+function lookupOf(stats: Pick<FeatureStats, 'titles' | 'ticketCounts'>): Lookup {
+  return {
+    titleIndex: new Map([...stats.titles, RARE_TITLE].map((t, i) => [t, i])),
+    tickets: new Map(Object.entries(stats.ticketCounts)),
+  };
+}
+
+function rawFeatures(p: Passenger, stats: Imputation, lookup: Lookup, out: Float64Array, inTraining = false): void {
+  const { titleIndex } = lookup;
   const parsed = titleOf(p.name);
   const title = titleIndex.has(parsed) ? parsed : RARE_TITLE;
   const sex = p.sex ?? (parsed ? stats.sexByTitle[title] : undefined) ?? 'male';
@@ -116,17 +124,13 @@ function rawFeatures(
   out[i++] = family >= 5 ? 1 : 0;
   out[i++] = Math.log1p(fare);
   // Group size counts this passenger plus the OTHER training passengers on the ticket (a training row is one of them).
-  const known = p.ticket ? (stats.ticketCounts[p.ticket] ?? 0) : 0;
+  const known = p.ticket ? (lookup.tickets.get(p.ticket) ?? 0) : 0;
   const group = p.ticket ? (inTraining ? known : known + 1) : 1;
   out[i++] = group;
   out[i++] = Math.log1p(fare / group);
   out[i++] = p.cabin ? 1 : 0;
   out[i++] = embarked === 'C' ? 1 : 0;
   out[i++] = embarked === 'Q' ? 1 : 0;
-}
-
-function titleIndexOf(titles: readonly string[]): Map<string, number> {
-  return new Map([...titles, RARE_TITLE].map((t, i) => [t, i]));
 }
 
 /** Learns the feature statistics from training rows (and only from them). */
@@ -154,8 +158,9 @@ export function fitFeatures(rows: readonly Passenger[]): FeatureStats {
     const own = fares.filter((r) => r.pclass === c).map((r) => r.fare as number);
     return own.length > 0 ? median(own) : fareAll;
   };
-  const ticketCounts: Record<string, number> = {};
-  for (const row of rows) if (row.ticket) ticketCounts[row.ticket] = (ticketCounts[row.ticket] ?? 0) + 1;
+  const tickets = new Map<string, number>();
+  for (const row of rows) if (row.ticket) tickets.set(row.ticket, (tickets.get(row.ticket) ?? 0) + 1);
+  const ticketCounts = Object.fromEntries(tickets); // own properties only, even for a ticket named "__proto__"
   const imputation: Imputation = {
     titles,
     ageByTitle,
@@ -173,10 +178,10 @@ export function fitFeatures(rows: readonly Passenger[]): FeatureStats {
     ticketCounts,
   };
   const width = featureNames(titles).length;
-  const index = titleIndexOf(titles);
+  const lookup = lookupOf(imputation);
   const raw = rows.map((row) => {
     const out = new Float64Array(width);
-    rawFeatures(row, imputation, index, out, true);
+    rawFeatures(row, imputation, lookup, out, true);
     return out;
   });
   const stats: FeatureStats = { ...imputation, min: [], max: [], mean: [], std: [] };
@@ -201,11 +206,11 @@ export function encoder(
   opts: { trainingRows?: boolean } = {},
 ): (p: Passenger, out: Float64Array) => Float64Array {
   const inTraining = opts.trainingRows ?? false;
-  const index = titleIndexOf(stats.titles);
+  const lookup = lookupOf(stats);
   const { min, max, mean, std } = stats;
   const scale = std.map((s) => 1 / s);
   return (p, out) => {
-    rawFeatures(p, stats, index, out, inTraining);
+    rawFeatures(p, stats, lookup, out, inTraining);
     for (let j = 0; j < out.length; j++) {
       const v = Math.min(max[j] as number, Math.max(min[j] as number, out[j] as number));
       out[j] = (v - (mean[j] as number)) * (scale[j] as number);

@@ -46,9 +46,16 @@ function solveSpd(a: Float64Array[], b: Float64Array): Float64Array {
  * Minimises  Σ logloss(y_i, p_i) + (lambda / 2)·|w|²  (the intercept is not penalised). `x` rows are the
  * (standardised) feature vectors, `y` the 0/1 labels.
  */
-export function fitLogistic(x: readonly Float64Array[], y: ArrayLike<number>, lambda: number): LogisticModel {
+export function fitLogistic(
+  x: readonly Float64Array[],
+  y: ArrayLike<number>,
+  lambda: number,
+  start?: LogisticModel,
+): LogisticModel {
   const d = (x[0]?.length ?? 0) + 1; // parameter 0 is the intercept
   const beta = new Float64Array(d);
+  // A warm start (the fit for a nearby lambda) saves Newton steps; the optimum is unique, so the result is the same.
+  if (start) beta.set([start.intercept, ...start.weights]);
   const row = new Float64Array(d);
   for (let iteration = 0; iteration < 100; iteration++) {
     const hessian = Array.from({ length: d }, () => new Float64Array(d));
@@ -80,7 +87,7 @@ export function fitLogistic(x: readonly Float64Array[], y: ArrayLike<number>, la
       beta[j] = (beta[j] as number) - (step[j] as number);
       largest = Math.max(largest, Math.abs(step[j] as number));
     }
-    if (largest < 1e-10) break;
+    if (largest < 1e-9) break;
   }
   return { intercept: beta[0] as number, weights: Array.from(beta.subarray(1)) };
 }
