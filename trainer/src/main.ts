@@ -140,6 +140,7 @@ export async function run(args: TrainerArgs): Promise<number> {
     ...result.evaluation,
     lambda: result.fitted.lambda,
     trainingMs: result.trainingMs,
+    fitMs: result.fitMs,
   };
   await writeUri(out(ARTIFACT_FILE), serializeArtifact(artifact));
   await writeUri(out(METRICS_FILE), json(metrics));
