@@ -1,0 +1,220 @@
+// Preprocessing, step 2: feature engineering. `fitFeatures` learns every statistic from the training rows only
+// (imputation values, title vocabulary, scaling); `encoder` turns ANY passenger, a training row or a serving
+// instance, into the feature vector with the same code, so training and serving cannot drift apart.
+import type { Passenger } from './fields';
+
+/** Titles with fewer training rows than this share the `Rare` bucket (as do titles never seen, e.g. `Dona`). */
+export const MIN_TITLE_COUNT = 8;
+export const RARE_TITLE = 'Rare';
+/** Children (the "women and children first" rule) are passengers younger than this. */
+export const CHILD_AGE = 13;
+
+// Spelling variants of common titles (French forms, the modern Ms) mean the same thing for this model.
+const TITLE_SYNONYMS: Record<string, string> = { Mlle: 'Miss', Ms: 'Miss', Mme: 'Mrs', 'the Countess': 'Countess' };
+
+/** Everything learned from the training rows, JSON-serialisable into the artifact. */
+export interface FeatureStats {
+  /** Kept titles (most frequent first); anything else is RARE_TITLE. */
+  titles: string[];
+  /** Median age per title (and for RARE_TITLE), used when Age is missing. */
+  ageByTitle: Record<string, number>;
+  ageMedian: number;
+  /** Median fare per class 1, 2, 3 (index 0 = class 1), used when Fare is missing. */
+  fareByClass: [number, number, number];
+  /** The majority sex per title, used when Sex is missing. */
+  sexByTitle: Record<string, 'male' | 'female'>;
+  pclassMode: 1 | 2 | 3;
+  embarkedMode: 'C' | 'Q' | 'S';
+  /** Training passengers per ticket number (group travel: families, friends, servants on one ticket). */
+  ticketCounts: Record<string, number>;
+  /** Per feature: training min/max (values are clipped to it) and mean/std (values are standardised). */
+  min: number[];
+  max: number[];
+  mean: number[];
+  std: number[];
+}
+
+/** The title in `"Surname, Title. Given names"`, normalised; '' when the name has none. */
+export function titleOf(name: string): string {
+  const match = /,\s*([^.,]+?)\s*\./.exec(name);
+  if (!match) return '';
+  const title = match[1] as string;
+  return TITLE_SYNONYMS[title] ?? title;
+}
+
+function median(values: number[]): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+function mode<T>(values: T[], fallback: T): T {
+  const counts = new Map<T, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  let best = fallback;
+  let bestCount = 0;
+  for (const [v, n] of counts) if (n > bestCount) [best, bestCount] = [v, n];
+  return best;
+}
+
+/** The names of the features, in vector order. */
+export function featureNames(titles: readonly string[]): string[] {
+  return [
+    'male',
+    'pclass_2',
+    'pclass_3',
+    'female_x_pclass_3',
+    ...[...titles, RARE_TITLE].map((t) => `title_${t}`),
+    'age',
+    'age_missing',
+    'child',
+    'family_size',
+    'alone',
+    'large_family',
+    'log_fare',
+    'ticket_group',
+    'log_fare_per_person',
+    'cabin_known',
+    'embarked_C',
+    'embarked_Q',
+  ];
+}
+
+type Imputation = Omit<FeatureStats, 'min' | 'max' | 'mean' | 'std'>;
+
+/** Writes the raw (unscaled) features of `p` into `out`. */
+/** Lookups built once from the statistics (Maps: a ticket named "constructor" must not hit Object.prototype). */
+interface Lookup {
+  titleIndex: Map<string, number>;
+  tickets: Map<string, number>;
+}
+
+function lookupOf(stats: Pick<FeatureStats, 'titles' | 'ticketCounts'>): Lookup {
+  return {
+    titleIndex: new Map([...stats.titles, RARE_TITLE].map((t, i) => [t, i])),
+    tickets: new Map(Object.entries(stats.ticketCounts)),
+  };
+}
+
+function rawFeatures(p: Passenger, stats: Imputation, lookup: Lookup, out: Float64Array, inTraining = false): void {
+  const { titleIndex } = lookup;
+  const parsed = titleOf(p.name);
+  const title = titleIndex.has(parsed) ? parsed : RARE_TITLE;
+  const sex = p.sex ?? (parsed ? stats.sexByTitle[title] : undefined) ?? 'male';
+  const pclass = p.pclass ?? stats.pclassMode;
+  const age = p.age ?? stats.ageByTitle[title] ?? stats.ageMedian;
+  const family = 1 + (p.sibSp ?? 0) + (p.parch ?? 0);
+  const fare = p.fare ?? (stats.fareByClass[pclass - 1] as number);
+  const embarked = p.embarked ?? stats.embarkedMode;
+  const male = sex === 'male' ? 1 : 0;
+  out.fill(0);
+  let i = 0;
+  out[i++] = male;
+  out[i++] = pclass === 2 ? 1 : 0;
+  out[i++] = pclass === 3 ? 1 : 0;
+  out[i++] = pclass === 3 && !male ? 1 : 0;
+  out[i + (titleIndex.get(title) as number)] = 1;
+  i += titleIndex.size;
+  out[i++] = age;
+  out[i++] = p.age === undefined ? 1 : 0;
+  out[i++] = age < CHILD_AGE ? 1 : 0;
+  out[i++] = family;
+  out[i++] = family === 1 ? 1 : 0;
+  out[i++] = family >= 5 ? 1 : 0;
+  out[i++] = Math.log1p(fare);
+  // Group size counts this passenger plus the OTHER training passengers on the ticket (a training row is one of them).
+  const known = p.ticket ? (lookup.tickets.get(p.ticket) ?? 0) : 0;
+  const group = p.ticket ? (inTraining ? known : known + 1) : 1;
+  out[i++] = group;
+  out[i++] = Math.log1p(fare / group);
+  out[i++] = p.cabin ? 1 : 0;
+  out[i++] = embarked === 'C' ? 1 : 0;
+  out[i++] = embarked === 'Q' ? 1 : 0;
+}
+
+/** Learns the feature statistics from training rows (and only from them). */
+export function fitFeatures(rows: readonly Passenger[]): FeatureStats {
+  const titleCounts = new Map<string, number>();
+  for (const row of rows) titleCounts.set(titleOf(row.name), (titleCounts.get(titleOf(row.name)) ?? 0) + 1);
+  const titles = [...titleCounts]
+    .filter(([t, n]) => t !== '' && t !== RARE_TITLE && n >= MIN_TITLE_COUNT)
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .map(([t]) => t);
+  const bucket = (row: Passenger): string => (titles.includes(titleOf(row.name)) ? titleOf(row.name) : RARE_TITLE);
+  const ages = rows.filter((r) => r.age !== undefined);
+  const ageMedian = median(ages.map((r) => r.age as number));
+  const ageByTitle: Record<string, number> = {};
+  const sexByTitle: Record<string, 'male' | 'female'> = {};
+  for (const t of [...titles, RARE_TITLE]) {
+    const own = ages.filter((r) => bucket(r) === t).map((r) => r.age as number);
+    ageByTitle[t] = own.length > 0 ? median(own) : ageMedian;
+    const sexes = rows.filter((r) => bucket(r) === t && r.sex !== undefined).map((r) => r.sex as 'male' | 'female');
+    sexByTitle[t] = mode(sexes, 'male');
+  }
+  const fares = rows.filter((r) => r.fare !== undefined);
+  const fareAll = median(fares.map((r) => r.fare as number));
+  const fareOf = (c: number): number => {
+    const own = fares.filter((r) => r.pclass === c).map((r) => r.fare as number);
+    return own.length > 0 ? median(own) : fareAll;
+  };
+  const tickets = new Map<string, number>();
+  for (const row of rows) if (row.ticket) tickets.set(row.ticket, (tickets.get(row.ticket) ?? 0) + 1);
+  const ticketCounts = Object.fromEntries(tickets); // own properties only, even for a ticket named "__proto__"
+  const imputation: Imputation = {
+    titles,
+    ageByTitle,
+    ageMedian,
+    fareByClass: [fareOf(1), fareOf(2), fareOf(3)],
+    sexByTitle,
+    pclassMode: mode(
+      rows.filter((r) => r.pclass).map((r) => r.pclass as 1 | 2 | 3),
+      3,
+    ),
+    embarkedMode: mode(
+      rows.filter((r) => r.embarked).map((r) => r.embarked as 'C' | 'Q' | 'S'),
+      'S',
+    ),
+    ticketCounts,
+  };
+  const width = featureNames(titles).length;
+  const lookup = lookupOf(imputation);
+  const raw = rows.map((row) => {
+    const out = new Float64Array(width);
+    rawFeatures(row, imputation, lookup, out, true);
+    return out;
+  });
+  const stats: FeatureStats = { ...imputation, min: [], max: [], mean: [], std: [] };
+  for (let j = 0; j < width; j++) {
+    const column = raw.map((x) => x[j] as number);
+    const mean = column.reduce((s, v) => s + v, 0) / column.length;
+    const variance = column.reduce((s, v) => s + (v - mean) ** 2, 0) / column.length;
+    stats.min.push(Math.min(...column));
+    stats.max.push(Math.max(...column));
+    stats.mean.push(mean);
+    stats.std.push(Math.sqrt(variance) || 1); // a constant feature stays 0 after scaling
+  }
+  return stats;
+}
+
+/**
+ * Returns a function writing the scaled feature vector of a passenger into `out` (length featureNames().length).
+ * Everything is precomputed here, so encoding allocates nothing: this runs once per served instance.
+ */
+export function encoder(
+  stats: FeatureStats,
+  opts: { trainingRows?: boolean } = {},
+): (p: Passenger, out: Float64Array) => Float64Array {
+  const inTraining = opts.trainingRows ?? false;
+  const lookup = lookupOf(stats);
+  const { min, max, mean, std } = stats;
+  const scale = std.map((s) => 1 / s);
+  return (p, out) => {
+    rawFeatures(p, stats, lookup, out, inTraining);
+    for (let j = 0; j < out.length; j++) {
+      const v = Math.min(max[j] as number, Math.max(min[j] as number, out[j] as number));
+      out[j] = (v - (mean[j] as number)) * (scale[j] as number);
+    }
+    return out;
+  };
+}

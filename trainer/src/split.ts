@@ -1,0 +1,62 @@
+// Seeded, stratified splits: the same seed and labels always give the same split, and each part keeps the class
+// balance of the whole (Titanic is 38 % survivors; an unstratified 179-row hold-out can drift by several points).
+
+/** mulberry32: a tiny, well-known 32-bit PRNG; enough for shuffling, and identical on every platform. */
+export function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Indices of each class (0, then 1), each list shuffled with the seeded PRNG (Fisher–Yates). */
+function shuffledByClass(labels: ArrayLike<number>, seed: number): number[][] {
+  const next = random(seed);
+  const classes: number[][] = [[], []];
+  for (let i = 0; i < labels.length; i++) (classes[labels[i] === 1 ? 1 : 0] as number[]).push(i);
+  for (const list of classes) {
+    for (let i = list.length - 1; i > 0; i--) {
+      const j = Math.floor(next() * (i + 1));
+      [list[i], list[j]] = [list[j] as number, list[i] as number];
+    }
+  }
+  return classes;
+}
+
+export interface Split {
+  train: number[];
+  test: number[];
+}
+
+/** Holds out `fraction` of each class (rounded) as the test part. Indices come back sorted. */
+export function stratifiedHoldout(labels: ArrayLike<number>, fraction: number, seed: number): Split {
+  const split: Split = { train: [], test: [] };
+  for (const list of shuffledByClass(labels, seed)) {
+    const held = Math.round(list.length * fraction);
+    split.test.push(...list.slice(0, held));
+    split.train.push(...list.slice(held));
+  }
+  split.train.sort((a, b) => a - b);
+  split.test.sort((a, b) => a - b);
+  return split;
+}
+
+/** Assigns every row a fold 0..k-1, dealing each shuffled class round-robin so folds differ by at most one row. */
+export function stratifiedFolds(labels: ArrayLike<number>, k: number, seed: number): number[] {
+  const fold = new Array<number>(labels.length).fill(0);
+  let dealt = 0;
+  for (const list of shuffledByClass(labels, seed)) for (const i of list) fold[i] = dealt++ % k;
+  return fold;
+}
+
+/** The train/test index lists of each fold. */
+export function foldSplits(fold: readonly number[], k: number): Split[] {
+  return Array.from({ length: k }, (_, f) => ({
+    train: fold.flatMap((g, i) => (g === f ? [] : [i])),
+    test: fold.flatMap((g, i) => (g === f ? [i] : [])),
+  }));
+}
