@@ -21,6 +21,8 @@ export interface FunctionServerOptions {
   frameworkMain: string;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** Node options before the script, e.g. `['--import', 'tsx']` to run TypeScript sources in tests. */
+  execArgv?: string[];
   /** Milliseconds to wait before restarting a crashed server. */
   restartDelayMs?: number;
   onExit?: (target: string, code: number | null, signal: string | null) => void;
@@ -53,6 +55,7 @@ export class FunctionServer {
     const port = await freePort();
     const child = await spawnNode(this.layout, {
       args: [
+        ...(this.opts.execArgv ?? []),
         this.opts.frameworkMain,
         `--target=${this.opts.target}`,
         '--signature-type=cloudevent',

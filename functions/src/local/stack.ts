@@ -46,6 +46,10 @@ export interface StackOptions {
   functionEnv?: Record<string, string>;
   reconcileIntervalMs?: number;
   router?: Partial<RouterOptions>;
+  /** The module registering the functions (default: the compiled dist/functions/src/index.js). */
+  functionSource?: string;
+  /** Node options for the function processes (tests run the TypeScript sources with `['--import', 'tsx']`). */
+  functionExecArgv?: string[];
   log?: StackLog;
 }
 
@@ -156,7 +160,8 @@ export class LocalStack {
     for (const trigger of functionTriggers(this.names)) {
       const server = new FunctionServer(this.layout, {
         target: trigger.target,
-        source: join(root, 'dist', 'functions', 'src', 'index.js'),
+        source: this.opts.functionSource ?? join(root, 'dist', 'functions', 'src', 'index.js'),
+        execArgv: this.opts.functionExecArgv,
         frameworkMain: frameworkMain(),
         env,
         cwd: root,
