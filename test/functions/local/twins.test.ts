@@ -16,6 +16,8 @@ import { rpcClient } from '../../../functions/src/local/rpc';
 import { ServingReplicas } from '../../../functions/src/local/serving-replicas';
 import { LOCAL_NAMES } from '../../../functions/src/local/settings';
 import { LocalTrainingService } from '../../../functions/src/local/training-twin';
+import type { LocalTrainingJob } from '../../../functions/src/local/training-twin';
+import { readJson } from '../../../functions/src/local/json-objects';
 import type { EndpointService, TrainingStatus } from '../../../functions/src/ports';
 import { FAKE_IMAGE_COMMANDS, fakeProject } from './support/fake-project';
 
@@ -298,7 +300,9 @@ describe('local twins (build, training, registry, endpoint) on a fake trainer', 
     await second.stop();
     const third = new LocalTrainingService(deps);
     await third.resume();
-    await until(async () => ((await third.getTraining(again)).state === 'RUNNING' ? true : undefined));
+    const job = async () =>
+      readJson<LocalTrainingJob>(store, 'local-cloud', `trainings/${again.split('/').pop()}.json`);
+    await until(async () => ((await job())?.attempts === 2 ? true : undefined)); // the restart is running
     await third.stop();
     const fourth = new LocalTrainingService(deps);
     await fourth.resume();
