@@ -1,6 +1,6 @@
 // A strict structural check of a request object against the API's own protobuf schema, as the Node clients take it
 // (camelCase fields). Why: through the real client a misspelled field never reaches the server (protobufjs drops
-// unknown keys while encoding), a Duration given as "3600s" silently becomes zero, and the packaged protos.json has
+// unknown keys while encoding), a Duration given as "3600s" fails only at send time, and the packaged protos.json has
 // lost REQUIRED annotations. So the check runs on the object *before* the client sees it, against a Root loaded from
 // the `.proto` sources (field_behavior complete, see gcp-proto-roots.ts).
 import protobuf from 'protobufjs';
