@@ -113,3 +113,23 @@ export function resourcePatternsFor(field: protobuf.Field, root: protobuf.Root):
   const childPatterns = ref.child_type ? reg.get(ref.child_type) : undefined;
   return childPatterns?.map((p) => toRegex(p.split('/').slice(0, -2).join('/')));
 }
+
+/** A "did you mean" hint for an unknown field name. */
+export function suggest(key: string, known: string[]): string {
+  if (key.includes('_') && known.includes(protobuf.util.camelCase(key)))
+    return ` (the Node client takes camelCase "${protobuf.util.camelCase(key)}")`;
+  const near = known.filter((k) => editDistance(k.toLowerCase(), key.toLowerCase()) <= 2);
+  return near.length ? ` (did you mean ${near.map((k) => `"${k}"`).join(' or ')}?)` : '';
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = row;
+  }
+  return prev[b.length]!;
+}

@@ -4,7 +4,7 @@
 // lost REQUIRED annotations. So the check runs on the object *before* the client sees it, against a Root loaded from
 // the `.proto` sources (field_behavior complete, see gcp-proto-roots.ts).
 import protobuf from 'protobufjs';
-import { behaviours, checkScalar, isUnset, resourcePatternsFor } from './proto-rules';
+import { behaviours, checkScalar, isUnset, resourcePatternsFor, suggest } from './proto-rules';
 
 /** A google.protobuf.Value field whose JSON content has a known message schema (checked in proto3-JSON form). */
 export interface ValueSchema {
@@ -267,22 +267,4 @@ function describe(v: unknown): string {
   if (v instanceof Uint8Array) return 'bytes';
   if (typeof v === 'string') return JSON.stringify(v);
   return typeof v === 'object' ? (v === null ? 'null' : 'an object') : `${typeof v} ${String(v)}`;
-}
-
-function suggest(key: string, known: string[]): string {
-  if (key.includes('_') && known.includes(camel(key))) return ` (the Node client takes camelCase "${camel(key)}")`;
-  const near = known.filter((k) => editDistance(k.toLowerCase(), key.toLowerCase()) <= 2);
-  return near.length ? ` (did you mean ${near.map((k) => `"${k}"`).join(' or ')}?)` : '';
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = row;
-  }
-  return prev[b.length]!;
 }
