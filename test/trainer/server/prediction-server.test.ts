@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import sinon from 'sinon';
 import request from 'supertest';
@@ -164,7 +165,9 @@ describe('prediction server', () => {
       const typed = await request(base).post('/predict').set('content-type', 'application/json').expect(400);
       assert.match(typed.body.error.message, /empty/);
       const untyped = await request(base).post('/predict').expect(400);
-      assert.match(untyped.body.error.message, /must be a JSON object/);
+      assert.match(untyped.body.error.message, /empty/);
+      const blank = await request(base).post('/predict').send(' \r\n').expect(400);
+      assert.match(blank.body.error.message, /empty/);
     });
 
     it('answers 413 for a 1.6 MB body', async () => {
@@ -176,6 +179,60 @@ describe('prediction server', () => {
         .send({ instances: [passenger({ Name: filler })] })
         .expect(413);
       assert.match(res.body.error.message, /larger than/);
+    });
+
+    it('answers 413 for an oversized chunked body (no Content-Length), then keeps serving', async () => {
+      await start();
+      const url = new URL(`${base}/predict`);
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = httpRequest(url, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        const chunk = Buffer.alloc(64 * 1024, 0x20);
+        let sent = 0;
+        const pump = () => {
+          while (sent < 1.6e6) {
+            sent += chunk.length;
+            if (!req.write(chunk)) return req.once('drain', pump);
+          }
+          req.end();
+        };
+        pump();
+      });
+      assert.equal(status, 413);
+      await request(base).get('/health').expect(200);
+    });
+
+    it('finishes a request in flight when closed, and refuses new connections', async () => {
+      await start();
+      const url = new URL(`${base}/predict`);
+      const body = JSON.stringify({ instances: [passenger()] });
+      let closed = false;
+      const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const req = httpRequest(url, { method: 'POST', headers: { 'content-length': body.length } }, (res) => {
+          let text = '';
+          res.on('data', (d) => (text += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        });
+        req.on('error', reject);
+        req.write(body.slice(0, 10));
+        setTimeout(() => {
+          void server?.close().then(() => (closed = true));
+          setTimeout(() => {
+            assert.equal(closed, false, 'close() must wait for the request in flight');
+            req.end(body.slice(10));
+          }, 50);
+        }, 50);
+      });
+      const res = await response;
+      assert.equal(res.status, 200);
+      assert.equal(JSON.parse(res.text).predictions.length, 1);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal(closed, true);
+      await assert.rejects(request(base).get('/health'), /ECONNREFUSED/);
+      server = undefined;
     });
 
     it('answers 500 without details (and logs) when the predictor fails for a reason other than the input', async () => {
@@ -225,6 +282,16 @@ describe('prediction server', () => {
       await request(base).post('/health').send({}).expect(405).expect('allow', 'GET, HEAD');
       await request(base).put('/predict').set('content-type', 'application/json').send('garbage').expect(405);
       await request(base).delete('/health').expect(405);
+    });
+
+    it('matches routes on the path only: a query string is ignored, a trailing slash is another path', async () => {
+      await start();
+      await request(base).get('/health?probe=1').expect(200);
+      await request(base)
+        .post('/predict?x=1')
+        .send({ instances: [passenger()] })
+        .expect(200);
+      await request(base).get('/health/').expect(404);
     });
 
     it('serves custom routes, including Vertex default routes containing a colon, and only those', async () => {
