@@ -5,10 +5,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import sinon from 'sinon';
 import request from 'supertest';
 import { loadPredictor, startServing } from '../../trainer/src/serve';
+import { jsonLogger } from '../../trainer/src/server/json-log';
 import type { PredictionServer } from '../../trainer/src/server/prediction-server';
 import { FakePredictor } from './server/fake-predictor';
 
@@ -24,7 +24,7 @@ async function freePort(): Promise<number> {
 describe('serve (the prediction server command)', () => {
   let dir: string;
   let server: PredictionServer | undefined;
-  const silent = pino({ level: 'silent' });
+  const silent = jsonLogger('error', () => {});
   const fakeProcess = () => Object.assign(new EventEmitter(), { exit: sinon.spy() });
 
   beforeEach(async () => {
@@ -69,8 +69,8 @@ describe('serve (the prediction server command)', () => {
 
   it('closes and exits 1 when the model cannot be loaded', async () => {
     const proc = fakeProcess();
-    const logger = pino({ level: 'silent' });
-    const error = sinon.spy(logger, 'error');
+    const lines: string[] = [];
+    const logger = jsonLogger('info', (line) => lines.push(line));
     server = await startServing({
       env: { AIP_STORAGE_URI: dir, AIP_HTTP_PORT: String(await freePort()), SERVE_HOST: '127.0.0.1' },
       argv: [],
@@ -81,10 +81,9 @@ describe('serve (the prediction server command)', () => {
     assert.equal((await server.loaded).status, 'failed');
     await new Promise((resolve) => setTimeout(resolve, 20));
     sinon.assert.calledOnceWithExactly(proc.exit, 1);
-    assert.match(
-      String((error.firstCall.args[0] as { err: Error }).err.message),
-      /cannot read the model artifact .*model\.json/,
-    );
+    const failure = lines.map((l) => JSON.parse(l)).find((l) => l.severity === 'ERROR');
+    assert.equal(failure.message, 'model failed to load');
+    assert.match(failure.err.message, /cannot read the model artifact .*model\.json/);
   });
 
   describe('loadPredictor', () => {
@@ -128,7 +127,7 @@ describe('serve (the prediction server command)', () => {
       assert.match(noModel.stdout, /prediction server listening/);
       assert.match(
         noModel.stdout,
-        /"severity":"ERROR".*cannot read the model artifact .*model\.json.*model failed to load/,
+        /"severity":"ERROR".*"message":"model failed to load".*cannot read the model artifact .*model\.json/,
       );
     });
   });

@@ -6,9 +6,9 @@
 // containers, which retries transient failures (e.g. a storage permission still propagating), and a permanent
 // one shows as a failed deployment with the reason in the logs, rather than a replica answering 503 forever
 // (Vertex never restarts a container that only fails its health check). Local mode sees the exit at once.
-import pino from 'pino';
 import { ARTIFACT_FILE, predictorFromArtifact } from './artifact';
 import type { Predictor } from './predictor';
+import { jsonLogger, type JsonLogger } from './server/json-log';
 import { createPredictionServer, type PredictionServer } from './server/prediction-server';
 import { readServeConfig, ServeConfigError } from './server/serve-config';
 import { exitGracefullyOnSignals, type ProcessLike } from './server/shutdown';
@@ -19,7 +19,7 @@ export interface ServeOptions {
   argv: readonly string[];
   /** Turns model.json's text into a predictor; the real artifact parser unless a test injects another. */
   parseArtifact?: (text: string) => Predictor;
-  logger?: pino.Logger;
+  logger?: JsonLogger;
   process?: ProcessLike;
 }
 
@@ -29,7 +29,7 @@ export async function startServing(options: ServeOptions): Promise<PredictionSer
     env,
     argv,
     parseArtifact = predictorFromArtifact,
-    logger = createLogger(),
+    logger = jsonLogger(options.env.LOG_LEVEL),
     process: proc = process,
   } = options;
   const config = readServeConfig(env, argv);
@@ -66,17 +66,8 @@ export async function loadPredictor(dir: string, parseArtifact: (text: string) =
   }
 }
 
-/** JSON lines with Cloud Logging's `severity` and `message` keys (Vertex forwards the container's stdout). */
-function createLogger(): pino.Logger {
-  return pino({
-    level: process.env.LOG_LEVEL || 'info',
-    messageKey: 'message',
-    formatters: { level: (label) => ({ severity: label.toUpperCase() }) },
-  });
-}
-
 if (require.main === module) {
-  const logger = createLogger();
+  const logger = jsonLogger(process.env.LOG_LEVEL);
   startServing({ env: process.env, argv: process.argv.slice(2), logger }).catch((err: unknown) => {
     logger.error({ err }, err instanceof ServeConfigError ? err.message : 'prediction server failed to start');
     process.exit(err instanceof ServeConfigError ? 2 : 1);
