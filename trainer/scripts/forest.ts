@@ -1,7 +1,7 @@
 // A small random forest (Breiman: bootstrap rows, a random subset of features per split, Gini impurity, leaves hold
 // the survival rate). Trees see the interactions a linear model cannot (age × class × sex, family size × class);
 // averaging many decorrelated trees keeps their variance down. Seeded, so the same rows and seed give the same forest.
-import { random } from './split';
+import { random } from '../src/split';
 
 /** A tree as flat arrays: node i is a leaf when feature[i] < 0 (value[i] = survival rate), else x[f] <= threshold → left. */
 export interface ForestTree {
