@@ -1,0 +1,23 @@
+// Settings for the Google Cloud adapter tests (values shaped like a real deployment's).
+import type { GcpSettings } from '../../functions/src/gcp/settings';
+
+export const testSettings = (over: Partial<GcpSettings> = {}): GcpSettings => ({
+  projectId: 'test-project',
+  region: 'europe-west1',
+  dataBucket: 'test-project-data',
+  artifactsBucket: 'test-project-artifacts',
+  imageRepository: 'europe-west1-docker.pkg.dev/test-project/vertex-retrain',
+  imageName: 'trainer',
+  trainerSourceUri: 'gs://test-project-artifacts/source/trainer.tar.gz',
+  trainingEventsTopic: 'training-events',
+  endpointId: '1234567890',
+  modelId: 'titanic',
+  trainingMachineType: 'n1-standard-4',
+  servingMachineType: 'n1-standard-2',
+  trainingServiceAccount: 'trainer@test-project.iam.gserviceaccount.com',
+  servingServiceAccount: 'serving@test-project.iam.gserviceaccount.com',
+  buildServiceAccount: 'builder@test-project.iam.gserviceaccount.com',
+  cloudbuildYamlPath: 'test/fixtures/cloudbuild.yaml',
+  servingCommand: ['node', 'dist/trainer/src/serve.js'],
+  ...over,
+});
