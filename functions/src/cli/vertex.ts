@@ -1,13 +1,118 @@
-// `--env vertex`: the read and predict commands against Google Cloud, with project, region and names from the
-// functions' configuration (the same environment variables the deployed functions get).
+// `--env vertex`: the read and predict commands against Google Cloud. Project, region, artifacts bucket and endpoint
+// come from the same variables the deployed functions get (PROJECT_ID, REGION, ARTIFACTS_BUCKET, ENDPOINT_ID). The
+// ledger is read through the Cloud Storage adapter; predictions go to the Vertex AI endpoint. Clients load on use.
+import { createGcsStore } from '../gcp/storage';
+import { toProtoValue } from '../gcp/proto-value';
+import type { ProtoValue } from '../gcp/proto-value';
 import type { ObjectStore } from '../ports';
 import type { PredictResponse } from './predict';
 
-/** The Cloud Storage store and the artifacts bucket holding the ledger. */
-export function vertexStore(): { store: ObjectStore; artifactsBucket: string } {
-  throw new Error('--env vertex needs the Google Cloud adapters (functions/src/gcp), which are not in this build yet');
+export interface VertexTarget {
+  projectId: string;
+  region: string;
+  artifactsBucket: string;
+  endpointId: string;
 }
 
-export async function predictVertex(_instances: unknown[]): Promise<PredictResponse> {
-  throw new Error('--env vertex needs the Google Cloud adapters (functions/src/gcp), which are not in this build yet');
+const VARIABLES = {
+  projectId: 'PROJECT_ID',
+  region: 'REGION',
+  artifactsBucket: 'ARTIFACTS_BUCKET',
+  endpointId: 'ENDPOINT_ID',
+} as const;
+
+/** Reads the target from the environment; throws naming every missing variable. */
+export function vertexTarget(env: Record<string, string | undefined> = process.env): VertexTarget {
+  const missing = Object.values(VARIABLES).filter((name) => !env[name]);
+  if (missing.length > 0)
+    throw new Error(`--env vertex needs ${missing.join(', ')} in the environment (as the deployed functions have)`);
+  return Object.fromEntries(
+    Object.entries(VARIABLES).map(([key, name]) => [key, env[name]]),
+  ) as unknown as VertexTarget;
+}
+
+/** `projects/<p>/locations/<r>/endpoints/<id>` (ENDPOINT_ID may already be the full name). */
+export function vertexEndpointName(t: VertexTarget): string {
+  return t.endpointId.startsWith('projects/')
+    ? t.endpointId
+    : `projects/${t.projectId}/locations/${t.region}/endpoints/${t.endpointId}`;
+}
+
+/** The Cloud Storage store and the bucket holding the ledger. */
+export function vertexStore(env: Record<string, string | undefined> = process.env): {
+  store: ObjectStore;
+  artifactsBucket: string;
+} {
+  const target = vertexTarget(env);
+  const store = createGcsStore({
+    storage: () => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { Storage } = require('@google-cloud/storage') as typeof import('@google-cloud/storage');
+      return new Storage({ projectId: target.projectId });
+    },
+  });
+  return { store, artifactsBucket: target.artifactsBucket };
+}
+
+/** google.protobuf.Value (object form) → plain JSON. */
+export function fromProtoValue(value: ProtoValue | Record<string, unknown>): unknown {
+  const v = value as Record<string, unknown>;
+  if ('numberValue' in v) return v.numberValue;
+  if ('stringValue' in v) return v.stringValue;
+  if ('boolValue' in v) return v.boolValue;
+  if ('listValue' in v) return ((v.listValue as { values?: ProtoValue[] }).values ?? []).map(fromProtoValue);
+  if ('structValue' in v) {
+    const fields = (v.structValue as { fields?: Record<string, ProtoValue> }).fields ?? {};
+    return Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, fromProtoValue(f)]));
+  }
+  return null;
+}
+
+/** The one method of PredictionServiceClient used here. */
+export interface PredictClient {
+  predict(request: {
+    endpoint: string;
+    instances: ProtoValue[];
+  }): Promise<
+    [
+      {
+        predictions?: ProtoValue[] | null;
+        deployedModelId?: string | null;
+        model?: string | null;
+        modelVersionId?: string | null;
+      },
+      ...unknown[],
+    ]
+  >;
+}
+
+function predictionClient(target: VertexTarget): PredictClient {
+  // The client's own module, not the package index (which loads ~60 clients).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { PredictionServiceClient } = require('@google-cloud/aiplatform/build/src/v1/prediction_service_client') as {
+    PredictionServiceClient: new (opts: { apiEndpoint: string; projectId: string }) => PredictClient;
+  };
+  return new PredictionServiceClient({
+    apiEndpoint: `${target.region}-aiplatform.googleapis.com`,
+    projectId: target.projectId,
+  });
+}
+
+/** endpoints.predict on the Vertex AI endpoint. */
+export async function predictVertex(
+  instances: unknown[],
+  env: Record<string, string | undefined> = process.env,
+  client?: PredictClient,
+): Promise<PredictResponse> {
+  const target = vertexTarget(env);
+  const [res] = await (client ?? predictionClient(target)).predict({
+    endpoint: vertexEndpointName(target),
+    instances: instances.map(toProtoValue),
+  });
+  return {
+    predictions: (res.predictions ?? []).map(fromProtoValue),
+    ...(res.deployedModelId ? { deployedModelId: res.deployedModelId } : {}),
+    ...(res.model ? { model: res.model } : {}),
+    ...(res.modelVersionId ? { modelVersionId: res.modelVersionId } : {}),
+  };
 }

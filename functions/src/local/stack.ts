@@ -3,6 +3,7 @@
 // tick, and the four functions, each in its own functions-framework server. Everything binds 127.0.0.1. State is on
 // disk under the root folder, so a stack started after a crash carries on where the last one stopped.
 import { join } from 'node:path';
+import { SERVING_COMMAND, TRAINING_COMMAND } from '../../../trainer/src/image-commands';
 import { PUBSUB_PUBLISHED, STORAGE_FINALIZED, storageFinalizedEvent } from './cloud-events';
 import { ControlServer } from './control-server';
 import { DatasetWatcher } from './dataset-watcher';
@@ -28,11 +29,8 @@ import {
 import type { CloudNames } from './settings';
 import { LocalTrainingService } from './training-twin';
 
-/** The trainer image's commands, as trainer/Dockerfile and trainer/src/image-commands.ts define them. */
-export const IMAGE_COMMANDS = {
-  entrypoint: ['node', 'dist/trainer/src/main.js'],
-  servingCommand: ['node', 'dist/trainer/src/serve.js'],
-};
+/** The trainer image's commands: its ENTRYPOINT and the model's serving command (trainer/Dockerfile). */
+export const IMAGE_COMMANDS = { entrypoint: TRAINING_COMMAND, servingCommand: SERVING_COMMAND };
 
 export type StackLog = (event: string, fields?: Record<string, unknown>) => void;
 

@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { renderLineage, renderRunTable, renderStages, runDuration } from '../../../functions/src/cli/run-view';
+import type { RunView } from '../../../functions/src/cli/run-view';
+
+const t = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
+
+const deployed: RunView = {
+  runId: 'train-abc123',
+  state: 'DEPLOYED',
+  createdAt: t(0),
+  updatedAt: t(9),
+  stages: { RECEIVED: t(0), BUILDING: t(1), TRAINING: t(3), DEPLOYING: t(7), DEPLOYED: t(9) },
+  dataset: { uri: 'gs://data/datasets/train.csv', generation: '17', md5Hash: 'abc==' },
+  build: { id: 'b-1', imageUri: 'local/vertex-retrain/trainer@sha256:ff' },
+  training: {
+    endpointVersion: 2,
+    name: 'projects/p/locations/l/trainingPipelines/9',
+    model: { name: 'projects/p/locations/l/models/m', versionId: '2' },
+  },
+  metrics: { accuracy: 0.84269, rocAuc: 0.9 },
+  gate: { promote: true, metric: 'accuracy', candidate: 0.84, threshold: 0.75, reason: 'better' },
+  deploy: { deployedModelId: '42', traffic: { '42': 100, '41': 0 } },
+};
+
+describe('cli/run-view', () => {
+  it('shows every stage reached with how long it took', () => {
+    const lines = renderStages(deployed, new Date(t(20)));
+    assert.equal(lines.length, 5);
+    assert.match(lines[0] ?? '', /✔ RECEIVED .* 1\.0 s$/);
+    assert.match(lines[2] ?? '', /✔ TRAINING .* 4\.0 s$/);
+    assert.match(lines[4] ?? '', /✔ DEPLOYED\s+serving$/);
+    assert.equal(runDuration(deployed, new Date(t(20))), 9000);
+  });
+
+  it('shows the current stage with its elapsed time while the run moves', () => {
+    const moving: RunView = {
+      ...deployed,
+      state: 'TRAINING',
+      stages: { RECEIVED: t(0), BUILDING: t(1), TRAINING: t(3) },
+    };
+    const lines = renderStages(moving, new Date(t(5)));
+    assert.match(lines.at(-1) ?? '', /… TRAINING .* 2\.0 s so far$/);
+    assert.equal(runDuration(moving, new Date(t(5))), 5000);
+  });
+
+  it('ends a rejected run with its reasons', () => {
+    const rejected: RunView = {
+      ...deployed,
+      state: 'REJECTED',
+      stages: { RECEIVED: t(0), REJECTED: t(1) },
+      rejection: { reasons: ['missing column Sex'] },
+    };
+    const lines = renderStages(rejected, new Date(t(2)));
+    assert.match(lines[0] ?? '', /✔ RECEIVED .* 1\.0 s$/);
+    assert.match(lines[1] ?? '', /✘ REJECTED .*: missing column Sex$/);
+  });
+
+  it('prints the lineage from dataset generation to deployed model', () => {
+    const text = renderLineage(deployed).join('\n');
+    for (const part of [
+      'gs://data/datasets/train.csv#17',
+      'b-1',
+      'sha256:ff',
+      'trainingPipelines/9',
+      'models/m@2',
+      'accuracy=0.8427',
+      'promoted',
+      '"42":100',
+    ]) {
+      assert.ok(text.includes(part), `lineage mentions ${part}:\n${text}`);
+    }
+  });
+
+  it('lists runs newest first in aligned columns', () => {
+    const older = { ...deployed, runId: 'old-1', createdAt: t(0) };
+    const newer = { ...deployed, runId: 'new-2', createdAt: t(30), state: 'TRAINING' };
+    const lines = renderRunTable([older, newer]);
+    assert.match(lines[0] ?? '', /^RUN\s+STATE\s+CREATED\s+VERSION\s+DATASET$/);
+    assert.match(lines[1] ?? '', /^new-2\s+TRAINING/);
+    assert.match(lines[2] ?? '', /^old-1\s+DEPLOYED/);
+  });
+});
