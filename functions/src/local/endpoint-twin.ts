@@ -130,9 +130,10 @@ export class LocalEndpointService implements EndpointService {
   /** After a restart: replicas for every deployed model, then the operations that had not finished. */
   async resume(): Promise<void> {
     const endpoint = await this.load();
-    await Promise.all(
-      endpoint.deployedModels.map((m) => this.deps.replicas.start(this.spec(m)).catch(() => undefined)),
-    );
+    // In the background: until a replica is healthy its traffic gets 503, as with a Vertex replica not ready.
+    for (const m of endpoint.deployedModels) {
+      if (!this.deps.replicas.has(m.id)) this.track(this.deps.replicas.start(this.spec(m)));
+    }
     for (const op of await listJson<LocalOperation>(this.deps.store, TWIN_STATE_BUCKET, 'operations/')) {
       if (!op.done) this.track(this.carryOut(op));
     }

@@ -87,6 +87,7 @@ export class ServingReplicas {
       throw err;
     }
     replica.ready = true;
+    if (this.stopping) await this.stop(spec.deployedModelId);
   }
 
   /** The predict URL of a ready replica. */
