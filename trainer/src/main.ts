@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ARTIFACT_FILE, buildArtifact, serializeArtifact } from './artifact';
+import { sendTrainingNotice } from './outcome-notice';
 import { DatasetError, parseTrainingSet } from './preprocess';
 import { DEFAULT_SEED, train } from './train';
 import { joinUri, parseGcsUri, readUri, writeUri } from './uri-io';
@@ -166,13 +167,21 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`invalid arguments: ${(error as Error).message}`);
     return 1;
   }
+  let code: number;
   try {
-    return await run(args);
+    code = await run(args);
   } catch (error) {
     console.error(`training failed: ${(error as Error).message}`);
     log('training failed', { error: (error as Error).message }, 'ERROR');
-    return 1;
+    code = 1;
   }
+  const status = code === 0 ? 'SUCCEEDED' : code === 2 ? 'REJECTED' : 'FAILED';
+  const notice = await sendTrainingNotice(
+    { runId: args.runId, endpointVersion: args.endpointVersion, status },
+    args.env,
+  );
+  if (notice !== 'skipped') log('training notice', { notice, status });
+  return code;
 }
 
 if (require.main === module) {
