@@ -70,10 +70,7 @@ export function fromProtoValue(value: ProtoValue | Record<string, unknown>): unk
 
 /** The one method of PredictionServiceClient used here. */
 export interface PredictClient {
-  predict(request: {
-    endpoint: string;
-    instances: ProtoValue[];
-  }): Promise<
+  predict(request: { endpoint: string; instances: ProtoValue[] }): Promise<
     [
       {
         predictions?: ProtoValue[] | null;
