@@ -26,6 +26,8 @@ export type Stage = 'build' | 'training' | 'deploy';
 export interface Claim {
   at: string;
   attempt: number;
+  /** Set when the holder gave up after a transient error: the next delivery may retake the claim at once. */
+  released?: boolean;
 }
 
 export interface DatasetLineage {

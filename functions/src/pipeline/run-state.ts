@@ -8,7 +8,7 @@
 //             └───────────┴───────────┴─▶ FAILED
 import type { TrafficSplit } from '../ports';
 import type { GateDecision } from './quality-gate';
-import { TERMINAL_STATES, type Claim, type RunRecord, type RunState } from './run-record';
+import { TERMINAL_STATES, type Claim, type RunRecord, type RunState, type Stage } from './run-record';
 
 type ModelRef = { name: string; versionId: string };
 
@@ -46,6 +46,8 @@ export type RunEvent =
       at: string;
       undeployed: { deployedModelId: string; operationName?: string; error?: string }[];
     }
+  /** The claim holder hit a transient error before recording a result: let the redelivery retake the claim at once. */
+  | { type: 'releaseClaim'; at: string; stage: Stage }
   /** A permanent failure; applies only while the run is in one of `from` (so a late failure cannot undo progress). */
   | { type: 'fail'; at: string; from: RunState[]; reason: string; message: string };
 
@@ -59,7 +61,7 @@ export const isTerminal = (state: RunState): boolean => TERMINAL_STATES.has(stat
 
 /** A claim may be retaken only once its lease has run out with no result recorded (the holder is presumed dead). */
 export function claimExpired(claim: Claim | undefined, at: string, leaseSeconds: number): boolean {
-  if (!claim) return true;
+  if (!claim || claim.released) return true;
   return Date.parse(at) - Date.parse(claim.at) >= leaseSeconds * 1000;
 }
 
@@ -150,6 +152,23 @@ function transition(r: RunRecord, e: RunEvent): RunRecord | undefined {
       // The one change allowed after a terminal state: keep-K housekeeping noted once, the state stays DEPLOYED.
       if (r.state !== 'DEPLOYED' || r.deploy?.undeployed) return undefined;
       return { ...touch(r, e.at), deploy: { ...r.deploy, undeployed: e.undeployed } };
+    case 'releaseClaim': {
+      const released = (c: Claim | undefined): Claim | undefined =>
+        c && !c.released ? { ...c, released: true } : undefined;
+      if (e.stage === 'build' && r.state === 'BUILDING' && !r.build?.id) {
+        const claim = released(r.build?.claim);
+        return claim ? { ...touch(r, e.at), build: { ...r.build, claim } } : undefined;
+      }
+      if (e.stage === 'training' && r.state === 'TRAINING' && !r.training?.name) {
+        const claim = released(r.training?.claim);
+        return claim ? { ...touch(r, e.at), training: { ...r.training, claim } } : undefined;
+      }
+      if (e.stage === 'deploy' && r.state === 'DEPLOYING' && !r.deploy?.operationName) {
+        const claim = released(r.deploy?.claim);
+        return claim ? { ...touch(r, e.at), deploy: { ...r.deploy, claim } } : undefined;
+      }
+      return undefined;
+    }
     case 'fail':
       if (isTerminal(r.state) || !e.from.includes(r.state)) return undefined;
       return {

@@ -51,6 +51,7 @@ const EVENTS: Record<RunEvent['type'], RunEvent> = {
   deployStarted: { type: 'deployStarted', at: T1, operationName: 'op/1' },
   deployed: { type: 'deployed', at: T1, deployedModelId: '111', traffic: { '111': 100 } },
   undeployRecorded: { type: 'undeployRecorded', at: T1, undeployed: [{ deployedModelId: '9', operationName: 'op/9' }] },
+  releaseClaim: { type: 'releaseClaim', at: T1, stage: 'build' },
   fail: { type: 'fail', at: T1, from: [...RUN_STATES], reason: 'X', message: 'broke' },
 };
 
@@ -58,7 +59,7 @@ const EVENTS: Record<RunEvent['type'], RunEvent> = {
 const CHANGES: Record<RunState, Partial<Record<RunEvent['type'], RunState>>> = {
   RECEIVED: { reject: 'REJECTED', claimBuild: 'BUILDING', fail: 'FAILED' },
   REJECTED: {},
-  BUILDING: { buildStarted: 'BUILDING', claimTraining: 'TRAINING', fail: 'FAILED' },
+  BUILDING: { buildStarted: 'BUILDING', claimTraining: 'TRAINING', releaseClaim: 'BUILDING', fail: 'FAILED' },
   TRAINING: {
     endpointVersionAllocated: 'TRAINING',
     trainingStarted: 'TRAINING',
@@ -124,6 +125,18 @@ describe('pipeline/run-state', () => {
           state as 'BUILDING'
         ]?.claim;
         assert.deepEqual(claim, { at: T9, attempt: 2 });
+      });
+      it('is retaken at once after its holder released it, and released only once', () => {
+        const stage = ({ BUILDING: 'build', TRAINING: 'training', DEPLOYING: 'deploy' } as const)[state as 'BUILDING'];
+        const released = apply(recordIn(state), { type: 'releaseClaim', at: T1, stage });
+        assert.equal(released.changed, true);
+        assert.equal(apply(released.record, { type: 'releaseClaim', at: T1, stage }).changed, false);
+        assert.equal(apply(released.record, { ...EVENTS[type], at: T1 } as RunEvent).changed, true);
+        assert.equal(
+          apply(withResult(recordIn(state)), { type: 'releaseClaim', at: T1, stage }).changed,
+          false,
+          'no release once a result is recorded',
+        );
       });
       it('is never retaken once a result is recorded', () => {
         assert.equal(apply(withResult(recordIn(state)), { ...EVENTS[type], at: T9 } as RunEvent).changed, false);
