@@ -24,6 +24,17 @@ export class PreconditionFailedError extends Error {
   }
 }
 
+/** A bounded read found the object larger than allowed (`read(…, {maxBytes})`); nothing was returned. */
+export class ObjectTooLargeError extends Error {
+  constructor(
+    message: string,
+    readonly size?: number,
+  ) {
+    super(message);
+    this.name = 'ObjectTooLargeError';
+  }
+}
+
 export interface WriteOptions {
   /**
    * Compare-and-swap: the write succeeds only if the object's current generation equals this value;
@@ -34,7 +45,10 @@ export interface WriteOptions {
 }
 
 export interface ObjectStore {
-  /** The object's content and generation, or undefined if it does not exist. Throws if larger than maxBytes. */
+  /**
+   * The object's content and generation, or undefined if it does not exist. Throws ObjectTooLargeError if larger
+   * than maxBytes (without reading more than that).
+   */
   read(
     bucket: string,
     name: string,

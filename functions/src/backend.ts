@@ -1,0 +1,70 @@
+// The per-process runtime: configuration, ports, ledger and logger, built once on first use. The ports come from the
+// backend RETRAIN_ENV names, loaded lazily so that loading the functions never loads a cloud client it does not use
+// (local mode never touches @google-cloud/*; vertex mode loads them on the first event, not at cold-start import).
+import { parseConfig, type Config } from './config';
+import { RunLedger } from './ledger/run-ledger';
+import { createLogger, type Logger } from './log';
+import type { Ports } from './ports';
+import type { StepContext } from './steps/context';
+import { validateTrainingDataset } from './steps/dataset-check';
+
+/** What functions/src/gcp and functions/src/local export. */
+interface BackendModule {
+  createGcpPorts?: (config: Config) => Ports;
+  createLocalPorts?: (config: Config) => Ports;
+}
+
+/** Builds the ports of the configured backend: 'vertex' → ./gcp `createGcpPorts`, 'local' → ./local `createLocalPorts`. */
+export function createPorts(config: Config): Ports {
+  /* eslint-disable @typescript-eslint/no-require-imports -- lazy on purpose: only the chosen backend is loaded */
+  if (config.env === 'vertex') {
+    const gcp = require('./gcp') as BackendModule;
+    if (!gcp.createGcpPorts) throw new Error('functions/src/gcp does not export createGcpPorts');
+    return gcp.createGcpPorts(config);
+  }
+  const local = require('./local') as BackendModule;
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  if (!local.createLocalPorts) throw new Error('functions/src/local does not export createLocalPorts');
+  return local.createLocalPorts(config);
+}
+
+let runtime: StepContext | undefined;
+
+/** The runtime, created on first call from process.env. */
+export function getRuntime(): StepContext {
+  if (!runtime) {
+    const config = parseConfig();
+    const ports = createPorts(config);
+    runtime = {
+      config,
+      ports,
+      ledger: new RunLedger(ports.store, config.artifactsBucket),
+      log: createLogger(config),
+      validateDataset: validateTrainingDataset,
+    };
+  }
+  return runtime;
+}
+
+/**
+ * Tests (and the local stack, which builds its ports itself): use these ports. `overrides` replaces the config
+ * (default: parsed from `env`, or local defaults), the logger or the dataset validator. `undefined` resets.
+ */
+export function setPortsForTesting(
+  ports: Ports | undefined,
+  overrides: { config?: Config; log?: Logger; validateDataset?: StepContext['validateDataset'] } = {},
+): StepContext | undefined {
+  if (!ports) {
+    runtime = undefined;
+    return undefined;
+  }
+  const config = overrides.config ?? parseConfig({});
+  runtime = {
+    config,
+    ports,
+    ledger: new RunLedger(ports.store, config.artifactsBucket),
+    log: overrides.log ?? createLogger(config),
+    validateDataset: overrides.validateDataset ?? validateTrainingDataset,
+  };
+  return runtime;
+}

@@ -1,0 +1,194 @@
+// Configuration: the environment, read once, validated, typed. Env is injected (`parseConfig(env)`) so tests pass a
+// plain object. Every problem names its variable, and all problems are reported together.
+import { z } from 'zod';
+import { GATE_METRICS, type GatePolicy } from './pipeline/quality-gate';
+import { parseTrafficPolicy, type TrafficPolicy } from './pipeline/traffic-split';
+
+/** Every variable the functions read (Terraform's function environment is checked against this list). */
+export const CONFIG_VARIABLES = [
+  'RETRAIN_ENV',
+  'PROJECT_ID',
+  'REGION',
+  'DATA_BUCKET',
+  'DATASET_PREFIX',
+  'ARTIFACTS_BUCKET',
+  'IMAGE_REPOSITORY',
+  'IMAGE_NAME',
+  'TRAINER_SOURCE_URI',
+  'TRAINING_EVENTS_TOPIC',
+  'ENDPOINT_ID',
+  'MODEL_ID',
+  'TRAINING_MACHINE_TYPE',
+  'SERVING_MACHINE_TYPE',
+  'TRAINING_SERVICE_ACCOUNT',
+  'SERVING_SERVICE_ACCOUNT',
+  'BUILD_SERVICE_ACCOUNT',
+  'TRAFFIC_POLICY',
+  'KEEP_DEPLOYED_VERSIONS',
+  'MAX_EVENT_AGE_SECONDS',
+  'MAX_DATASET_BYTES',
+  'GATE_METRIC',
+  'GATE_FLOOR',
+  'GATE_TOLERANCE',
+  'LOG_LEVEL',
+  'CLAIM_LEASE_SECONDS',
+] as const;
+export type ConfigVariable = (typeof CONFIG_VARIABLES)[number];
+
+/** Required with RETRAIN_ENV=vertex; local mode fills them with these stand-ins. */
+export const LOCAL_DEFAULTS: Partial<Record<ConfigVariable, string>> = {
+  PROJECT_ID: 'local-project',
+  REGION: 'local',
+  DATA_BUCKET: 'data',
+  ARTIFACTS_BUCKET: 'artifacts',
+  IMAGE_REPOSITORY: 'local/vertex-retrain',
+  TRAINER_SOURCE_URI: 'local://trainer',
+  TRAINING_EVENTS_TOPIC: 'training-events',
+  ENDPOINT_ID: 'local-endpoint',
+  MODEL_ID: 'local-model',
+};
+/** Required with RETRAIN_ENV=vertex only (local mode runs no service accounts). */
+const VERTEX_ONLY: ConfigVariable[] = ['TRAINING_SERVICE_ACCOUNT', 'SERVING_SERVICE_ACCOUNT', 'BUILD_SERVICE_ACCOUNT'];
+
+/** Where the pipeline writes rejection reports in the data bucket: outside the watched prefix, never a .csv. */
+export const REJECTED_PREFIX = 'rejected/';
+
+export interface Config {
+  env: 'local' | 'vertex';
+  projectId: string;
+  region: string;
+  dataBucket: string;
+  /** Ends with "/"; only `.csv` objects under it start runs. */
+  datasetPrefix: string;
+  artifactsBucket: string;
+  imageRepository: string;
+  imageName: string;
+  trainerSourceUri: string;
+  trainingEventsTopic: string;
+  endpointId: string;
+  modelId: string;
+  trainingMachineType: string;
+  servingMachineType: string;
+  trainingServiceAccount?: string;
+  servingServiceAccount?: string;
+  buildServiceAccount?: string;
+  trafficPolicy: TrafficPolicy;
+  keepDeployedVersions: number;
+  maxEventAgeSeconds: number;
+  maxDatasetBytes: number;
+  gate: GatePolicy;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** How long a claim on a side effect is honoured before a redelivery may retake it (check-before-create). */
+  claimLeaseSeconds: number;
+}
+
+/** The configuration is invalid; `problems` has one line per variable, each starting with its name. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+}
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+const bucket = z.string().regex(/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/, 'not a bucket name');
+const text = z.string().min(1);
+const email = z.string().regex(/^[^@\s]+@[^@\s]+$/, 'not a service account email');
+
+const SCHEMA = {
+  RETRAIN_ENV: z.enum(['local', 'vertex']).default('local'),
+  PROJECT_ID: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'not a project id'),
+  REGION: z.string().regex(/^[a-z0-9-]+$/, 'not a region'),
+  DATA_BUCKET: bucket,
+  DATASET_PREFIX: z
+    .string()
+    .default('datasets/')
+    .refine((p) => p.endsWith('/') && !p.startsWith('/'), 'must be a folder like "datasets/"')
+    .refine((p) => !p.startsWith(REJECTED_PREFIX), `must not be under ${REJECTED_PREFIX} (the pipeline writes there)`),
+  ARTIFACTS_BUCKET: bucket,
+  IMAGE_REPOSITORY: text,
+  IMAGE_NAME: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._/-]*$/, 'not an image name')
+    .default('trainer'),
+  TRAINER_SOURCE_URI: text,
+  TRAINING_EVENTS_TOPIC: text,
+  ENDPOINT_ID: text,
+  MODEL_ID: text,
+  TRAINING_MACHINE_TYPE: text.default('n1-standard-4'),
+  SERVING_MACHINE_TYPE: text.default('n1-standard-2'),
+  TRAINING_SERVICE_ACCOUNT: email.optional(),
+  SERVING_SERVICE_ACCOUNT: email.optional(),
+  BUILD_SERVICE_ACCOUNT: email.optional(),
+  TRAFFIC_POLICY: z
+    .string()
+    .default('replace')
+    .transform((v, ctx) => {
+      try {
+        return parseTrafficPolicy(v);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
+  // 2 at least: the previous version must stay deployed (at 0 %) for an instant rollback.
+  KEEP_DEPLOYED_VERSIONS: int(2, 20).default(2),
+  MAX_EVENT_AGE_SECONDS: int(60).default(86400),
+  MAX_DATASET_BYTES: int(1).default(52428800),
+  GATE_METRIC: z.enum(GATE_METRICS).default('accuracy'),
+  GATE_FLOOR: z.coerce.number().finite().default(0.75),
+  GATE_TOLERANCE: z.coerce.number().finite().min(0).default(0.01),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Longer than the 540 s ceiling of an event function, so a claim holder that is still running is never presumed dead.
+  CLAIM_LEASE_SECONDS: int(10).default(600),
+} satisfies Record<ConfigVariable, z.ZodType>;
+
+type Parsed = { [K in ConfigVariable]: z.output<(typeof SCHEMA)[K]> };
+
+/** Reads and validates the configuration. Empty strings count as unset. Throws ConfigError naming every bad variable. */
+export function parseConfig(env: Record<string, string | undefined> = process.env): Config {
+  const problems: string[] = [];
+  const raw = (name: ConfigVariable): string | undefined => (env[name] === '' ? undefined : env[name]);
+  const vertex = raw('RETRAIN_ENV') === 'vertex';
+  const out: Partial<Record<ConfigVariable, unknown>> = {};
+  for (const name of CONFIG_VARIABLES) {
+    let value = raw(name);
+    if (value === undefined && !vertex) value = LOCAL_DEFAULTS[name];
+    if (value === undefined && vertex && (name in LOCAL_DEFAULTS || VERTEX_ONLY.includes(name))) {
+      problems.push(`${name}: required when RETRAIN_ENV=vertex`);
+      continue;
+    }
+    const result = SCHEMA[name].safeParse(value);
+    if (result.success) out[name] = result.data;
+    else
+      problems.push(`${name}: ${result.error.issues.map((i) => i.message).join('; ')} (got ${JSON.stringify(value)})`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const v = out as Parsed;
+  return {
+    env: v.RETRAIN_ENV,
+    projectId: v.PROJECT_ID,
+    region: v.REGION,
+    dataBucket: v.DATA_BUCKET,
+    datasetPrefix: v.DATASET_PREFIX,
+    artifactsBucket: v.ARTIFACTS_BUCKET,
+    imageRepository: v.IMAGE_REPOSITORY,
+    imageName: v.IMAGE_NAME,
+    trainerSourceUri: v.TRAINER_SOURCE_URI,
+    trainingEventsTopic: v.TRAINING_EVENTS_TOPIC,
+    endpointId: v.ENDPOINT_ID,
+    modelId: v.MODEL_ID,
+    trainingMachineType: v.TRAINING_MACHINE_TYPE,
+    servingMachineType: v.SERVING_MACHINE_TYPE,
+    ...(v.TRAINING_SERVICE_ACCOUNT ? { trainingServiceAccount: v.TRAINING_SERVICE_ACCOUNT } : {}),
+    ...(v.SERVING_SERVICE_ACCOUNT ? { servingServiceAccount: v.SERVING_SERVICE_ACCOUNT } : {}),
+    ...(v.BUILD_SERVICE_ACCOUNT ? { buildServiceAccount: v.BUILD_SERVICE_ACCOUNT } : {}),
+    trafficPolicy: v.TRAFFIC_POLICY,
+    keepDeployedVersions: v.KEEP_DEPLOYED_VERSIONS,
+    maxEventAgeSeconds: v.MAX_EVENT_AGE_SECONDS,
+    maxDatasetBytes: v.MAX_DATASET_BYTES,
+    gate: { metric: v.GATE_METRIC, floor: v.GATE_FLOOR, tolerance: v.GATE_TOLERANCE },
+    logLevel: v.LOG_LEVEL,
+    claimLeaseSeconds: v.CLAIM_LEASE_SECONDS,
+  };
+}

@@ -1,0 +1,30 @@
+// onBuildStatus: a Cloud Build notification from the `cloud-builds` topic → step 2 (train the built image).
+import type { CloudEvent } from '@google-cloud/functions-framework';
+import { z } from 'zod';
+import { buildStatus, type BuildNotice } from '../steps/build-status';
+import { decodePubSub, handleEvent, parseOrThrow } from './event';
+
+/** The Build resource as published (string enums); unknown fields are ignored. */
+const BUILD = z.object({
+  id: z.string().min(1),
+  status: z.string().min(1),
+  tags: z.array(z.string()).optional(),
+  substitutions: z.record(z.string(), z.string()).optional(),
+  logUrl: z.string().optional(),
+  statusDetail: z.string().optional(),
+  results: z
+    .object({ images: z.array(z.object({ name: z.string().optional(), digest: z.string().optional() })).optional() })
+    .optional(),
+  failureInfo: z.object({ type: z.string().optional(), detail: z.string().optional() }).optional(),
+});
+
+/** Decodes a build notification; the `buildId`/`status` attributes fill in for a payload without them. */
+export function decodeBuildEvent(ce: CloudEvent<unknown>): { input: BuildNotice; time?: string } {
+  const { json, attributes, publishTime } = decodePubSub(ce.data);
+  const withAttributes = { id: attributes.buildId, status: attributes.status, ...(json as object) };
+  const build = parseOrThrow(BUILD, withAttributes, 'Cloud Build notification') as BuildNotice;
+  return { input: build, ...(publishTime ? { time: publishTime } : {}) };
+}
+
+export const onBuildStatus = (ce: CloudEvent<unknown>): Promise<void> =>
+  handleEvent('onBuildStatus', ce, decodeBuildEvent, buildStatus);

@@ -1,0 +1,14 @@
+// onReconcileTick: a scheduler message (any payload) → step 4 (move in-flight runs on, without waiting).
+import type { CloudEvent } from '@google-cloud/functions-framework';
+import { reconcile } from '../steps/reconcile';
+import { handleEvent } from './event';
+
+/** The payload is not read; only the publish time matters (a tick older than MAX_EVENT_AGE_SECONDS is dropped). */
+export function decodeTick(ce: CloudEvent<unknown>): { input: null; time?: string } {
+  const message = (ce.data as { message?: { publishTime?: unknown } } | undefined)?.message;
+  const publishTime = typeof message?.publishTime === 'string' ? message.publishTime : undefined;
+  return { input: null, ...(publishTime ? { time: publishTime } : {}) };
+}
+
+export const onReconcileTick = (ce: CloudEvent<unknown>): Promise<void> =>
+  handleEvent('onReconcileTick', ce, decodeTick, (ctx) => reconcile(ctx));

@@ -1,0 +1,62 @@
+// The ledger's two shared documents next to the run records, both changed only by compare-and-swap:
+// the per-endpoint version counter (endpoint_version N for the trainer and the `v<N>` alias) and the pointer to the
+// latest accepted dataset (what a git-push build trains on).
+import type { ObjectStore } from '../ports';
+import type { DatasetLineage } from '../pipeline/run-record';
+import { DEFAULT_CAS_ATTEMPTS, casUpdate } from './cas';
+
+export const ENDPOINT_VERSIONS_OBJECT = 'runs/_endpoint-versions.json';
+export const LATEST_DATASET_OBJECT = 'runs/_latest-dataset.json';
+
+/** Last allocated version per endpoint id. */
+type EndpointVersions = Record<string, number>;
+
+/** The newest dataset that passed validation, and the run that accepted it. */
+export interface LatestDataset {
+  runId: string;
+  acceptedAt: string;
+  dataset: DatasetLineage;
+}
+
+/** Allocates the next endpoint version (1, 2, 3…) for an endpoint. Each call returns a new number, even under races. */
+export async function allocateEndpointVersion(
+  store: ObjectStore,
+  bucket: string,
+  endpointId: string,
+  maxAttempts = DEFAULT_CAS_ATTEMPTS,
+): Promise<number> {
+  const { value } = await casUpdate<EndpointVersions>(
+    store,
+    bucket,
+    ENDPOINT_VERSIONS_OBJECT,
+    (current) => ({ value: { ...current, [endpointId]: (current?.[endpointId] ?? 0) + 1 }, changed: true }),
+    maxAttempts,
+  );
+  return value[endpointId] as number;
+}
+
+/** Moves the pointer to `latest` unless the pointer already names a dataset accepted later. */
+export async function recordLatestDataset(
+  store: ObjectStore,
+  bucket: string,
+  latest: LatestDataset,
+  maxAttempts = DEFAULT_CAS_ATTEMPTS,
+): Promise<LatestDataset> {
+  const { value } = await casUpdate<LatestDataset>(
+    store,
+    bucket,
+    LATEST_DATASET_OBJECT,
+    (current) =>
+      current && current.acceptedAt > latest.acceptedAt
+        ? { value: current, changed: false }
+        : { value: latest, changed: JSON.stringify(current) !== JSON.stringify(latest) },
+    maxAttempts,
+  );
+  return value;
+}
+
+/** The latest accepted dataset, if any was accepted yet. */
+export async function readLatestDataset(store: ObjectStore, bucket: string): Promise<LatestDataset | undefined> {
+  const found = await store.read(bucket, LATEST_DATASET_OBJECT);
+  return found ? (JSON.parse(found.data.toString('utf8')) as LatestDataset) : undefined;
+}

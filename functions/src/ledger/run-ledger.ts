@@ -1,0 +1,76 @@
+// The run ledger: one JSON record per run at gs://<ARTIFACTS_BUCKET>/runs/<runId>.json. Created create-only
+// (ifGenerationMatch '0'), changed only by compare-and-swap through the state machine, so of N concurrent deliveries
+// exactly one sees changed=true for a given transition — that one acts, the others are duplicates.
+import type { ObjectStore } from '../ports';
+import type { RunRecord } from '../pipeline/run-record';
+import { apply, type Applied, type RunEvent } from '../pipeline/run-state';
+import { DEFAULT_CAS_ATTEMPTS, casUpdate } from './cas';
+
+export const RUNS_PREFIX = 'runs/';
+const RECORD_NAME = /^runs\/([a-z0-9-]+)\.json$/;
+
+/** The event names a run the ledger has never seen (a permanent error: there is nothing to resume). */
+export class RunNotFoundError extends Error {
+  override name = 'RunNotFoundError';
+}
+
+export class RunLedger {
+  constructor(
+    readonly store: ObjectStore,
+    readonly bucket: string,
+    private readonly maxAttempts = DEFAULT_CAS_ATTEMPTS,
+  ) {}
+
+  /** The record's object name (`runs/<runId>.json`). */
+  objectName(runId: string): string {
+    return `${RUNS_PREFIX}${runId}.json`;
+  }
+
+  /** Where a person finds the record: `gs://<bucket>/runs/<runId>.json`. */
+  uri(runId: string): string {
+    return `gs://${this.bucket}/${this.objectName(runId)}`;
+  }
+
+  async get(runId: string): Promise<RunRecord | undefined> {
+    const found = await this.store.read(this.bucket, this.objectName(runId));
+    return found ? (JSON.parse(found.data.toString('utf8')) as RunRecord) : undefined;
+  }
+
+  /** Creates the record unless the run exists; `created` says which. Either way returns the stored record. */
+  async create(record: RunRecord): Promise<{ record: RunRecord; created: boolean }> {
+    const { value, changed } = await casUpdate<RunRecord>(
+      this.store,
+      this.bucket,
+      this.objectName(record.runId),
+      (current) => (current ? { value: current, changed: false } : { value: record, changed: true }),
+      this.maxAttempts,
+    );
+    return { record: value, created: changed };
+  }
+
+  /** Applies an event by compare-and-swap. `changed` is false when the event was a no-op (duplicate, out of order). */
+  async update(runId: string, event: RunEvent): Promise<Applied> {
+    const { value, changed } = await casUpdate<RunRecord>(
+      this.store,
+      this.bucket,
+      this.objectName(runId),
+      (current) => {
+        if (!current) throw new RunNotFoundError(`no run record ${this.uri(runId)}`);
+        const applied = apply(current, event);
+        return { value: applied.record, changed: applied.changed };
+      },
+      this.maxAttempts,
+    );
+    return { record: value, changed };
+  }
+
+  /** Every run record, oldest first (by creation time). */
+  async list(): Promise<RunRecord[]> {
+    const objects = await this.store.list(this.bucket, RUNS_PREFIX);
+    const ids = objects.map((o) => RECORD_NAME.exec(o.name)?.[1]).filter((id): id is string => id !== undefined);
+    const records = await Promise.all(ids.map((id) => this.get(id)));
+    return records
+      .filter((r): r is RunRecord => r !== undefined)
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.runId.localeCompare(b.runId));
+  }
+}

@@ -1,0 +1,112 @@
+// The run record: one JSON document per run (gs://<ARTIFACTS_BUCKET>/runs/<runId>.json) holding the run's state and
+// its whole lineage, dataset to deployed model. Only run-state.ts decides how it changes; only the ledger writes it.
+import type { TrafficSplit } from '../ports';
+import type { GateDecision } from './quality-gate';
+
+export const RUN_STATES = [
+  'RECEIVED',
+  'REJECTED',
+  'BUILDING',
+  'TRAINING',
+  'DEPLOYING',
+  'DEPLOYED',
+  'FAILED',
+  'HELD',
+] as const;
+export type RunState = (typeof RUN_STATES)[number];
+
+/** States a run never leaves. */
+export const TERMINAL_STATES: ReadonlySet<RunState> = new Set(['REJECTED', 'DEPLOYED', 'FAILED', 'HELD']);
+
+export type Trigger = 'dataset-drop' | 'git-push';
+/** The stage whose side effect a claim guards. */
+export type Stage = 'build' | 'training' | 'deploy';
+
+/** A claim on a side effect: who may act, since when (RFC 3339), and how many times it was (re)claimed. */
+export interface Claim {
+  at: string;
+  attempt: number;
+  /** Set when the holder gave up after a transient error: the next delivery may retake the claim at once. */
+  released?: boolean;
+}
+
+export interface DatasetLineage {
+  uri: string;
+  bucket: string;
+  name: string;
+  generation: string;
+  size: number;
+  md5Hash?: string;
+  rows?: number;
+}
+
+export interface RunError {
+  at: string;
+  stage: RunState;
+  reason: string;
+  message: string;
+}
+
+export interface RunRecord {
+  schemaVersion: 1;
+  runId: string;
+  state: RunState;
+  trigger: Trigger;
+  createdAt: string;
+  updatedAt: string;
+  /** When the run entered each state it went through. */
+  stages: Partial<Record<RunState, string>>;
+  dataset?: DatasetLineage;
+  rejection?: { reasons: string[]; problemCount: number; reportUri?: string };
+  build?: { claim?: Claim; id?: string; logUrl?: string; imageUri?: string; imageDigest?: string };
+  training?: {
+    claim?: Claim;
+    endpointVersion?: number;
+    baseOutputDir?: string;
+    name?: string;
+    model?: { name: string; versionId: string };
+  };
+  metrics?: Record<string, number>;
+  gate?: GateDecision;
+  deploy?: {
+    claim?: Claim;
+    /** The split sent with the deploy request (key "0" = this run's model). */
+    requestedSplit?: TrafficSplit;
+    operationName?: string;
+    deployedModelId?: string;
+    /** The endpoint's split once the deployment was live. */
+    traffic?: TrafficSplit;
+    /** Older deployed models undeployed after this one went live (keep-K). */
+    undeployed?: { deployedModelId: string; operationName?: string; error?: string }[];
+  };
+  errors: RunError[];
+}
+
+/** A fresh record for a run that has just been seen. */
+export function newRunRecord(runId: string, trigger: Trigger, at: string, dataset?: DatasetLineage): RunRecord {
+  return {
+    schemaVersion: 1,
+    runId,
+    state: 'RECEIVED',
+    trigger,
+    createdAt: at,
+    updatedAt: at,
+    stages: { RECEIVED: at },
+    ...(dataset ? { dataset } : {}),
+    errors: [],
+  };
+}
+
+/**
+ * A record for a git-push build (a Cloud Build trigger, not a dataset drop): the build already exists, so the run
+ * starts in BUILDING with the build recorded and trains on the latest accepted dataset.
+ */
+export function newGitPushRecord(
+  runId: string,
+  at: string,
+  build: { id: string; logUrl?: string },
+  dataset: DatasetLineage,
+): RunRecord {
+  const base = newRunRecord(runId, 'git-push', at, dataset);
+  return { ...base, state: 'BUILDING', stages: { ...base.stages, BUILDING: at }, build: { ...build } };
+}

@@ -1,0 +1,60 @@
+// Traffic decisions for a deployment, pure: which split the deploy request carries and, once the new model is live,
+// which older deployed models to undeploy (keep-K). Rules: the split always sums to 100, the new model (key "0") always
+// gets traffic, and nothing that carries traffic is ever undeployed — the endpoint is never left without a server.
+import type { DeployedModelInfo, EndpointState, TrafficSplit } from '../ports';
+
+/** `replace`: new model 100 %, previous serving version kept at 0 % for instant rollback. `canary`: new model gets `percent`. */
+export type TrafficPolicy = { kind: 'replace' } | { kind: 'canary'; percent: number };
+
+/** Parses `replace` or `canary:<1-99>`; throws an Error saying what is accepted. */
+export function parseTrafficPolicy(text: string): TrafficPolicy {
+  if (text === 'replace') return { kind: 'replace' };
+  const m = /^canary:(\d{1,2})$/.exec(text);
+  const percent = m ? Number(m[1]) : NaN;
+  if (percent >= 1 && percent <= 99) return { kind: 'canary', percent };
+  throw new Error(`expected "replace" or "canary:<1-99>", got "${text}"`);
+}
+
+const versionNumber = (m: DeployedModelInfo): number => {
+  const n = Number.parseInt(m.modelVersionId, 10);
+  return Number.isFinite(n) ? n : -1;
+};
+
+/** Newest first: by model version, then by deployed model id, so the order is total and stable. */
+const newestFirst = (a: DeployedModelInfo, b: DeployedModelInfo): number =>
+  versionNumber(b) - versionNumber(a) || b.id.localeCompare(a.id);
+
+/** The deployed model serving now: the one with the most traffic (the newest on a tie); none if no traffic. */
+export function servingModel(endpoint: EndpointState): DeployedModelInfo | undefined {
+  const share = (m: DeployedModelInfo): number => endpoint.trafficSplit[m.id] ?? 0;
+  const serving = endpoint.deployedModels.filter((m) => share(m) > 0);
+  return serving.sort((a, b) => share(b) - share(a) || newestFirst(a, b))[0];
+}
+
+/** The split for the deploy request: key "0" is the model being deployed; entries at 0 % are left out. */
+export function planDeploySplit(endpoint: EndpointState, policy: TrafficPolicy): TrafficSplit {
+  const serving = servingModel(endpoint);
+  if (policy.kind === 'replace' || !serving) return { '0': 100 };
+  return { '0': policy.percent, [serving.id]: 100 - policy.percent };
+}
+
+/**
+ * The deployed models to undeploy once `liveId` serves: keep the new model, everything with traffic, then the newest
+ * others until `keep` models remain (so the previous version stays for rollback when keep ≥ 2); undeploy the rest.
+ */
+export function planUndeploy(endpoint: EndpointState, liveId: string, keep: number): string[] {
+  const kept = new Set<string>([liveId]);
+  for (const m of endpoint.deployedModels) if ((endpoint.trafficSplit[m.id] ?? 0) > 0) kept.add(m.id);
+  const rest = endpoint.deployedModels.filter((m) => !kept.has(m.id)).sort(newestFirst);
+  const undeploy: string[] = [];
+  for (const m of rest) {
+    if (kept.size < keep) kept.add(m.id);
+    else undeploy.push(m.id);
+  }
+  return undeploy;
+}
+
+/** The split to send with an undeploy: the current one without the model leaving (it carries 0 %). */
+export function splitWithout(split: TrafficSplit, deployedModelId: string): TrafficSplit {
+  return Object.fromEntries(Object.entries(split).filter(([id, pct]) => id !== deployedModelId && pct > 0));
+}

@@ -1,0 +1,39 @@
+// How a claimed side effect runs: the claim is held, the action is tried; a transient error releases the claim (so the
+// redelivery retakes it at once, checking before creating) and is rethrown for a retry; a permanent error fails the
+// run with its reason and is acknowledged.
+import { classifyError, errorMessage, errorReason } from '../pipeline/errors';
+import type { RunState, Stage } from '../pipeline/run-record';
+import { nowIso, type StepContext, type StepResult } from './context';
+
+const STATE_OF: Record<Stage, RunState> = { build: 'BUILDING', training: 'TRAINING', deploy: 'DEPLOYING' };
+
+/** Runs `action` under the run's `stage` claim. */
+export async function underClaim(
+  ctx: StepContext,
+  runId: string,
+  stage: Stage,
+  action: () => Promise<StepResult>,
+): Promise<StepResult> {
+  try {
+    return await action();
+  } catch (err) {
+    if (classifyError(err) === 'transient') {
+      await ctx.ledger.update(runId, { type: 'releaseClaim', at: nowIso(ctx), stage });
+      throw err;
+    }
+    await failRun(ctx, runId, [STATE_OF[stage]], errorReason(err), errorMessage(err));
+    return { outcome: 'failed', runId, detail: { reason: errorReason(err), message: errorMessage(err) } };
+  }
+}
+
+/** Records a permanent failure on the run (only while it is in one of `from`) and logs it. */
+export async function failRun(
+  ctx: StepContext,
+  runId: string,
+  from: RunState[],
+  reason: string,
+  message: string,
+): Promise<void> {
+  const { changed } = await ctx.ledger.update(runId, { type: 'fail', at: nowIso(ctx), from, reason, message });
+  if (changed) ctx.log.error({ runId, reason }, `run failed: ${message}`);
+}

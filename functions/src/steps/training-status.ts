@@ -1,0 +1,119 @@
+// Step 3 — a training outcome message ({runId, trainingName?}): re-read the training rather than trust the message;
+// not finished → retry later; succeeded → gate against the serving version, then either claim the deploy (aliases,
+// evaluation, deployModel with the planned split) or hold the version with the comparison; failed → fail the run.
+import { RetryableError } from '../pipeline/errors';
+import { decide, type GateDecision } from '../pipeline/quality-gate';
+import type { RunRecord } from '../pipeline/run-record';
+import { planDeploySplit } from '../pipeline/traffic-split';
+import { nowIso, type StepContext, type StepResult } from './context';
+import { readRunMetrics, servingRun, toEvaluation } from './metrics';
+import { failRun, underClaim } from './side-effect';
+
+export interface TrainingNotice {
+  runId: string;
+  trainingName?: string;
+}
+
+/** Deploys a run holding the deploy claim; after a crash, first looks for its deployed model on the endpoint. */
+async function deploy(ctx: StepContext, run: RunRecord): Promise<StepResult> {
+  const { runId } = run;
+  const model = run.training?.model as { name: string; versionId: string };
+  const endpointVersion = run.training?.endpointVersion as number;
+  return underClaim(ctx, runId, 'deploy', async () => {
+    if ((run.deploy?.claim?.attempt ?? 1) > 1) {
+      const endpoint = await ctx.ports.endpoint.getEndpoint();
+      const live = endpoint.deployedModels.find((m) => m.displayName?.includes(runId));
+      if (live) {
+        await ctx.ledger.update(runId, {
+          type: 'deployed',
+          at: nowIso(ctx),
+          deployedModelId: live.id,
+          traffic: endpoint.trafficSplit,
+        });
+        return { outcome: 'deploy-found', runId, detail: { deployedModelId: live.id } };
+      }
+    }
+    await ctx.ports.registry.importEvaluation(model, toEvaluation(runId, run.metrics ?? {}));
+    await ctx.ports.registry.setVersionAliases(model, ['default', `v${endpointVersion}`]);
+    const trafficSplit = run.deploy?.requestedSplit ?? { '0': 100 };
+    const { operationName } = await ctx.ports.endpoint.deployModel({ runId, model, endpointVersion, trafficSplit });
+    await ctx.ledger.update(runId, { type: 'deployStarted', at: nowIso(ctx), operationName });
+    ctx.log.info({ runId, operationName, trafficSplit, model }, 'deployment started');
+    return { outcome: 'deploy-started', runId, detail: { operationName, trafficSplit } };
+  });
+}
+
+/** Handles one training outcome message. Throws only transient errors (including "not finished yet"). */
+export async function trainingStatus(ctx: StepContext, notice: TrainingNotice): Promise<StepResult> {
+  const { runId } = notice;
+  const run = await ctx.ledger.get(runId);
+  if (!run) return { outcome: 'unknown-run', runId };
+  const at = nowIso(ctx);
+  const lease = ctx.config.claimLeaseSeconds;
+  if (run.state === 'DEPLOYING') {
+    // Only a deploy whose holder gave up or died is picked up again here.
+    const retake = await ctx.ledger.update(runId, {
+      type: 'claimDeploy',
+      at,
+      leaseSeconds: lease,
+      model: run.training?.model as { name: string; versionId: string },
+      metrics: run.metrics ?? {},
+      gate: run.gate as GateDecision,
+      requestedSplit: run.deploy?.requestedSplit ?? { '0': 100 },
+    });
+    return retake.changed ? deploy(ctx, retake.record) : { outcome: 'duplicate', runId };
+  }
+  if (run.state !== 'TRAINING') return { outcome: 'duplicate', runId, detail: { state: run.state } };
+
+  const name = run.training?.name ?? notice.trainingName ?? (await ctx.ports.training.findTrainingForRun(runId))?.name;
+  if (!name) throw new RetryableError(`run ${runId}: training not submitted yet`);
+  const status = await ctx.ports.training.getTraining(name);
+  if (status.state === 'PENDING' || status.state === 'RUNNING')
+    throw new RetryableError(`run ${runId}: training ${name} is ${status.state}`);
+  if (status.state !== 'SUCCEEDED' || !status.model) {
+    const why =
+      status.state === 'SUCCEEDED' ? 'succeeded without an uploaded model' : (status.error ?? 'no error given');
+    await failRun(ctx, runId, ['TRAINING'], `Training${status.state}`, `training ${name} ${status.state}: ${why}`);
+    return { outcome: 'training-failed', runId, detail: { state: status.state } };
+  }
+
+  const model = status.model;
+  let metrics: Record<string, number>;
+  try {
+    metrics = await readRunMetrics(
+      ctx,
+      run.training?.baseOutputDir ?? `gs://${ctx.config.artifactsBucket}/runs/${runId}/`,
+    );
+  } catch (err) {
+    if ((err as Error).name !== 'MetricsError') throw err;
+    await failRun(ctx, runId, ['TRAINING'], 'MetricsMissing', (err as Error).message);
+    return { outcome: 'failed', runId };
+  }
+  const endpoint = await ctx.ports.endpoint.getEndpoint();
+  const serving = servingRun(endpoint, await ctx.ledger.list());
+  const gate = decide(ctx.config.gate, metrics[ctx.config.gate.metric], serving?.metrics?.[ctx.config.gate.metric]);
+
+  if (!gate.promote) {
+    const { changed } = await ctx.ledger.update(runId, { type: 'hold', at, model, metrics, gate });
+    if (!changed) return { outcome: 'duplicate', runId };
+    ctx.log.warn({ runId, gate }, `version held by the quality gate: ${gate.reason}`);
+    // Best effort: the evaluation is for people reading the registry; the run is already final.
+    await ctx.ports.registry
+      .importEvaluation(model, toEvaluation(runId, metrics))
+      .catch((err: unknown) => ctx.log.error({ runId, err }, 'could not import the evaluation of a held version'));
+    return { outcome: 'held', runId, detail: { reason: gate.reason } };
+  }
+  const requestedSplit = planDeploySplit(endpoint, ctx.config.trafficPolicy);
+  const claim = await ctx.ledger.update(runId, {
+    type: 'claimDeploy',
+    at,
+    leaseSeconds: lease,
+    model,
+    metrics,
+    gate,
+    requestedSplit,
+  });
+  if (!claim.changed) return { outcome: 'duplicate', runId };
+  ctx.log.info({ runId, gate, servingRun: serving?.runId }, `quality gate passed: ${gate.reason}`);
+  return deploy(ctx, claim.record);
+}

@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { CONFIG_VARIABLES, ConfigError, parseConfig } from '../../functions/src/config';
+
+const VERTEX = {
+  RETRAIN_ENV: 'vertex',
+  PROJECT_ID: 'my-project',
+  REGION: 'europe-west1',
+  DATA_BUCKET: 'my-project-data',
+  ARTIFACTS_BUCKET: 'my-project-artifacts',
+  IMAGE_REPOSITORY: 'europe-west1-docker.pkg.dev/my-project/vertex-retrain',
+  TRAINER_SOURCE_URI: 'gs://my-project-artifacts/source/trainer.tar.gz',
+  TRAINING_EVENTS_TOPIC: 'projects/my-project/topics/training-events',
+  ENDPOINT_ID: '1234567890',
+  MODEL_ID: 'titanic',
+  TRAINING_SERVICE_ACCOUNT: 'trainer@my-project.iam.gserviceaccount.com',
+  SERVING_SERVICE_ACCOUNT: 'serving@my-project.iam.gserviceaccount.com',
+  BUILD_SERVICE_ACCOUNT: 'builder@my-project.iam.gserviceaccount.com',
+};
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    parseConfig(env);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    return err.problems;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+describe('config', () => {
+  it('local mode needs nothing and has the documented defaults', () => {
+    const c = parseConfig({});
+    assert.equal(c.env, 'local');
+    assert.equal(c.dataBucket, 'data');
+    assert.equal(c.artifactsBucket, 'artifacts');
+    assert.equal(c.datasetPrefix, 'datasets/');
+    assert.equal(c.imageName, 'trainer');
+    assert.equal(c.trainingMachineType, 'n1-standard-4');
+    assert.equal(c.servingMachineType, 'n1-standard-2');
+    assert.deepEqual(c.trafficPolicy, { kind: 'replace' });
+    assert.equal(c.keepDeployedVersions, 2);
+    assert.equal(c.maxEventAgeSeconds, 86400);
+    assert.equal(c.maxDatasetBytes, 52428800);
+    assert.deepEqual(c.gate, { metric: 'accuracy', floor: 0.75, tolerance: 0.01 });
+    assert.equal(c.logLevel, 'info');
+    assert.equal(c.claimLeaseSeconds, 600);
+    assert.equal(c.trainingServiceAccount, undefined);
+  });
+
+  it('reads a full vertex configuration', () => {
+    const c = parseConfig({ ...VERTEX, TRAFFIC_POLICY: 'canary:10', GATE_METRIC: 'logLoss', GATE_FLOOR: '0.5' });
+    assert.equal(c.env, 'vertex');
+    assert.equal(c.projectId, 'my-project');
+    assert.equal(c.buildServiceAccount, 'builder@my-project.iam.gserviceaccount.com');
+    assert.deepEqual(c.trafficPolicy, { kind: 'canary', percent: 10 });
+    assert.deepEqual(c.gate, { metric: 'logLoss', floor: 0.5, tolerance: 0.01 });
+  });
+
+  it('vertex mode names every missing cloud variable at once', () => {
+    const problems = problemsOf({ RETRAIN_ENV: 'vertex' });
+    const named = problems.map((p) => p.split(':')[0]);
+    assert.deepEqual(
+      named.sort(),
+      Object.keys(VERTEX)
+        .filter((k) => k !== 'RETRAIN_ENV')
+        .sort(),
+    );
+    for (const p of problems) assert.match(p, /required when RETRAIN_ENV=vertex/);
+  });
+
+  it('empty strings count as unset', () => {
+    assert.deepEqual(problemsOf({ ...VERTEX, MODEL_ID: '' }), ['MODEL_ID: required when RETRAIN_ENV=vertex']);
+    assert.equal(parseConfig({ KEEP_DEPLOYED_VERSIONS: '' }).keepDeployedVersions, 2);
+  });
+
+  const bad: [string, string][] = [
+    ['RETRAIN_ENV', 'aws'],
+    ['DATA_BUCKET', 'Not_A_Bucket'],
+    ['ARTIFACTS_BUCKET', 'x'],
+    ['DATASET_PREFIX', 'datasets'],
+    ['DATASET_PREFIX', '/datasets/'],
+    ['DATASET_PREFIX', 'rejected/in/'],
+    ['PROJECT_ID', 'My Project'],
+    ['TRAFFIC_POLICY', 'canary:0'],
+    ['TRAFFIC_POLICY', 'bluegreen'],
+    ['KEEP_DEPLOYED_VERSIONS', '1'],
+    ['KEEP_DEPLOYED_VERSIONS', 'two'],
+    ['MAX_EVENT_AGE_SECONDS', '-1'],
+    ['MAX_DATASET_BYTES', '1.5'],
+    ['GATE_METRIC', 'f1'],
+    ['GATE_FLOOR', 'high'],
+    ['GATE_TOLERANCE', '-0.1'],
+    ['LOG_LEVEL', 'verbose'],
+    ['CLAIM_LEASE_SECONDS', '5'],
+    ['TRAINING_SERVICE_ACCOUNT', 'not-an-email'],
+  ];
+  for (const [name, value] of bad) {
+    it(`${name}=${JSON.stringify(value)} is rejected, naming the variable`, () => {
+      const problems = problemsOf({ [name]: value });
+      assert.equal(problems.length, 1, problems.join('\n'));
+      assert.match(
+        problems[0] as string,
+        new RegExp(`^${name}: .*got "${value.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}"`),
+      );
+    });
+  }
+
+  it('the error message lists every problem', () => {
+    assert.throws(() => parseConfig({ GATE_METRIC: 'f1', LOG_LEVEL: 'loud' }), /GATE_METRIC[\s\S]*LOG_LEVEL/);
+  });
+
+  it('exports exactly the variables it reads', () => {
+    assert.equal(new Set(CONFIG_VARIABLES).size, CONFIG_VARIABLES.length);
+    assert.equal(CONFIG_VARIABLES.length, 26);
+    // An unknown variable is ignored; every listed one is validated (a bad value for each is caught above or here).
+    for (const name of CONFIG_VARIABLES) assert.match(name, /^[A-Z][A-Z0-9_]+$/);
+  });
+});

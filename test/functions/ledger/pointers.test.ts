@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import {
+  allocateEndpointVersion,
+  readLatestDataset,
+  recordLatestDataset,
+  type LatestDataset,
+} from '../../../functions/src/ledger/pointers';
+import { MemoryObjectStore } from '../../../functions/src/testing/memory-store';
+
+const dataset = (name: string) => ({ uri: `gs://d/${name}`, bucket: 'd', name, generation: '1', size: 10 });
+const latest = (runId: string, acceptedAt: string): LatestDataset => ({ runId, acceptedAt, dataset: dataset(runId) });
+
+describe('ledger/pointers', () => {
+  it('endpoint versions count 1, 2, 3 per endpoint', async () => {
+    const s = new MemoryObjectStore();
+    assert.equal(await allocateEndpointVersion(s, 'a', 'e1'), 1);
+    assert.equal(await allocateEndpointVersion(s, 'a', 'e1'), 2);
+    assert.equal(await allocateEndpointVersion(s, 'a', 'e2'), 1);
+    assert.equal(await allocateEndpointVersion(s, 'a', 'e1'), 3);
+  });
+
+  it('20 concurrent allocations get 20 distinct consecutive versions', async () => {
+    const s = new MemoryObjectStore();
+    const versions = await Promise.all(Array.from({ length: 20 }, () => allocateEndpointVersion(s, 'a', 'e', 50)));
+    assert.deepEqual(
+      [...versions].sort((x, y) => x - y),
+      Array.from({ length: 20 }, (_, i) => i + 1),
+    );
+  });
+
+  it('the latest-dataset pointer only moves forward in acceptance time', async () => {
+    const s = new MemoryObjectStore();
+    assert.equal(await readLatestDataset(s, 'a'), undefined);
+    await recordLatestDataset(s, 'a', latest('r2', '2026-01-02T00:00:00.000Z'));
+    await recordLatestDataset(s, 'a', latest('r1', '2026-01-01T00:00:00.000Z'));
+    assert.equal((await readLatestDataset(s, 'a'))?.runId, 'r2');
+    await recordLatestDataset(s, 'a', latest('r3', '2026-01-03T00:00:00.000Z'));
+    assert.equal((await readLatestDataset(s, 'a'))?.runId, 'r3');
+  });
+});

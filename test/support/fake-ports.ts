@@ -1,0 +1,178 @@
+// In-memory fakes of every port, recording their calls, for the handler and flow tests. The store is the real
+// MemoryObjectStore (GCS generation semantics); the others model just enough of their service to be driven by a test.
+import type {
+  BuildRef,
+  BuildService,
+  DeployRequest,
+  EndpointService,
+  EndpointState,
+  ModelRegistry,
+  OperationStatus,
+  Ports,
+  Publisher,
+  TrafficSplit,
+  TrainingRequest,
+  TrainingService,
+  TrainingStatus,
+} from '../../functions/src/ports';
+import { MemoryObjectStore } from '../../functions/src/testing/memory-store';
+
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Makes the next `n` calls of a method throw `err` (then behave normally). */
+export class Faults {
+  private readonly queued = new Map<string, unknown[]>();
+  failNext(method: string, err: unknown, times = 1): void {
+    this.queued.set(method, [...(this.queued.get(method) ?? []), ...Array<unknown>(times).fill(err)]);
+  }
+  async check(method: string): Promise<void> {
+    await tick();
+    const q = this.queued.get(method);
+    if (q && q.length > 0) throw q.shift();
+  }
+}
+
+export class FakeBuilds extends Faults implements BuildService {
+  readonly started: { runId: string; datasetUri: string; buildId: string }[] = [];
+  findCalls = 0;
+  async startBuild(req: { runId: string; datasetUri: string }): Promise<BuildRef> {
+    await this.check('startBuild');
+    const buildId = `build-${this.started.length + 1}`;
+    this.started.push({ ...req, buildId });
+    return { buildId, logUrl: `https://console.cloud.google.com/cloud-build/builds/${buildId}` };
+  }
+  async findBuildForRun(runId: string): Promise<BuildRef | undefined> {
+    this.findCalls++;
+    await this.check('findBuildForRun');
+    const b = this.started.find((s) => s.runId === runId);
+    return b ? { buildId: b.buildId } : undefined;
+  }
+}
+
+export class FakeTraining extends Faults implements TrainingService {
+  readonly started: (TrainingRequest & { name: string })[] = [];
+  readonly statuses = new Map<string, TrainingStatus>();
+  async startTraining(req: TrainingRequest): Promise<{ name: string }> {
+    await this.check('startTraining');
+    const name = `projects/p/locations/r/trainingPipelines/${this.started.length + 1}`;
+    this.started.push({ ...req, name });
+    this.statuses.set(name, { name, state: 'RUNNING', runId: req.runId });
+    return { name };
+  }
+  async findTrainingForRun(runId: string): Promise<{ name: string } | undefined> {
+    await this.check('findTrainingForRun');
+    const t = this.started.find((s) => s.runId === runId);
+    return t ? { name: t.name } : undefined;
+  }
+  async getTraining(name: string): Promise<TrainingStatus> {
+    await this.check('getTraining');
+    const s = this.statuses.get(name);
+    if (!s) throw Object.assign(new Error(`no training ${name}`), { code: 5 });
+    return { ...s };
+  }
+  /** Test control: the training ends; a success uploads model version `versionId`. */
+  finish(name: string, state: TrainingStatus['state'], versionId?: string, error?: string): void {
+    const s = this.statuses.get(name) as TrainingStatus;
+    this.statuses.set(name, {
+      ...s,
+      state,
+      ...(versionId ? { model: { name: 'projects/p/locations/r/models/titanic', versionId } } : {}),
+      ...(error ? { error } : {}),
+    });
+  }
+}
+
+export class FakeEndpoint extends Faults implements EndpointService {
+  state: EndpointState = { name: 'projects/p/locations/r/endpoints/e', deployedModels: [], trafficSplit: {} };
+  readonly deploys: (DeployRequest & { operationName: string })[] = [];
+  readonly undeploys: { deployedModelId: string; trafficSplit: TrafficSplit }[] = [];
+  readonly operations = new Map<string, OperationStatus>();
+  private nextId = 1000;
+  async getEndpoint(): Promise<EndpointState> {
+    await this.check('getEndpoint');
+    return structuredClone(this.state);
+  }
+  async deployModel(req: DeployRequest): Promise<{ operationName: string }> {
+    await this.check('deployModel');
+    const operationName = `${this.state.name}/operations/deploy-${this.deploys.length + 1}`;
+    this.deploys.push({ ...req, operationName });
+    this.operations.set(operationName, { name: operationName, done: false });
+    return { operationName };
+  }
+  async undeployModel(deployedModelId: string, trafficSplit: TrafficSplit): Promise<{ operationName: string }> {
+    await this.check('undeployModel');
+    if ((this.state.trafficSplit[deployedModelId] ?? 0) > 0) throw new Error(`${deployedModelId} still has traffic`);
+    this.undeploys.push({ deployedModelId, trafficSplit });
+    this.state.deployedModels = this.state.deployedModels.filter((m) => m.id !== deployedModelId);
+    return { operationName: `${this.state.name}/operations/undeploy-${deployedModelId}` };
+  }
+  async updateTrafficSplit(trafficSplit: TrafficSplit): Promise<{ operationName: string }> {
+    this.state.trafficSplit = { ...trafficSplit };
+    return { operationName: `${this.state.name}/operations/split` };
+  }
+  async getOperation(name: string): Promise<OperationStatus> {
+    await this.check('getOperation');
+    const op = this.operations.get(name);
+    if (!op) throw Object.assign(new Error(`no operation ${name}`), { code: 5 });
+    return { ...op };
+  }
+  /** Test control: the deployment finishes (the model goes live with the requested split) or fails. */
+  completeDeploy(operationName: string, error?: string): string | undefined {
+    const req = this.deploys.find((d) => d.operationName === operationName) as DeployRequest;
+    if (error) {
+      this.operations.set(operationName, { name: operationName, done: true, error });
+      return undefined;
+    }
+    const id = String(this.nextId++);
+    this.state.deployedModels.push({
+      id,
+      model: req.model.name,
+      modelVersionId: req.model.versionId,
+      displayName: `run-${req.runId}`,
+    });
+    const split: TrafficSplit = {};
+    for (const [key, pct] of Object.entries(req.trafficSplit)) split[key === '0' ? id : key] = pct;
+    this.state.trafficSplit = split;
+    this.operations.set(operationName, { name: operationName, done: true, deployedModelId: id });
+    return id;
+  }
+}
+
+export class FakeRegistry extends Faults implements ModelRegistry {
+  readonly aliases: { versionId: string; aliases: string[] }[] = [];
+  readonly evaluations: { versionId: string; metrics: Record<string, unknown> }[] = [];
+  async setVersionAliases(model: { versionId: string }, aliases: string[]): Promise<void> {
+    await this.check('setVersionAliases');
+    this.aliases.push({ versionId: model.versionId, aliases });
+  }
+  async importEvaluation(model: { versionId: string }, ev: { metrics: Record<string, unknown> }): Promise<void> {
+    await this.check('importEvaluation');
+    this.evaluations.push({ versionId: model.versionId, metrics: ev.metrics });
+  }
+}
+
+export class FakePublisher extends Faults implements Publisher {
+  readonly messages: { topic: string; data: unknown; attributes?: Record<string, string> }[] = [];
+  async publish(topic: string, data: unknown, attributes?: Record<string, string>): Promise<string> {
+    await this.check('publish');
+    this.messages.push({ topic, data, ...(attributes ? { attributes } : {}) });
+    return String(this.messages.length);
+  }
+}
+
+/** All fakes plus a settable clock. */
+export function fakePorts(start = new Date('2026-03-01T12:00:00.000Z')) {
+  const clock = { now: start };
+  const store = new MemoryObjectStore(() => clock.now);
+  const fakes = {
+    store,
+    builds: new FakeBuilds(),
+    training: new FakeTraining(),
+    endpoint: new FakeEndpoint(),
+    registry: new FakeRegistry(),
+    publisher: new FakePublisher(),
+  };
+  const ports: Ports = { ...fakes, now: () => clock.now };
+  return { ...fakes, ports, clock };
+}
+export type Fakes = ReturnType<typeof fakePorts>;
