@@ -68,7 +68,7 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutM
     const info = await store.stat('data', `datasets/${as}`);
     assert.ok(info);
     return until(`run for ${as}#${info.generation}`, async () =>
-      until_(await runs.forDataset(`gs://data/datasets/${as}`, info.generation)),
+      until_(await runs.forDataset('data', `datasets/${as}`, info.generation)),
     );
   }
   const endpoint = () => readJson<LocalEndpoint>(store, 'local-cloud', 'endpoints/local-endpoint.json');

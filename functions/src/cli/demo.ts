@@ -62,7 +62,7 @@ export async function demo(opts: DemoOptions): Promise<DemoResult> {
     say();
     const reader = new RunReader(store, artifactsBucket);
     const run = await followRun({
-      fetch: () => reader.forDataset(uri, dropped.generation),
+      fetch: () => reader.forDataset(dataBucket, name, dropped.generation),
       out,
       timeoutMs: opts.timeoutMs,
     });

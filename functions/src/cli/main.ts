@@ -5,7 +5,6 @@ import { readFile } from 'node:fs/promises';
 import type { Command as CommandType } from 'commander' with { 'resolution-mode': 'import' };
 import { LocalObjectStore } from '../local/object-store';
 import { localLayout } from '../local/layout';
-import { LOCAL_NAMES } from '../local/settings';
 import { deadLetters } from './dead-letters';
 import { demo } from './demo';
 import { readInstances } from './passengers';
@@ -13,7 +12,7 @@ import { predictLocal, renderPredictions } from './predict';
 import { renderLineage, renderRunTable, renderStages } from './run-view';
 import { RunReader } from './runs';
 import { runningStack } from './stack-file';
-import { up } from './up';
+import { localConfig, up } from './up';
 import { predictVertex, vertexStore } from './vertex';
 
 // commander is an ES module; Node 22 loads it with require(), which TypeScript's CommonJS output cannot express.
@@ -42,7 +41,7 @@ function runReader(opts: GlobalOptions): RunReader {
     const { store, artifactsBucket } = vertexStore();
     return new RunReader(store, artifactsBucket);
   }
-  return new RunReader(new LocalObjectStore(localLayout(opts.dir)), LOCAL_NAMES.artifactsBucket);
+  return new RunReader(new LocalObjectStore(localLayout(opts.dir)), localConfig().artifactsBucket);
 }
 
 async function readInput(source: string): Promise<string> {

@@ -1,4 +1,5 @@
 // `vertex-retrain up`: the local stack in the foreground until Ctrl-C.
+import { parseConfig } from '../config';
 import { localLayout } from '../local/layout';
 import { LocalStack } from '../local/stack';
 import type { StackLog } from '../local/stack';
@@ -12,6 +13,11 @@ export interface UpOptions {
   out?: NodeJS.WritableStream;
 }
 
+/** The functions' configuration in local mode (the stand-in names, overridable through the same variables). */
+export function localConfig(env: Record<string, string | undefined> = process.env) {
+  return parseConfig({ ...env, RETRAIN_ENV: 'local' });
+}
+
 /** Starts the stack and registers it in `<dir>/stack.json`; refuses if one already runs on this folder. */
 export async function startStack(opts: UpOptions): Promise<LocalStack> {
   const layout = localLayout(opts.dir);
@@ -21,7 +27,13 @@ export async function startStack(opts: UpOptions): Promise<LocalStack> {
   const log: StackLog = opts.verbose
     ? (event, fields) => out.write(`${new Date().toISOString()} ${event} ${fields ? JSON.stringify(fields) : ''}\n`)
     : () => undefined;
-  const stack = new LocalStack({ root: opts.dir, port: opts.port, log, reconcileIntervalMs: opts.reconcileIntervalMs });
+  const stack = new LocalStack({
+    root: opts.dir,
+    port: opts.port,
+    log,
+    reconcileIntervalMs: opts.reconcileIntervalMs,
+    names: localConfig(),
+  });
   try {
     await stack.start();
   } catch (err) {

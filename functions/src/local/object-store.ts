@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-import { PreconditionFailedError } from '../ports';
+import { ObjectTooLargeError, PreconditionFailedError } from '../ports';
 import type { ObjectInfo, ObjectStore, WriteOptions } from '../ports';
 import { withFileLock } from './file-lock';
 import { checkBucketName, checkObjectName, objectPath, objectPathIn } from './layout';
@@ -22,14 +22,6 @@ interface ObjectMeta {
   updated: string;
   /** The data file's mtime (ns) when this generation was written: a mismatch means the file changed behind us. */
   mtimeNs: string;
-}
-
-/** An object larger than the caller's maxBytes. */
-export class ObjectTooLargeError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ObjectTooLargeError';
-  }
 }
 
 const md5 = (data: Buffer): string => createHash('md5').update(data).digest('base64');
@@ -50,7 +42,10 @@ export class LocalObjectStore implements ObjectStore {
       const current = await this.current(bucket, name);
       if (!current) return undefined;
       if (opts.maxBytes !== undefined && current.meta.size > opts.maxBytes) {
-        throw new ObjectTooLargeError(`gs://${bucket}/${name} is ${current.meta.size} bytes (limit ${opts.maxBytes})`);
+        throw new ObjectTooLargeError(
+          `gs://${bucket}/${name} is ${current.meta.size} bytes (limit ${opts.maxBytes})`,
+          current.meta.size,
+        );
       }
       const data = await readFile(objectPath(this.layout, bucket, name));
       return { data, info: toInfo(bucket, name, current.meta) };

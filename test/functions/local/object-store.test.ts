@@ -4,10 +4,10 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { PreconditionFailedError } from '../../../functions/src/ports';
+import { ObjectTooLargeError, PreconditionFailedError } from '../../../functions/src/ports';
 import { InvalidObjectNameError, localLayout } from '../../../functions/src/local/layout';
 import type { LocalLayout } from '../../../functions/src/local/layout';
-import { LocalObjectStore, ObjectTooLargeError } from '../../../functions/src/local/object-store';
+import { LocalObjectStore } from '../../../functions/src/local/object-store';
 
 describe('local/object-store', () => {
   let root: string;
