@@ -6,18 +6,23 @@ import type { ReportError, ReportGate, ReportMetrics, RunReportInput } from './r
 import { confusionMatrixSvg, rocCurveSvg } from './svg-charts';
 import { stageTimings } from './timings';
 
+/** The dark banner: run id, state badge, trigger and versions. The CSS puts a dot between the meta items. */
 export function header(r: RunReportInput): SafeHtml {
-  const version = r.training?.model?.versionId;
+  const t = r.training;
+  const meta = [
+    markup`<span>Trigger: ${r.trigger}</span>`,
+    t?.endpointVersion !== undefined ? markup`<span>Endpoint version ${t.endpointVersion}</span>` : '',
+    t?.model?.versionId ? markup`<span>Model version ${t.model.versionId}</span>` : '',
+    r.generatedAt ? markup`<span>Generated ${r.generatedAt}</span>` : '',
+  ];
   return markup`<header class="top">
     <div class="eyebrow">vertex-retrain · run report</div>
     <h1><span>${r.runId}</span>${badge(r.state)}</h1>
-    <div class="meta">
-      <span>Trigger: ${r.trigger}</span
-      >${r.training?.endpointVersion !== undefined ? markup`<span>Endpoint version ${r.training.endpointVersion}</span>` : ''}${version ? markup`<span>Model version ${version}</span>` : ''}${r.generatedAt ? markup`<span>Generated ${r.generatedAt}</span>` : ''}
-    </div>
+    <div class="meta">${meta}</div>
   </header>`;
 }
 
+/** Headline figures: hold-out scores, wall time, once-off cost (whichever the run has). */
 export function tiles(r: RunReportInput): SafeHtml | string {
   const h = r.metrics?.holdout;
   const totalMs = stageTimings(r.stages).totalMs;
@@ -55,6 +60,7 @@ function gateBody(g: ReportGate): SafeHtml {
     ])}`;
 }
 
+/** The quality gate: promoted or held, why, and the figures it compared. */
 export function gate(r: RunReportInput): SafeHtml | string {
   return r.gate
     ? markup`<section id="gate">
@@ -110,6 +116,7 @@ function metricsBody(m: ReportMetrics): SafeHtml {
     </div>`;
 }
 
+/** Hold-out and CV scores, the trained model, the confusion matrix and the ROC curve. */
 export function metrics(r: RunReportInput): SafeHtml | string {
   if (!r.metrics) return '';
   return markup`<section id="metrics">
@@ -118,6 +125,7 @@ export function metrics(r: RunReportInput): SafeHtml | string {
   </section>`;
 }
 
+/** Why the dataset was turned away (REJECTED runs). */
 export function rejection(r: RunReportInput): SafeHtml | string {
   const rej = r.rejection;
   if (!rej) return '';
@@ -133,6 +141,7 @@ export function rejection(r: RunReportInput): SafeHtml | string {
   </section>`;
 }
 
+/** The recorded errors, the last one called out when the run FAILED. */
 export function errors(r: RunReportInput): SafeHtml | string {
   if (!r.errors?.length) return '';
   const last = r.errors[r.errors.length - 1] as ReportError;

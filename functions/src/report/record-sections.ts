@@ -6,6 +6,7 @@ import { badge, code, kv } from './parts';
 import type { RunReportInput } from './report-input';
 import { stageTimings } from './timings';
 
+/** Dataset → build → training → deployment: every identifier needed to trace the model back. */
 export function lineage(r: RunReportInput): SafeHtml | string {
   const { dataset: d, build: b, training: t, deployment: dep } = r;
   if (!d && !b && !t && !dep) return '';
@@ -63,6 +64,7 @@ export function lineage(r: RunReportInput): SafeHtml | string {
   </section>`;
 }
 
+/** When the run entered each stage and how long it stayed. */
 export function timings(r: RunReportInput): SafeHtml | string {
   const t = stageTimings(r.stages);
   if (!t.rows.length) return '';
@@ -132,6 +134,7 @@ function costBody(c: CostEstimate): SafeHtml {
     </ul>`;
 }
 
+/** The cost estimate with its notes and price sources. */
 export function cost(r: RunReportInput): SafeHtml | string {
   return r.cost
     ? markup`<section id="cost">
