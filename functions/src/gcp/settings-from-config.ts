@@ -1,0 +1,47 @@
+// The bridge from the functions' validated configuration to the Google Cloud adapters' settings.
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { SERVING_COMMAND } from '../../../trainer/src/image-commands';
+import type { Config } from '../config';
+import type { GcpSettings } from './settings';
+
+/**
+ * The repository's cloudbuild.yaml, found from this file upwards: the function's deployed source keeps it at the
+ * package root next to package.json (terraform/sources.tf), and the working directory is not that root everywhere.
+ */
+export function findCloudbuildYaml(from: string = __dirname): string {
+  for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'cloudbuild.yaml'))) {
+      return join(dir, 'cloudbuild.yaml');
+    }
+  }
+  throw new Error(`cloudbuild.yaml not found next to package.json above ${from}`);
+}
+
+/** Throws naming the variable when a setting vertex mode needs is missing. */
+function required(value: string | undefined, variable: string): string {
+  if (!value) throw new Error(`${variable} is required when RETRAIN_ENV=vertex`);
+  return value;
+}
+
+export function gcpSettingsFromConfig(config: Config, cloudbuildYamlPath = findCloudbuildYaml()): GcpSettings {
+  return {
+    projectId: config.projectId,
+    region: config.region,
+    dataBucket: config.dataBucket,
+    artifactsBucket: config.artifactsBucket,
+    imageRepository: config.imageRepository,
+    imageName: config.imageName,
+    trainerSourceUri: config.trainerSourceUri,
+    trainingEventsTopic: config.trainingEventsTopic,
+    endpointId: config.endpointId,
+    modelId: config.modelId,
+    trainingMachineType: config.trainingMachineType,
+    servingMachineType: config.servingMachineType,
+    trainingServiceAccount: required(config.trainingServiceAccount, 'TRAINING_SERVICE_ACCOUNT'),
+    servingServiceAccount: required(config.servingServiceAccount, 'SERVING_SERVICE_ACCOUNT'),
+    buildServiceAccount: required(config.buildServiceAccount, 'BUILD_SERVICE_ACCOUNT'),
+    cloudbuildYamlPath,
+    servingCommand: [...SERVING_COMMAND],
+  };
+}

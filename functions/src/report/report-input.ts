@@ -1,0 +1,92 @@
+// What the run report shows, as plain data. Every section but the header is optional: a run that was rejected, failed
+// or is still going renders with what it has. The shape follows the run record (runs/<runId>.json) and the trainer's
+// metrics.json, so the mapping from either is a copy, not a computation.
+import type { CostEstimate } from '../pipeline/cost';
+import type { Confusion, RocPoint } from '../../../trainer/src/metrics';
+
+/** The states a run goes through, in order; the last three are the terminal outcomes (REJECTED is the fourth). */
+export const REPORT_STAGES = ['RECEIVED', 'BUILDING', 'TRAINING', 'DEPLOYING', 'DEPLOYED', 'HELD', 'FAILED'] as const;
+export type ReportStage = (typeof REPORT_STAGES)[number] | 'REJECTED';
+
+/** Scores of one evaluation split, as the trainer writes them. */
+export interface SplitScores {
+  rows: number;
+  accuracy: number;
+  rocAuc: number;
+  logLoss: number;
+  confusion: Confusion;
+}
+
+/** The part of the trainer's metrics.json the report reads (trainer/src/main.ts writes it next to the model). */
+export interface ReportMetrics {
+  modelVersion?: string;
+  /** Labelled rows the model was trained on, and how many of them survived. */
+  rows?: number;
+  survivors?: number;
+  seed?: number;
+  lambda?: number;
+  trainingMs?: number;
+  /** Seeded stratified 80/20 hold-out: scores, training rows, and up to 50 ROC points from (0,0) to (1,1). */
+  holdout: SplitScores & { trainRows?: number; roc: RocPoint[] };
+  /** Seeded stratified k-fold cross-validation: per-fold scores and their means. */
+  crossValidation?: { mean: { accuracy: number; rocAuc: number; logLoss: number }; folds?: SplitScores[] };
+}
+
+/** The quality gate's decision, as recorded on the run (functions/src/pipeline/quality-gate.ts GateDecision). */
+export interface ReportGate {
+  promote: boolean;
+  metric: string;
+  /** 'higher' or 'lower' is better; higher when missing. */
+  direction?: 'higher' | 'lower';
+  candidate: number | null;
+  serving: number | null;
+  floor: number;
+  tolerance: number;
+  /** The value the candidate had to reach (the stricter of floor and serving ∓ tolerance). */
+  threshold?: number | null;
+  reason: string;
+}
+
+/** One recorded failure of the run. */
+export interface ReportError {
+  at: string;
+  stage: string;
+  reason: string;
+  message: string;
+}
+
+/** Everything one run report shows. Timestamps are RFC 3339 strings; nothing is read from a clock while rendering. */
+export interface RunReportInput {
+  runId: string;
+  /** The run's state (RECEIVED … DEPLOYED, HELD, FAILED, REJECTED); an unknown state renders as a neutral badge. */
+  state: string;
+  /** What started the run, e.g. 'dataset-drop' or 'git-push'. */
+  trigger: string;
+  /** When the report was produced; shown in the header if given. */
+  generatedAt?: string;
+  /** When the run entered each state it went through. */
+  stages: Partial<Record<ReportStage, string>>;
+  dataset?: { uri: string; generation?: string; md5Hash?: string; size?: number; rows?: number };
+  build?: { id?: string; logUrl?: string; imageUri?: string; imageDigest?: string };
+  training?: {
+    /** Vertex AI TrainingPipeline resource name. */
+    name?: string;
+    endpointVersion?: number;
+    /** Registry model resource name and version id. */
+    model?: { name: string; versionId: string };
+    /** The trainer's content-derived model version (metrics.json modelVersion). */
+    modelVersion?: string;
+  };
+  deployment?: {
+    endpoint?: string;
+    deployedModelId?: string;
+    /** deployedModelId → percent of traffic once live. */
+    trafficSplit?: Record<string, number>;
+  };
+  gate?: ReportGate;
+  /** Why the dataset was turned away (REJECTED runs). */
+  rejection?: { reasons: string[]; problemCount: number; reportUri?: string };
+  errors?: ReportError[];
+  cost?: CostEstimate;
+  metrics?: ReportMetrics;
+}

@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { renderRunReport } from '../../../functions/src/report/render-run-report';
+import type { RunReportInput } from '../../../functions/src/report/report-input';
+import { deployedRun, failedRun, METRICS, rejectedRun } from './sample-run';
+
+const XSS = '<script>alert(1)</script>';
+const sectionIds = (page: string): string[] => [...page.matchAll(/<section id="([^"]+)"/g)].map((m) => m[1] as string);
+
+/** A deployed run with a script payload in every free-text field the report shows. */
+function hostileRun(): RunReportInput {
+  const run = deployedRun();
+  return {
+    ...run,
+    runId: `run-${XSS}`,
+    trigger: XSS,
+    state: `<img src=x onerror=alert(1)>`,
+    dataset: { ...run.dataset!, uri: `gs://bucket/${XSS}.csv`, md5Hash: XSS, generation: XSS },
+    build: { ...run.build!, id: XSS, logUrl: 'javascript:alert(1)', imageDigest: `sha256:${XSS}` },
+    training: { ...run.training!, name: XSS, model: { name: XSS, versionId: XSS } },
+    deployment: { endpoint: XSS, deployedModelId: XSS, trafficSplit: { [XSS]: 100 } },
+    gate: { ...run.gate!, metric: XSS, reason: XSS },
+    rejection: { problemCount: 1, reasons: [XSS], reportUri: `https://example.test/"><script>alert(1)</script>` },
+    errors: [{ at: XSS, stage: XSS, reason: XSS, message: XSS }],
+    cost: { ...run.cost!, notes: [XSS], source: 'javascript:alert(1)' },
+    metrics: { ...METRICS, modelVersion: XSS },
+  };
+}
+
+describe('report/render-run-report', () => {
+  it('renders a deployed run with every section, the charts and the figures from metrics.json', () => {
+    const page = renderRunReport(deployedRun());
+    assert.match(page, /^<!doctype html>/);
+    assert.deepEqual(sectionIds(page), ['gate', 'metrics', 'lineage', 'timings', 'cost']);
+    assert.equal((page.match(/<svg\b/g) ?? []).length, 2);
+    assert.ok(page.includes(METRICS.holdout.accuracy.toFixed(4)));
+    assert.ok(page.includes(METRICS.crossValidation!.mean.rocAuc.toFixed(4)));
+    assert.ok(page.includes(`data-points="${METRICS.holdout.roc.length}"`));
+    assert.match(page, /data-state="DEPLOYED"/);
+    assert.match(page, /19 min 00 s/, 'total wall time RECEIVED → DEPLOYED');
+  });
+
+  it('escapes every string: a script payload in any field renders as text and never as markup', () => {
+    const page = renderRunReport(hostileRun());
+    assert.doesNotMatch(page, /<script/i);
+    assert.doesNotMatch(page, /<img/i);
+    assert.doesNotMatch(page, /href="javascript:/i);
+    assert.ok(
+      page.includes('gs://bucket/&lt;script&gt;alert(1)&lt;/script&gt;.csv'),
+      'the dataset name is shown, escaped',
+    );
+    assert.ok(page.includes('&lt;img src=x onerror=alert(1)&gt;'), 'the state is shown, escaped');
+  });
+
+  it('is self-contained: no script, stylesheet link, external source or CSS url()', () => {
+    const page = renderRunReport(deployedRun());
+    for (const banned of [/<script/i, /<link/i, /<iframe/i, /<img/i, /\ssrc=/i, /url\(/i, /@import/i])
+      assert.doesNotMatch(page, banned);
+    // The only absolute URLs are links the reader may follow (build log, price sources) and SVG's namespace.
+    const urls = [...page.matchAll(/https?:\/\/[^"'\s<)]+/g)].map((m) => m[0]);
+    for (const url of urls) assert.ok(url === 'http://www.w3.org/2000/svg' || page.includes(`href="${url}`), url);
+    assert.match(page, /http-equiv="Content-Security-Policy"\s+content="default-src 'none';/);
+  });
+
+  it('shows a rejected run its reasons and no metrics, gate or cost', () => {
+    const page = renderRunReport(rejectedRun());
+    assert.deepEqual(sectionIds(page), ['rejection', 'lineage', 'timings']);
+    assert.match(page, /2 problems found; no model was trained/);
+    assert.ok(page.includes('missing required column &quot;Survived&quot;'));
+    assert.doesNotMatch(page, /<svg\b/);
+  });
+
+  it('shows a failed run its error', () => {
+    const page = renderRunReport(failedRun());
+    assert.deepEqual(sectionIds(page), ['errors', 'lineage', 'timings']);
+    assert.match(page, /Failed during BUILDING<\/strong>\s*step 2 \(npm ci\) exited with 1/);
+    assert.match(page, /BUILD_FAILED/);
+  });
+
+  it('shows a held run as held, with the gate reason and the serving figure', () => {
+    const run = deployedRun();
+    const page = renderRunReport({
+      ...run,
+      state: 'HELD',
+      stages: { ...run.stages, DEPLOYING: undefined, DEPLOYED: undefined, HELD: run.stages.DEPLOYING },
+      deployment: undefined,
+      gate: { ...run.gate!, promote: false, reason: 'accuracy 0.8 is worse than serving 0.84 - tolerance 0.01 = 0.83' },
+    });
+    assert.match(page, /data-state="HELD"/);
+    assert.match(page, /class="callout warn">\s*<strong>Held<\/strong>accuracy 0.8 is worse than serving/);
+    assert.doesNotMatch(page, /<h3>Deployment<\/h3>/);
+  });
+
+  it('renders a run that has only just been received (header and one timing row)', () => {
+    const page = renderRunReport({
+      runId: 'r1',
+      state: 'RECEIVED',
+      trigger: 'dataset-drop',
+      stages: { RECEIVED: '2026-01-01T00:00:00Z' },
+    });
+    assert.deepEqual(sectionIds(page), ['timings']);
+    assert.match(page, /data-state="RECEIVED"/);
+    assert.doesNotMatch(page, /class="tiles"/);
+  });
+
+  it('is deterministic', () => assert.equal(renderRunReport(deployedRun()), renderRunReport(deployedRun())));
+});
