@@ -1,6 +1,6 @@
 // `vertex-retrain dead-letters [--replay]`: events the router gave up on, with the last error; replay re-queues
 // them with a fresh attempt budget (a running stack picks them up within a second, a stopped one on its next start).
-import { listDeadLetters, replayDeadLetters } from '../local/event-router';
+import { listDeadLetters, replayDeadLetters } from '../local/queue-files';
 import type { LocalLayout } from '../local/layout';
 
 export async function deadLetters(layout: LocalLayout, replay: boolean, out: NodeJS.WritableStream): Promise<number> {

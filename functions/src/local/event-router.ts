@@ -3,11 +3,12 @@
 // after maxAttempts moved to `dead-letters/<trigger>/` with the event and the last error. Every undelivered
 // event is a file under `queue/<trigger>/` until acknowledged, so a crash loses nothing: start() redelivers.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { messagePublishedEvent, PUBSUB_PUBLISHED, toBinaryHttp } from './cloud-events';
 import type { LocalCloudEvent } from './cloud-events';
 import type { LocalLayout } from './layout';
+import { atomicWriteJson, readJsonFile } from './queue-files';
 
 /** Where an Eventarc-like trigger sends which events. */
 export interface Trigger {
@@ -157,7 +158,7 @@ export class EventRouter {
         if (!file.endsWith('.json')) continue;
         const id = file.slice(0, -'.json'.length);
         if (this.pending.has(id)) continue;
-        const delivery = await readJson<Delivery>(join(this.layout.queue, trigger, file));
+        const delivery = await readJsonFile<Delivery>(join(this.layout.queue, trigger, file));
         if (delivery && delivery.id === id) this.pending.set(id, delivery);
       }
     }
@@ -246,52 +247,6 @@ export class EventRouter {
   private async persist(delivery: Delivery): Promise<void> {
     await mkdir(join(this.layout.queue, delivery.trigger), { recursive: true });
     await atomicWriteJson(this.layout, this.queuePath(delivery), delivery);
-  }
-}
-
-/** Reads every dead letter, oldest first. */
-export async function listDeadLetters(layout: LocalLayout): Promise<(DeadLetter & { file: string })[]> {
-  const letters: (DeadLetter & { file: string })[] = [];
-  for (const trigger of await readdir(layout.deadLetters).catch(() => [] as string[])) {
-    for (const file of await readdir(join(layout.deadLetters, trigger)).catch(() => [] as string[])) {
-      const path = join(layout.deadLetters, trigger, file);
-      const letter = await readJson<DeadLetter>(path);
-      if (letter) letters.push({ ...letter, file: path });
-    }
-  }
-  return letters.sort((a, b) => a.deadLetteredAt.localeCompare(b.deadLetteredAt));
-}
-
-/**
- * Moves dead letters back into the queue with a fresh attempt budget; a running router picks them up within
- * its scan interval, a stopped stack on its next start. Returns how many were replayed.
- */
-export async function replayDeadLetters(layout: LocalLayout): Promise<number> {
-  let count = 0;
-  for (const letter of await listDeadLetters(layout)) {
-    const { file, deadLetteredAt: _at, ...delivery } = letter;
-    const retry: Delivery = { ...delivery, attempts: 0, notBefore: Date.now() };
-    const dir = join(layout.queue, retry.trigger);
-    await mkdir(dir, { recursive: true });
-    await atomicWriteJson(layout, join(dir, `${retry.id}.json`), retry);
-    await unlink(file);
-    count++;
-  }
-  return count;
-}
-
-async function atomicWriteJson(layout: LocalLayout, path: string, value: unknown): Promise<void> {
-  await mkdir(layout.tmp, { recursive: true });
-  const tmp = join(layout.tmp, `${process.pid}-${randomBytes(6).toString('hex')}`);
-  await writeFile(tmp, JSON.stringify(value, null, 2));
-  await rename(tmp, path);
-}
-
-async function readJson<T>(path: string): Promise<T | undefined> {
-  try {
-    return JSON.parse(await readFile(path, 'utf8')) as T;
-  } catch {
-    return undefined;
   }
 }
 

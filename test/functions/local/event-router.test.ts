@@ -6,7 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PUBSUB_PUBLISHED, STORAGE_FINALIZED, storageFinalizedEvent } from '../../../functions/src/local/cloud-events';
-import { EventRouter, listDeadLetters, replayDeadLetters } from '../../../functions/src/local/event-router';
+import { EventRouter } from '../../../functions/src/local/event-router';
+import { listDeadLetters, replayDeadLetters } from '../../../functions/src/local/queue-files';
 import { localLayout } from '../../../functions/src/local/layout';
 import type { LocalLayout } from '../../../functions/src/local/layout';
 
