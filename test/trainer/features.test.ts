@@ -51,3 +51,12 @@ describe('features: titleOf', () => {
     assert.ok(ms < 500, `took ${ms.toFixed(0)} ms`);
   });
 });
+
+describe('features: titleOf with names that are object member names', () => {
+  it('returns the text itself, never a member of Object.prototype', () => {
+    for (const title of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
+      assert.equal(titleOf(`Doe, ${title}. John`), title);
+    }
+    assert.equal(titleOf('Doe, Mlle. Jeanne'), 'Miss');
+  });
+});

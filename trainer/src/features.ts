@@ -10,7 +10,13 @@ export const RARE_TITLE = 'Rare';
 export const CHILD_AGE = 13;
 
 // Spelling variants of common titles (French forms, the modern Ms) mean the same thing for this model.
-const TITLE_SYNONYMS: Record<string, string> = { Mlle: 'Miss', Ms: 'Miss', Mme: 'Mrs', 'the Countess': 'Countess' };
+// A Map, not an object literal: a name like "Doe, constructor. J" must not look up Object.prototype's members.
+const TITLE_SYNONYMS: ReadonlyMap<string, string> = new Map([
+  ['Mlle', 'Miss'],
+  ['Ms', 'Miss'],
+  ['Mme', 'Mrs'],
+  ['the Countess', 'Countess'],
+]);
 
 /** Everything learned from the training rows, JSON-serialisable into the artifact. */
 export interface FeatureStats {
@@ -44,7 +50,7 @@ export function titleOf(name: string): string {
   if (!match) return '';
   const between = match[1] as string;
   const title = between.trim() || between.slice(-1);
-  return TITLE_SYNONYMS[title] ?? title;
+  return TITLE_SYNONYMS.get(title) ?? title;
 }
 
 function median(values: number[]): number {
