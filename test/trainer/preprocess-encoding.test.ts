@@ -27,3 +27,32 @@ describe('preprocess: files that are not UTF-8', () => {
     assert.match(reasons(mixed)[0] as string, /invalid byte 0xe9 at line 3/);
   });
 });
+
+describe('preprocess: line ends', () => {
+  const rows = (eol: string, last = eol) =>
+    CSV.replace(/\r\n$/, '')
+      .split('\r\n')
+      .concat(Array.from({ length: 3 }, (_, i) => `${i + 2},1,1,"Doe, Mrs. J",female,30,0,0,X,10,,C`))
+      .join(eol) + last;
+  it('reads CR-only, LF and CRLF files, and a CRLF file with a LF or blank lines appended', () => {
+    for (const text of [
+      rows('\r'),
+      rows('\n'),
+      rows('\r\n'),
+      rows('\r\n', '\r\n\n'),
+      rows('\r\n', '\r\n\r\n\r\n'),
+      rows('\n', '\r\n'),
+    ]) {
+      assert.equal(
+        validateDataset(Buffer.from(text), { requireLabel: false }).problemCount,
+        0,
+        JSON.stringify(text.slice(-20)),
+      );
+      assert.equal(validateDataset(Buffer.from(text), { requireLabel: false }).rowCount, 4);
+    }
+  });
+  it('finds a tab delimiter in a CR-only file', () => {
+    const tabbed = rows('\r').replace(/,(?=(?:[^"]*"[^"]*")*[^"]*$)/g, '\t'); // names keep their comma
+    assert.match(validateDataset(Buffer.from(tabbed)).problems[0]?.message ?? '', /seems to use tab/);
+  });
+});

@@ -135,7 +135,7 @@ function otherDelimiter(firstLine: string): string | undefined {
 }
 
 function readRecords(text: string, problems: Problems): { fields: string[]; line: number }[] | undefined {
-  const delimiter = otherDelimiter(text.slice(0, text.search(/\r?\n|$/)));
+  const delimiter = otherDelimiter(text.slice(0, text.search(/[\r\n]|$/)));
   if (delimiter) {
     problems.add({
       message: `the header has no comma: the file seems to use ${delimiter} as delimiter; use "," (comma)`,
@@ -147,6 +147,9 @@ function readRecords(text: string, problems: Problems): { fields: string[]; line
     const records = parse(text, {
       bom: true,
       relax_column_count: true,
+      // Any of the three line ends, even mixed in one file (an editor appending a LF to a CRLF file): csv-parse
+      // otherwise keeps only the first one it sees and reads a lone LF as data ("has 1 fields").
+      record_delimiter: ['\r\n', '\n', '\r'],
       skip_empty_lines: true,
       info: true,
     }) as unknown as {
