@@ -74,15 +74,57 @@ class Problems {
 
 function decode(bytes: Buffer, problems: Problems): string | undefined {
   if (bytes.length === 0) return (problems.add({ message: 'the file is empty: expected a CSV header row' }), undefined);
+  // UTF-16 (Excel's "Unicode text") is text, but not the encoding asked for: say so rather than call it binary.
+  // Rejected, not converted: one encoding, UTF-8, is the whole contract, as for Latin-1 below.
+  const bom = bytes.subarray(0, 2).toString('hex');
+  if (bom === 'fffe' || bom === 'feff') {
+    const order = bom === 'fffe' ? 'LE' : 'BE';
+    problems.add({
+      message: `the file is UTF-16 ${order} text (it starts with a UTF-16 byte order mark); save it as UTF-8 CSV`,
+    });
+    return undefined;
+  }
   // Binary files: report what they are, never their bytes.
   if (bytes.includes(0))
     return (problems.add({ message: 'the file is binary (it has NUL bytes), not CSV text' }), undefined);
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes); // also drops a UTF-8 BOM
   } catch {
-    problems.add({ message: 'the file is not UTF-8 text (invalid byte sequence); save it as UTF-8 CSV' });
+    const at = firstInvalidUtf8(bytes);
+    const line = bytes.subarray(0, at).reduce((n, b) => (b === 0x0a ? n + 1 : n), 1);
+    problems.add({
+      message:
+        `the file is not UTF-8 text: invalid byte 0x${(bytes[at] ?? 0).toString(16)} at line ${line} ` +
+        '(Latin-1 or Windows-1252 text, e.g. accented letters or curly quotes?); save it as UTF-8 CSV',
+    });
     return undefined;
   }
+}
+
+/** The offset of the first byte that makes the text invalid UTF-8 (binary search on prefixes; errors only). */
+function firstInvalidUtf8(bytes: Buffer): number {
+  // `stream: true` tolerates a prefix that ends inside a character, so a prefix fails only if it holds a bad byte.
+  const valid = (end: number) => {
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, end), { stream: true });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  let [lo, hi] = [0, bytes.length]; // valid(lo) holds; valid(hi) does not, or hi is the end (truncated at the end)
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >>> 1;
+    if (valid(mid)) lo = mid;
+    else hi = mid;
+  }
+  // bytes[lo] is where decoding failed; a lead byte just before it (0xED in Latin-1 "í") started the bad sequence.
+  let start = lo;
+  while (start > 0 && lo - start < 3 && (bytes[start - 1] as number) >= 0x80) {
+    start--;
+    if ((bytes[start] as number) >= 0xc0) break;
+  }
+  return start;
 }
 
 /** A header line with no comma but another usual delimiter means the file was written with that delimiter. */
@@ -93,7 +135,7 @@ function otherDelimiter(firstLine: string): string | undefined {
 }
 
 function readRecords(text: string, problems: Problems): { fields: string[]; line: number }[] | undefined {
-  const delimiter = otherDelimiter(text.slice(0, text.search(/\r?\n|$/)));
+  const delimiter = otherDelimiter(text.slice(0, text.search(/[\r\n]|$/)));
   if (delimiter) {
     problems.add({
       message: `the header has no comma: the file seems to use ${delimiter} as delimiter; use "," (comma)`,
@@ -105,6 +147,9 @@ function readRecords(text: string, problems: Problems): { fields: string[]; line
     const records = parse(text, {
       bom: true,
       relax_column_count: true,
+      // Any of the three line ends, even mixed in one file (an editor appending a LF to a CRLF file): csv-parse
+      // otherwise keeps only the first one it sees and reads a lone LF as data ("has 1 fields").
+      record_delimiter: ['\r\n', '\n', '\r'],
       skip_empty_lines: true,
       info: true,
     }) as unknown as {
