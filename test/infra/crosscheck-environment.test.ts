@@ -7,14 +7,9 @@ import { gcpSettingsFromConfig } from '../../functions/src/gcp/settings-from-con
 import { endpointName, parseGsUri } from '../../functions/src/gcp/settings';
 import { configProblems, keySetProblems } from './crosscheck';
 import { TerraformConfig } from './terraform-config';
-import { evaluateAttribute, evaluateStringMap, type Sample } from './terraform-eval';
+import { evaluateAttribute, evaluateStringMap } from './terraform-eval';
+import { SAMPLE } from './sample-deployment';
 import { validationPredicate } from './terraform-validation';
-
-/** A deployment as terraform.tfvars.example describes it; the archive hash stands for the computed content hash. */
-export const SAMPLE: Sample = {
-  vars: { project_id: 'my-project-id', region: 'us-central1' },
-  locals: { trainer_source_hash: '0123456789abcdef', function_source_hash: 'fedcba9876543210' },
-};
 
 /** Values to try on each variable that feeds the environment (Terraform-accepted ones must parse in the code). */
 const PROBES: Record<string, unknown[]> = {

@@ -120,12 +120,7 @@ export function evaluateStringMap(config: TerraformConfig, local: string, sample
   return Object.fromEntries(Object.entries(map).map(([k, v]) => [k, String(evalValue(v, ctx))]));
 }
 
-/** One attribute of one resource, evaluated. */
+/** One attribute of one resource (set in its body, or computed by the provider), evaluated. */
 export function evaluateAttribute(config: TerraformConfig, address: string, attr: string, sample: Sample) {
-  return evalValue(config.resource(address).body[attr], {
-    config,
-    vars: sample.vars,
-    locals: sample.locals ?? {},
-    depth: 0,
-  });
+  return evalExpr(`${address}.${attr}`, { config, vars: sample.vars, locals: sample.locals ?? {}, depth: 0 });
 }
