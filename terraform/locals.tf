@@ -41,5 +41,6 @@ locals {
     GATE_FLOOR               = tostring(var.gate_floor)
     GATE_TOLERANCE           = tostring(var.gate_tolerance)
     LOG_LEVEL                = var.log_level
+    CLAIM_LEASE_SECONDS      = tostring(var.claim_lease_seconds)
   }
 }

@@ -64,8 +64,8 @@ variable "dataset_prefix" {
   type        = string
   default     = "datasets/"
   validation {
-    condition     = can(regex("^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*/$", var.dataset_prefix))
-    error_message = "dataset_prefix must be a relative folder path ending in '/', e.g. datasets/."
+    condition     = can(regex("^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*/$", var.dataset_prefix)) && !startswith(var.dataset_prefix, "rejected/")
+    error_message = "dataset_prefix must be a relative folder path ending in '/', e.g. datasets/, and not under rejected/ (the pipeline writes its rejection reports there)."
   }
 }
 
@@ -130,12 +130,12 @@ variable "traffic_policy" {
 }
 
 variable "keep_deployed_versions" {
-  description = "How many model versions stay deployed on the endpoint (older ones are undeployed to stop their node-hours)."
+  description = "How many model versions stay deployed on the endpoint (older ones are undeployed to stop their node-hours). At least 2: the previous version stays deployed at 0% for an instant rollback."
   type        = number
   default     = 2
   validation {
-    condition     = var.keep_deployed_versions >= 1 && var.keep_deployed_versions <= 10 && floor(var.keep_deployed_versions) == var.keep_deployed_versions
-    error_message = "keep_deployed_versions must be a whole number from 1 to 10."
+    condition     = var.keep_deployed_versions >= 2 && var.keep_deployed_versions <= 20 && floor(var.keep_deployed_versions) == var.keep_deployed_versions
+    error_message = "keep_deployed_versions must be a whole number from 2 to 20."
   }
 }
 
@@ -164,8 +164,8 @@ variable "gate_metric" {
   type        = string
   default     = "accuracy"
   validation {
-    condition     = can(regex("^[A-Za-z][A-Za-z0-9_]*$", var.gate_metric))
-    error_message = "gate_metric must be a metric name such as accuracy."
+    condition     = contains(["accuracy", "rocAuc", "logLoss"], var.gate_metric)
+    error_message = "gate_metric must be one of accuracy, rocAuc, logLoss (the metrics the trainer writes)."
   }
 }
 
@@ -196,6 +196,17 @@ variable "log_level" {
   validation {
     condition     = contains(["fatal", "error", "warn", "info", "debug", "trace"], var.log_level)
     error_message = "log_level must be one of fatal, error, warn, info, debug, trace."
+  }
+}
+
+variable "claim_lease_seconds" {
+  description = "How long a function's claim on a side effect (build, training, deploy) holds before a redelivered event may retake it."
+  type        = number
+  default     = 600
+  validation {
+    # Longer than the functions' 540-s timeout, so a claim holder that is still running is never presumed dead.
+    condition     = var.claim_lease_seconds > 540 && floor(var.claim_lease_seconds) == var.claim_lease_seconds
+    error_message = "claim_lease_seconds must be a whole number above 540 (the functions' timeout)."
   }
 }
 

@@ -14,7 +14,10 @@ describe('IAM', () => {
     grants = [...terraformGrants(config), ...scriptGrants(SCRIPT, readFileSync(SCRIPT, 'utf8'))];
   });
 
-  it('grants no primitive role and no project-wide admin role', () => {
+  it('grants no primitive role and no project-wide admin role', function () {
+    // The reviewed list in the test's title, so every run shows what was checked.
+    const roles = [...new Set(grants.map((g) => `${g.role} (${g.scope})`))].sort();
+    this.test!.title += ` — ${grants.length} grants checked: ${roles.join(', ')}`;
     const bad = forbiddenGrants(grants);
     assert.deepEqual(
       bad.map((b) => `${b.grant.source}: ${b.grant.role} (${b.reason})`),
