@@ -59,6 +59,12 @@ export interface ObjectStore {
   list(bucket: string, prefix: string): Promise<ObjectInfo[]>;
 }
 
+/** Every build of ours carries this tag (cloudbuild.yaml's `tags:`), so the project-wide cloud-builds topic can be filtered. */
+export const BUILD_TAG = 'vertex-retrain';
+
+/** The tag that names a data-drop build's run: Cloud Build tags are the only searchable field (`tags="run-…"`). */
+export const runBuildTag = (runId: string): string => `run-${runId}`;
+
 /** What a data-drop or git-push build must produce: the trainer image, tagged immutably. */
 export interface TrainerBuildRequest {
   runId: string;

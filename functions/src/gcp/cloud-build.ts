@@ -1,14 +1,12 @@
 // BuildService over Cloud Build: starts the repository's cloudbuild.yaml on the trainer source archive and
 // returns at once. Completion arrives later as a `cloud-builds` Pub/Sub message, never by waiting here.
 import type { CloudBuildClient } from '@google-cloud/cloudbuild';
-import type { BuildRef, BuildService, TrainerBuildRequest } from '../ports';
+import { BUILD_TAG, type BuildRef, type BuildService, runBuildTag, type TrainerBuildRequest } from '../ports';
 import type { GcpClients } from './clients';
 import { loadBuildConfig } from './cloudbuild-config';
 import { buildServiceAccountName, type GcpSettings, locationName, parseGsUri } from './settings';
 
 /** Every build this backend starts carries this tag (the project-wide topic also reports other builds). */
-export const BUILD_TAG = 'vertex-retrain';
-export const runTag = (runId: string): string => `run-${runId}`;
 
 type BuildMessage = Record<string, unknown> & { substitutions?: Record<string, string>; tags?: string[] };
 
@@ -36,7 +34,7 @@ export function createCloudBuildService(settings: GcpSettings, clients: Pick<Gcp
       ...config,
       source: { storageSource: { bucket, object: name } },
       substitutions,
-      tags: [...new Set([...(config.tags ?? []), BUILD_TAG, runTag(req.runId)])],
+      tags: [...new Set([...(config.tags ?? []), BUILD_TAG, runBuildTag(req.runId)])],
       serviceAccount: buildServiceAccountName(settings),
     };
   }
@@ -44,7 +42,7 @@ export function createCloudBuildService(settings: GcpSettings, clients: Pick<Gcp
   async function findBuildForRun(runId: string): Promise<BuildRef | undefined> {
     const client: CloudBuildClient = clients.cloudBuild();
     const [builds] = await client.listBuilds(
-      { projectId, parent, filter: `tags="${runTag(runId)}"`, pageSize: 5 },
+      { projectId, parent, filter: `tags="${runBuildTag(runId)}"`, pageSize: 5 },
       { autoPaginate: false },
     );
     const build = builds[0]; // newest first

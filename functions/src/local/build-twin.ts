@@ -7,7 +7,14 @@ import { randomUUID } from 'node:crypto';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { BuildRef, BuildService, ObjectStore, TrainerBuildRequest } from '../ports';
+import {
+  BUILD_TAG,
+  type BuildRef,
+  type BuildService,
+  type ObjectStore,
+  runBuildTag,
+  type TrainerBuildRequest,
+} from '../ports';
 import { buildImage } from './image-builder';
 import type { ImageSource } from './image-builder';
 import { listJson, updateJson } from './json-objects';
@@ -38,7 +45,6 @@ export interface LocalBuild {
 export type PublishFn = (topic: string, data: string, attributes: Record<string, string>) => Promise<string>;
 
 /** The tag every build of this project carries (the topic also carries other builds of the project). */
-export const BUILD_TAG = 'vertex-retrain';
 
 export class LocalBuildService implements BuildService {
   private readonly running = new Set<Promise<void>>();
@@ -64,7 +70,7 @@ export class LocalBuildService implements BuildService {
       projectId: names.projectId,
       status: 'QUEUED',
       createTime: this.now(),
-      tags: [BUILD_TAG, `run-${req.runId}`],
+      tags: [BUILD_TAG, runBuildTag(req.runId)],
       substitutions: { _RUN_ID: req.runId, _DATASET_URI: req.datasetUri },
       images: [`${names.imageRepository}/${names.imageName}:${req.runId}`],
       logUrl: pathToFileURL(logPath).href,
@@ -76,7 +82,7 @@ export class LocalBuildService implements BuildService {
   }
 
   async findBuildForRun(runId: string): Promise<BuildRef | undefined> {
-    const mine = (await this.all()).filter((b) => b.tags.includes(`run-${runId}`));
+    const mine = (await this.all()).filter((b) => b.tags.includes(runBuildTag(runId)));
     const latest = mine.sort((a, b) => a.createTime.localeCompare(b.createTime)).pop();
     return latest && { buildId: latest.id, logUrl: latest.logUrl };
   }

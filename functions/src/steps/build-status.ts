@@ -6,9 +6,9 @@ import { runIdForBuild, runIdFromBuild } from '../pipeline/run-id';
 import { newGitPushRecord, type RunRecord } from '../pipeline/run-record';
 import { nowIso, type StepContext, type StepResult } from './context';
 import { failRun, underClaim } from './side-effect';
+import { BUILD_TAG } from '../ports';
 
 /** The tag every build of this project carries (cloudbuild.yaml and the trigger). */
-export const BUILD_TAG = 'vertex-retrain';
 export const FAILED_BUILD_STATUSES: ReadonlySet<string> = new Set([
   'FAILURE',
   'INTERNAL_ERROR',
