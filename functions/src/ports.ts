@@ -139,6 +139,10 @@ export interface OperationStatus {
 }
 
 export interface DeployRequest {
+  /**
+   * The adapter puts it in the DeployedModel's displayName (e.g. `run-<runId>`): after a crash the pipeline finds an
+   * already-deployed model by looking for the run id in `getEndpoint().deployedModels[].displayName`.
+   */
   runId: string;
   model: { name: string; versionId: string };
   endpointVersion: number;

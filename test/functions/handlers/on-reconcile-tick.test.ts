@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import {
+  GOOD_CSV,
+  dropDataset,
+  harness,
+  pubsubEvent,
+  successfulBuild,
+  writeMetrics,
+  type Harness,
+} from '../../support/functions-harness';
+
+async function training(h: Harness, name = 'datasets/train.csv') {
+  await h.deliver('onDatasetFinalized', await dropDataset(h, name, GOOD_CSV));
+  const build = h.builds.started.at(-1) as { runId: string; buildId: string };
+  await h.deliver('onBuildStatus', successfulBuild(h, build.runId, build.buildId, h.clock.now.toISOString()));
+  return { runId: build.runId, trainingName: (h.training.started.at(-1) as { name: string }).name };
+}
+
+async function deploying(h: Harness, name = 'datasets/train.csv') {
+  const t = await training(h, name);
+  h.training.finish(t.trainingName, 'SUCCEEDED', String(h.training.started.length));
+  await writeMetrics(h, t.runId, { accuracy: 0.8 });
+  await h.deliver('onTrainingStatus', pubsubEvent('training-events', t, h.clock.now.toISOString()));
+  return { ...t, operationName: h.endpoint.deploys.at(-1)?.operationName as string };
+}
+
+describe('handlers/onReconcileTick', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await harness();
+  });
+  afterEach(() => h.close());
+  const tick = () =>
+    h.deliver('onReconcileTick', pubsubEvent('reconcile', { any: 'payload' }, h.clock.now.toISOString()));
+
+  it('announces a finished training on the training-events topic; a running one is left alone', async () => {
+    const running = await training(h, 'datasets/a.csv');
+    const done = await training(h, 'datasets/b.csv');
+    h.training.finish(done.trainingName, 'FAILED', undefined, 'oom');
+    assert.equal(await tick(), 204);
+    assert.deepEqual(h.publisher.messages, [
+      {
+        topic: 'training-events',
+        data: { runId: done.runId, trainingName: done.trainingName },
+        attributes: { runId: done.runId },
+      },
+    ]);
+    assert.equal((await h.ledger.get(running.runId))?.state, 'TRAINING');
+  });
+
+  it('a finished deployment → DEPLOYED with its deployed model id and traffic', async () => {
+    const d = await deploying(h);
+    assert.equal(await tick(), 204);
+    assert.equal((await h.ledger.get(d.runId))?.state, 'DEPLOYING', 'not done yet: unchanged');
+    const id = h.endpoint.completeDeploy(d.operationName);
+    assert.equal(await tick(), 204);
+    const run = await h.ledger.get(d.runId);
+    assert.equal(run?.state, 'DEPLOYED');
+    assert.equal(run?.deploy?.deployedModelId, id);
+    assert.deepEqual(run?.deploy?.traffic, { [id as string]: 100 });
+    assert.equal(await tick(), 204);
+    assert.equal(h.endpoint.undeploys.length, 0);
+  });
+
+  it('a failed deployment → FAILED with the operation error', async () => {
+    const d = await deploying(h);
+    h.endpoint.completeDeploy(d.operationName, 'Model server never became ready');
+    assert.equal(await tick(), 204);
+    const run = await h.ledger.get(d.runId);
+    assert.equal(run?.state, 'FAILED');
+    assert.match(run?.errors[0]?.message ?? '', /never became ready/);
+  });
+
+  it('concurrent ticks record the deployment and undeploy old versions once', async () => {
+    for (const name of ['datasets/a.csv', 'datasets/b.csv']) {
+      const d = await deploying(h, name);
+      h.endpoint.completeDeploy(d.operationName);
+      await tick();
+    }
+    const third = await deploying(h, 'datasets/c.csv');
+    h.endpoint.completeDeploy(third.operationName);
+    await Promise.all(Array.from({ length: 5 }, tick));
+    assert.equal(h.endpoint.undeploys.length, 1);
+    assert.equal(h.endpoint.state.deployedModels.length, 2);
+  });
+
+  it('one run’s error does not stop the others and the tick is acknowledged', async () => {
+    const a = await training(h, 'datasets/a.csv');
+    const b = await training(h, 'datasets/b.csv');
+    h.training.finish(a.trainingName, 'SUCCEEDED', '1');
+    h.training.finish(b.trainingName, 'SUCCEEDED', '2');
+    h.training.failNext('getTraining', Object.assign(new Error('unavailable'), { code: 14 }));
+    assert.equal(await tick(), 204);
+    assert.equal(h.publisher.messages.length, 1);
+    assert.ok(h.logs.some((l) => l.severity === 'ERROR' && /reconcile failed for this run/.test(l.message)));
+  });
+
+  it('a stale tick is dropped', async () => {
+    await training(h);
+    const old = new Date(h.clock.now.getTime() - (h.config.maxEventAgeSeconds + 1) * 1000).toISOString();
+    assert.equal(await h.deliver('onReconcileTick', pubsubEvent('reconcile', {}, old)), 204);
+    assert.ok(h.logs.some((l) => l.message === 'stale event dropped'));
+  });
+});
