@@ -8,23 +8,17 @@ import type { Ports } from './ports';
 import type { StepContext } from './steps/context';
 import { validateTrainingDataset } from './steps/dataset-check';
 
-/** What functions/src/gcp and functions/src/local export. */
-interface BackendModule {
-  createGcpPorts?: (config: Config) => Ports;
-  createLocalPorts?: (config: Config) => Ports;
-}
-
 /** Builds the ports of the configured backend: 'vertex' → ./gcp `createGcpPorts`, 'local' → ./local `createLocalPorts`. */
 export function createPorts(config: Config): Ports {
   /* eslint-disable @typescript-eslint/no-require-imports -- lazy on purpose: only the chosen backend is loaded */
   if (config.env === 'vertex') {
-    const gcp = require('./gcp') as BackendModule;
-    if (!gcp.createGcpPorts) throw new Error('functions/src/gcp does not export createGcpPorts');
-    return gcp.createGcpPorts(config);
+    const gcp = require('./gcp') as typeof import('./gcp');
+    const { gcpSettingsFromConfig } =
+      require('./gcp/settings-from-config') as typeof import('./gcp/settings-from-config');
+    return gcp.createGcpPorts(gcpSettingsFromConfig(config));
   }
-  const local = require('./local') as BackendModule;
+  const local = require('./local') as typeof import('./local');
   /* eslint-enable @typescript-eslint/no-require-imports */
-  if (!local.createLocalPorts) throw new Error('functions/src/local does not export createLocalPorts');
   return local.createLocalPorts(config);
 }
 

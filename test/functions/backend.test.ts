@@ -17,9 +17,12 @@ describe('backend', () => {
     assert.equal(rt.ledger.store, store);
   });
 
-  it('createPorts loads only the backend RETRAIN_ENV names', () => {
-    // Each backend lives in its own folder (written separately); whichever is missing must fail loudly by name.
-    for (const env of ['local', 'vertex'] as const) {
+  it('local ports exist only inside the local stack, and say so', () => {
+    assert.throws(() => createPorts(parseConfig({})), /RETRAIN_LOCAL_DIR.*vertex-retrain up/);
+  });
+
+  it('createPorts builds every Google Cloud port from the validated config without creating a client', () => {
+    for (const env of ['vertex'] as const) {
       const config = parseConfig(
         env === 'local'
           ? {}
@@ -39,12 +42,12 @@ describe('backend', () => {
               BUILD_SERVICE_ACCOUNT: 'a@b',
             },
       );
-      try {
-        const ports = createPorts(config);
-        assert.equal(typeof ports.now, 'function');
-      } catch (err) {
-        assert.match(String(err), env === 'local' ? /local/ : /gcp/);
+      const ports = createPorts(config);
+      assert.ok(ports.now() instanceof Date);
+      for (const port of ['store', 'builds', 'training', 'endpoint', 'registry', 'publisher'] as const) {
+        assert.equal(typeof ports[port], 'object', `${env}: ${port}`);
       }
+      assert.equal(typeof ports.builds.startBuild, 'function');
     }
   });
 });

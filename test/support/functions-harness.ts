@@ -58,16 +58,20 @@ export async function harness(env: Record<string, string> = {}): Promise<Harness
   const logs: LogLine[] = [];
   const log = createLogger(config, { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) });
   setPortsForTesting(fakes.ports, { config, log, validateDataset: fakeValidator });
-  const servers = new Map<FunctionName, { server: Server; url: string }>();
+  // The promise is memoised, not the server: concurrent first deliveries must share one server, not each start one.
+  const servers = new Map<FunctionName, Promise<{ server: Server; url: string }>>();
   const urlOf = async (fn: FunctionName): Promise<string> => {
     let entry = servers.get(fn);
     if (!entry) {
       const server = getTestServer(fn);
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      entry = { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+      entry = new Promise((resolve) =>
+        server.listen(0, '127.0.0.1', () =>
+          resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }),
+        ),
+      );
       servers.set(fn, entry);
     }
-    return entry.url;
+    return (await entry).url;
   };
   return {
     ...fakes,
@@ -82,7 +86,10 @@ export async function harness(env: Record<string, string> = {}): Promise<Harness
       return res.status;
     },
     async close() {
-      for (const { server } of servers.values()) await new Promise((resolve) => server.close(resolve));
+      for (const entry of servers.values()) {
+        const { server } = await entry;
+        await new Promise((resolve) => server.close(resolve));
+      }
       setPortsForTesting(undefined);
     },
   };

@@ -11,8 +11,7 @@ import { createVertexRegistry } from './vertex-registry';
 import { createVertexTraining } from './vertex-training';
 
 export type { GcpSettings } from './settings';
-export { PreconditionFailedError } from '../ports';
-export { ObjectTooLargeError } from './storage';
+export { ObjectTooLargeError, PreconditionFailedError } from '../ports';
 
 /** The ports over Google Cloud. `clients` defaults to lazily created, process-wide cached clients. */
 export function createGcpPorts(settings: GcpSettings, clients: GcpClients = lazyClients(settings)): Ports {

@@ -1,22 +1,11 @@
 // ObjectStore over Cloud Storage. Reads are bounded (the size is checked before any byte is downloaded, and the
 // download is pinned to the generation that was checked); writes can be compare-and-swap on the generation.
 import type { File, FileMetadata } from '@google-cloud/storage';
-import { type ObjectInfo, type ObjectStore, PreconditionFailedError } from '../ports';
+import { type ObjectInfo, ObjectTooLargeError, type ObjectStore, PreconditionFailedError } from '../ports';
 import type { GcpClients } from './clients';
 
 /** Default read bound: datasets and run records are small; anything bigger is refused, not streamed into memory. */
 export const DEFAULT_MAX_READ_BYTES = 64 * 1024 * 1024;
-
-export class ObjectTooLargeError extends Error {
-  constructor(
-    readonly uri: string,
-    readonly size: number,
-    readonly maxBytes: number,
-  ) {
-    super(`${uri} is ${size} bytes, more than the ${maxBytes} bytes allowed`);
-    this.name = 'ObjectTooLargeError';
-  }
-}
 
 /** The JSON API reports HTTP statuses in `code` (ApiError). */
 const httpStatus = (err: unknown): number | undefined => (err as { code?: number })?.code;
@@ -60,7 +49,11 @@ export function createGcsStore(clients: Pick<GcpClients, 'storage'>): ObjectStor
       for (let attempt = 0; attempt < 3; attempt++) {
         const info = await stat(bucket, name);
         if (!info) return undefined;
-        if (info.size > maxBytes) throw new ObjectTooLargeError(`gs://${bucket}/${name}`, info.size, maxBytes);
+        if (info.size > maxBytes)
+          throw new ObjectTooLargeError(
+            `gs://${bucket}/${name} is ${info.size} bytes, more than the ${maxBytes} bytes allowed`,
+            info.size,
+          );
         try {
           const [data] = await file(bucket, name, info.generation).download();
           return { data, info };

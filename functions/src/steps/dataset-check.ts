@@ -30,10 +30,8 @@ export function describeProblem(p: DatasetProblem): string {
 type TrainerPreprocess = { validateDataset(bytes: Buffer, opts: { requireLabel: boolean }): DatasetValidation };
 
 /**
- * The trainer's own validation, with the label required (a training set). Loaded on first use so this module does not
- * depend on the trainer at load time.
- * MERGE NOTE: once trainer/src/preprocess.ts is on the same branch, replace the body by a static
- * `import { validateDataset } from '../../../trainer/src/preprocess'` call.
+ * The trainer's own validation, with the label required (a training set). Loaded on first use: only
+ * onDatasetFinalized validates datasets, so the other functions never load the CSV parser at cold start.
  */
 export const validateTrainingDataset: DatasetValidator = (bytes) => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports

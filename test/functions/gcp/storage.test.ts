@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { Storage } from '@google-cloud/storage';
-import { createGcsStore, ObjectTooLargeError } from '../../../functions/src/gcp/storage';
+import { createGcsStore } from '../../../functions/src/gcp/storage';
+import { ObjectTooLargeError } from '../../../functions/src/ports';
 import { PreconditionFailedError } from '../../../functions/src/ports';
 import { FakeGcs } from '../../support/gcp-fake-gcs';
 
