@@ -22,32 +22,26 @@ describe('backend', () => {
   });
 
   it('createPorts builds every Google Cloud port from the validated config without creating a client', () => {
-    for (const env of ['vertex'] as const) {
-      const config = parseConfig(
-        env === 'local'
-          ? {}
-          : {
-              RETRAIN_ENV: 'vertex',
-              PROJECT_ID: 'my-project',
-              REGION: 'europe-west1',
-              DATA_BUCKET: 'data-b',
-              ARTIFACTS_BUCKET: 'art-b',
-              IMAGE_REPOSITORY: 'r',
-              TRAINER_SOURCE_URI: 'gs://s/t.tgz',
-              TRAINING_EVENTS_TOPIC: 't',
-              ENDPOINT_ID: '1',
-              MODEL_ID: 'm',
-              TRAINING_SERVICE_ACCOUNT: 'a@b',
-              SERVING_SERVICE_ACCOUNT: 'a@b',
-              BUILD_SERVICE_ACCOUNT: 'a@b',
-            },
-      );
-      const ports = createPorts(config);
-      assert.ok(ports.now() instanceof Date);
-      for (const port of ['store', 'builds', 'training', 'endpoint', 'registry', 'publisher'] as const) {
-        assert.equal(typeof ports[port], 'object', `${env}: ${port}`);
-      }
-      assert.equal(typeof ports.builds.startBuild, 'function');
+    const config = parseConfig({
+      RETRAIN_ENV: 'vertex',
+      PROJECT_ID: 'my-project',
+      REGION: 'europe-west1',
+      DATA_BUCKET: 'data-b',
+      ARTIFACTS_BUCKET: 'art-b',
+      IMAGE_REPOSITORY: 'r',
+      TRAINER_SOURCE_URI: 'gs://s/t.tgz',
+      TRAINING_EVENTS_TOPIC: 't',
+      ENDPOINT_ID: '1',
+      MODEL_ID: 'm',
+      TRAINING_SERVICE_ACCOUNT: 'a@b',
+      SERVING_SERVICE_ACCOUNT: 'a@b',
+      BUILD_SERVICE_ACCOUNT: 'a@b',
+    });
+    const ports = createPorts(config);
+    assert.ok(ports.now() instanceof Date);
+    for (const port of ['store', 'builds', 'training', 'endpoint', 'registry', 'publisher'] as const) {
+      assert.equal(typeof ports[port], 'object', port);
     }
+    assert.equal(typeof ports.builds.startBuild, 'function');
   });
 });
