@@ -5,10 +5,13 @@ import { errorMessage } from '../pipeline/errors';
 import type { RunRecord } from '../pipeline/run-record';
 import { claimExpired } from '../pipeline/run-state';
 import { planUndeploy, splitWithout } from '../pipeline/traffic-split';
+import { BUILD_TAG, runBuildTag } from '../ports';
+import { buildStatus } from './build-status';
 import { nowIso, type StepContext, type StepResult } from './context';
+import { datasetFinalized } from './dataset-drop';
 import { failRun } from './side-effect';
 
-type RunOutcome = 'waiting' | 'announced' | 'deployed' | 'failed';
+type RunOutcome = 'waiting' | 'announced' | 'deployed' | 'failed' | 'retaken';
 
 async function announce(ctx: StepContext, runId: string, trainingName?: string): Promise<RunOutcome> {
   await ctx.ports.publisher.publish(
@@ -19,9 +22,34 @@ async function announce(ctx: StepContext, runId: string, trainingName?: string):
   return 'announced';
 }
 
+// A claim whose holder died (or whose release failed) before recording its side effect, after the event that
+// carried it was acknowledged as a duplicate: nothing would ever redeliver it, so once the lease has expired the
+// reconciler runs the step again from the record (the step checks for the build or training before creating one).
+const stalled = (ctx: StepContext, claim: Parameters<typeof claimExpired>[0]): boolean =>
+  claimExpired(claim, nowIso(ctx), ctx.config.claimLeaseSeconds);
+
+async function reconcileBuilding(ctx: StepContext, run: RunRecord): Promise<RunOutcome> {
+  const ds = run.dataset;
+  if (run.build?.id || !ds || run.trigger !== 'dataset-drop' || !stalled(ctx, run.build?.claim)) return 'waiting';
+  const { bucket, name, generation, size, md5Hash } = ds;
+  await datasetFinalized(ctx, { bucket, name, generation, size, ...(md5Hash ? { md5Hash } : {}) });
+  return 'retaken';
+}
+
 async function reconcileTraining(ctx: StepContext, run: RunRecord): Promise<RunOutcome> {
   const name = run.training?.name ?? (await ctx.ports.training.findTrainingForRun(run.runId))?.name;
-  if (!name) return 'waiting';
+  if (!name) {
+    const b = run.build;
+    if (!b?.id || !b.imageUri || !b.imageDigest || !stalled(ctx, run.training?.claim)) return 'waiting';
+    await buildStatus(ctx, {
+      id: b.id,
+      status: 'SUCCESS',
+      tags: [BUILD_TAG, ...(run.trigger === 'dataset-drop' ? [runBuildTag(run.runId)] : [])],
+      ...(b.logUrl ? { logUrl: b.logUrl } : {}),
+      results: { images: [{ name: b.imageUri, digest: b.imageDigest }] },
+    });
+    return 'retaken';
+  }
   const status = await ctx.ports.training.getTraining(name);
   return status.state === 'PENDING' || status.state === 'RUNNING' ? 'waiting' : announce(ctx, run.runId, name);
 }
@@ -83,11 +111,12 @@ async function reconcileDeploy(ctx: StepContext, run: RunRecord): Promise<RunOut
 
 /** One reconciler pass over every in-flight run. A run's error is logged and does not stop the others. */
 export async function reconcile(ctx: StepContext): Promise<StepResult> {
-  const counts: Record<string, number> = { waiting: 0, announced: 0, deployed: 0, failed: 0, errors: 0 };
+  const counts: Record<string, number> = { waiting: 0, announced: 0, deployed: 0, failed: 0, retaken: 0, errors: 0 };
+  const byState = { BUILDING: reconcileBuilding, TRAINING: reconcileTraining, DEPLOYING: reconcileDeploy } as const;
   for (const run of await ctx.ledger.list()) {
-    if (run.state !== 'TRAINING' && run.state !== 'DEPLOYING') continue;
+    if (run.state !== 'BUILDING' && run.state !== 'TRAINING' && run.state !== 'DEPLOYING') continue;
     try {
-      const outcome = run.state === 'TRAINING' ? await reconcileTraining(ctx, run) : await reconcileDeploy(ctx, run);
+      const outcome = await byState[run.state](ctx, run);
       counts[outcome] = (counts[outcome] ?? 0) + 1;
     } catch (err) {
       counts.errors = (counts.errors ?? 0) + 1;

@@ -1,0 +1,180 @@
+// On the local stack (real processes, the router, the twins): 200 copies of the same finalize CloudEvent POSTed at
+// once to the function server plus 200 dispatched through the router → one build, one training job, one model
+// version, one deployed model, the run DEPLOYED once; and every listening socket of the stack's processes is on
+// 127.0.0.1 (read from /proc: socket inodes of each pid's fds matched against /proc/net/tcp{,6} LISTEN entries).
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RunReader } from '../../functions/src/cli/runs';
+import { storageFinalizedEvent, toBinaryHttp } from '../../functions/src/local/cloud-events';
+import type { LocalEndpoint } from '../../functions/src/local/endpoint-twin';
+import type { LocalBuild } from '../../functions/src/local/build-twin';
+import { listJson, readJson } from '../../functions/src/local/json-objects';
+import type { LocalModel } from '../../functions/src/local/model-registry-twin';
+import { LocalStack } from '../../functions/src/local/stack';
+import type { LocalTrainingJob } from '../../functions/src/local/training-twin';
+import { count, recordSuite } from './support/results';
+
+const REPO = join(__dirname, '../..');
+const COPIES = 200;
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Listening TCP sockets (address:port) owned by `pid`, from /proc. */
+function listeningSockets(pid: number): string[] {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    const link = (() => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`);
+      } catch {
+        return '';
+      }
+    })();
+    const m = /^socket:\[(\d+)\]$/.exec(link);
+    if (m) inodes.add(m[1] as string);
+  }
+  const out: string[] = [];
+  for (const table of ['tcp', 'tcp6']) {
+    const lines = readFileSync(`/proc/${pid}/net/${table}`, 'utf8').trim().split('\n').slice(1);
+    for (const line of lines) {
+      const f = line.trim().split(/\s+/);
+      if (f[3] !== '0A' || !inodes.has(f[9] as string)) continue; // 0A = LISTEN
+      const [hex, port] = (f[1] as string).split(':') as [string, string];
+      const addr =
+        table === 'tcp'
+          ? (hex.match(/../g) as string[])
+              .reverse()
+              .map((b) => parseInt(b, 16))
+              .join('.')
+          : hex === '00000000000000000000000001000000'
+            ? '::1'
+            : hex === '0'.repeat(32)
+              ? '::'
+              : `v6:${hex}`;
+      out.push(`${addr}:${parseInt(port, 16)}`);
+    }
+  }
+  return out;
+}
+
+function descendants(pid: number): number[] {
+  const kids: number[] = [];
+  for (const p of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) kids.push(Number(p), ...descendants(Number(p)));
+    } catch {
+      // gone
+    }
+  }
+  return kids;
+}
+
+describe('reliability: the local stack', function () {
+  this.timeout(300_000);
+  let root: string;
+  let stack: LocalStack;
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'rel-stack-'));
+    stack = new LocalStack({
+      root,
+      port: 0,
+      reconcileIntervalMs: 250,
+      functionSource: join(REPO, 'functions/src/index.ts'),
+      functionExecArgv: ['--import', 'tsx'],
+      router: { minBackoffMs: 100, maxBackoffMs: 1000 },
+    });
+    await stack.start();
+  });
+  after(async () => {
+    await stack?.stop();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it(`${COPIES} direct POSTs + ${COPIES} router copies of one finalize event → one build, training, version, deployment`, async () => {
+    await copyFile(join(REPO, 'trainer/data/train.csv'), join(stack.dropFolder, 'dup.csv'));
+    const info = await until('the dropped file', () => stack.store.stat('data', 'datasets/dup.csv'));
+    const event = storageFinalizedEvent(info);
+    const { headers, body } = toBinaryHttp(event);
+    const url = stack.functions.find((f) => f.opts.target === 'onDatasetFinalized')?.url as string;
+    const statuses: Record<string, number> = {};
+    const posts = Array.from({ length: COPIES }, () =>
+      fetch(url, { method: 'POST', headers, body }).then(
+        (r) => count(statuses, String(r.status)),
+        () => count(statuses, 'connection error'),
+      ),
+    );
+    const routed = Array.from({ length: COPIES }, () => stack.router.dispatch(event, 'data'));
+    await Promise.all([...posts, ...routed]);
+    const runs = new RunReader(stack.store, 'artifacts');
+    const run = await until('the run to finish', async () => {
+      const r = await runs.forDataset('data', 'datasets/dup.csv', info.generation);
+      return r && ['DEPLOYED', 'FAILED', 'REJECTED', 'HELD'].includes(r.state) ? r : undefined;
+    });
+    await until('the router to drain', async () =>
+      stack.router.backlogFor('onDatasetFinalized') === 0 ? true : undefined,
+    );
+    const builds = (await listJson<LocalBuild>(stack.store, 'local-cloud', 'builds/')).filter((b) =>
+      b.tags.includes(`run-${run.runId}`),
+    );
+    const jobs = (await listJson<LocalTrainingJob>(stack.store, 'local-cloud', 'trainings/')).filter(
+      (j) => j.runId === run.runId,
+    );
+    const model = await readJson<LocalModel>(stack.store, 'local-cloud', 'models/local-model.json');
+    const versions = model?.versions.filter((v) => v.runId === run.runId) ?? [];
+    const endpoint = await readJson<LocalEndpoint>(stack.store, 'local-cloud', 'endpoints/local-endpoint.json');
+    const deployed = endpoint?.deployedModels.filter((m) => m.displayName?.includes(run.runId)) ?? [];
+    const duplicates = [builds, jobs, versions, deployed].reduce((n, xs) => n + Math.max(0, xs.length - 1), 0);
+    const serverErrors = Object.entries(statuses)
+      .filter(([s]) => Number(s) >= 500)
+      .reduce((n, [, c]) => n + c, 0);
+    recordSuite({
+      suite: `duplicates: ${COPIES * 2 + 1} copies of a finalize (local stack)`,
+      cases: COPIES * 2 + 1,
+      outcomes: { ...statuses, [`run ${run.state}`]: 1 },
+      serverErrors,
+      crashes: stack.functions.reduce((n, f) => n + f.starts - 1, 0),
+      duplicates,
+      lost: run.state === 'DEPLOYED' ? 0 : 1,
+      notes: `${builds.length} build, ${jobs.length} training job, ${versions.length} model version, ${deployed.length} deployed model for the run; ${COPIES} router copies acknowledged`,
+    });
+    assert.equal(run.state, 'DEPLOYED', JSON.stringify(run.errors));
+    assert.deepEqual([builds.length, jobs.length, versions.length, deployed.length], [1, 1, 1, 1]);
+    assert.equal(serverErrors, 0, JSON.stringify(statuses));
+  });
+
+  it('every listening socket of the stack and its children is on 127.0.0.1', () => {
+    const pids = [process.pid, ...descendants(process.pid)];
+    const sockets = pids.flatMap((pid) => {
+      try {
+        return listeningSockets(pid).map((s) => ({ pid, s }));
+      } catch {
+        return [];
+      }
+    });
+    const outcomes: Record<string, number> = {};
+    for (const { s } of sockets) count(outcomes, s.startsWith('127.0.0.1:') ? 'on 127.0.0.1' : `on ${s}`);
+    const bad = sockets.filter(({ s }) => !s.startsWith('127.0.0.1:'));
+    recordSuite({
+      suite: 'security: local stack listening sockets',
+      cases: sockets.length,
+      outcomes,
+      crashes: 0,
+      notes: `${pids.length} processes (this test process hosting the stack + its children: function servers, replicas)`,
+    });
+    assert.ok(sockets.length >= 5, `${sockets.length} listening sockets`); // control + 4 functions (+ replicas)
+    assert.deepEqual(bad, []);
+  });
+});
