@@ -48,11 +48,15 @@ export interface RunError {
   message: string;
 }
 
-/** An operator's traffic change on the endpoint (promote, rollback), recorded on every run whose share it changed. */
+/**
+ * An operator's traffic change on the endpoint (`promote` a canary, `rollback`), recorded on both runs it moved
+ * traffic between: `to` gained traffic, `from` lost it (absent when the losing model has no run in the ledger).
+ */
 export interface TrafficChange {
   at: string;
-  /** `promote`: this run was shifted to 100 %; `rollback`: this run lost its traffic; `restore`: this run serves again. */
-  action: 'promote' | 'rollback' | 'restore';
+  action: 'promote' | 'rollback';
+  to: string;
+  from?: string;
   /** Who asked for it (the operator's user name). */
   by: string;
   /** The endpoint's split after the change (deployed model id → percent). */
@@ -109,7 +113,7 @@ export interface RunRecord {
     traffic?: TrafficSplit;
     /** Older deployed models undeployed after this one went live (keep-K). */
     undeployed?: { deployedModelId: string; operationName?: string; error?: string }[];
-    /** Operator traffic changes after the deployment (promote a canary, rollback, restore), oldest first. */
+    /** Operator traffic changes after go-live (promote a canary, rollback), oldest first; `traffic` stays the go-live split. */
     trafficChanges?: TrafficChange[];
   };
   /** The evaluation imported into the Model Registry for this run's version. */

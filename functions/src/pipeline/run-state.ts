@@ -186,7 +186,7 @@ function transition(r: RunRecord, e: RunEvent): RunRecord | undefined {
       const { type: _type, ...change } = e;
       return {
         ...touch(r, e.at),
-        deploy: { ...r.deploy, traffic: e.split, trafficChanges: [...(r.deploy.trafficChanges ?? []), change] },
+        deploy: { ...r.deploy, trafficChanges: [...(r.deploy.trafficChanges ?? []), change] },
       };
     }
     case 'finalized':

@@ -62,7 +62,15 @@ const EVENTS: Record<RunEvent['type'], RunEvent> = {
   releaseClaim: { type: 'releaseClaim', at: T1, stage: 'build' },
   overrideHold: { type: 'overrideHold', at: T1, by: 'ana', leaseSeconds: LEASE, requestedSplit: { '0': 100 } },
   evaluationImported: { type: 'evaluationImported', at: T1, evaluation: { displayName: 'e', metrics: { auRoc: 0.8 } } },
-  trafficChanged: { type: 'trafficChanged', at: T1, action: 'rollback', by: 'ana', split: { '222': 100 } },
+  trafficChanged: {
+    type: 'trafficChanged',
+    at: T1,
+    action: 'rollback',
+    to: 'r1',
+    from: 'train-abc',
+    by: 'ana',
+    split: { '222': 100 },
+  },
   finalized: { type: 'finalized', at: T1, of: T0, cost: {} as RunCost, reportUri: 'gs://a/runs/train-abc/report.html' },
   fail: { type: 'fail', at: T1, from: [...RUN_STATES], reason: 'X', message: 'broke' },
 };
