@@ -4,11 +4,15 @@
 import { readFile } from 'node:fs/promises';
 import type { Command as CommandType } from 'commander' with { 'resolution-mode': 'import' };
 import { LocalObjectStore } from '../local/object-store';
-import { localLayout } from '../local/layout';
+import { localLayout, objectPath } from '../local/layout';
+import { ledgerTraffic } from '../pipeline/ledger-traffic';
+import type { RunRecord } from '../pipeline/run-record';
 import { deadLetters } from './dead-letters';
+import { operatorContext, operatorName, promoteCommand, rollbackCommand } from './operator';
 import { demo } from './demo';
 import { readInstances } from './passengers';
 import { predictLocal, renderPredictions } from './predict';
+import { renderOutcome } from './run-outcome-view';
 import { renderLineage, renderRunTable, renderStages } from './run-view';
 import { RunReader } from './runs';
 import { runningStack } from './stack-file';
@@ -94,7 +98,8 @@ export function buildProgram(): CommandType {
     .action(async (o: { json?: boolean }) => {
       const runs = await runReader(globals()).list();
       if (o.json) return void process.stdout.write(`${JSON.stringify(runs, null, 2)}\n`);
-      process.stdout.write(runs.length === 0 ? 'no runs yet\n' : `${renderRunTable(runs).join('\n')}\n`);
+      const serving = ledgerTraffic(runs as RunRecord[])?.byRun;
+      process.stdout.write(runs.length === 0 ? 'no runs yet\n' : `${renderRunTable(runs, serving).join('\n')}\n`);
     });
 
   program
@@ -102,10 +107,18 @@ export function buildProgram(): CommandType {
     .description("a run's stages, timings and lineage")
     .option('--json', 'print the run record as JSON')
     .action(async (runId: string, o: { json?: boolean }) => {
-      const run = await runReader(globals()).get(runId);
+      const reader = runReader(globals());
+      const run = (await reader.get(runId)) as RunRecord | undefined;
       if (!run) throw new Error(`no run ${runId} (see: vertex-retrain runs)`);
       if (o.json) return void process.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
-      process.stdout.write(`${[...renderLineage(run), '', ...renderStages(run, new Date())].join('\n')}\n`);
+      const traffic = ledgerTraffic((await reader.list()) as RunRecord[]);
+      const layout = localLayout(globals().dir);
+      const outcome = renderOutcome(run, {
+        ...(traffic ? { traffic } : {}),
+        ...(globals().env === 'local' ? { localPath: (b: string, n: string) => objectPath(layout, b, n) } : {}),
+      });
+      const lines = [...renderLineage(run), ...outcome, '', ...renderStages(run, new Date())];
+      process.stdout.write(`${lines.join('\n')}\n`);
     });
 
   program
@@ -128,6 +141,28 @@ export function buildProgram(): CommandType {
       process.stdout.write(
         `deployed model ${response.deployedModelId ?? '?'}:\n${renderPredictions(instances, response).join('\n')}\n`,
       );
+    });
+
+  program
+    .command('promote <run>')
+    .description('deploy a HELD run despite the quality gate, or shift a DEPLOYED canary run to 100 % of traffic')
+    .option('--by <name>', 'who asks (recorded on the run); default: your user name')
+    .option('--timeout <seconds>', 'how long to wait for the deployment or traffic update', int('--timeout'), 600)
+    .action(async (runId: string, o: { by?: string; timeout: number }) => {
+      const ctx = await operatorContext(globals());
+      const line = await promoteCommand(ctx, runId, { by: operatorName(o.by), timeoutMs: o.timeout * 1000 });
+      process.stdout.write(`${line}\n`);
+    });
+
+  program
+    .command('rollback')
+    .description('give all traffic back to the previous deployed version (one endpoint traffic update, no redeploy)')
+    .option('--by <name>', 'who asks (recorded on the runs); default: your user name')
+    .option('--timeout <seconds>', 'how long to wait for the traffic update', int('--timeout'), 600)
+    .action(async (o: { by?: string; timeout: number }) => {
+      const ctx = await operatorContext(globals());
+      const line = await rollbackCommand(ctx, { by: operatorName(o.by), timeoutMs: o.timeout * 1000 });
+      process.stdout.write(`${line}\n`);
     });
 
   program

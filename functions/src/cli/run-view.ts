@@ -27,6 +27,7 @@ export interface RunView {
     requestedSplit?: Record<string, number>;
   };
   errors?: { at: string; stage: string; reason: string; message: string }[];
+  cost?: { totalOnceUsd: number | null };
 }
 
 /** The happy path, in order. */
@@ -112,17 +113,19 @@ export function renderLineage(run: RunView): string[] {
   return lines;
 }
 
-/** A table row per run, newest first. */
-export function renderRunTable(runs: RunView[]): string[] {
+/** A table row per run, newest first; `servingByRun` (runId → %) fills the TRAFFIC column. */
+export function renderRunTable(runs: RunView[], servingByRun: Record<string, number> = {}): string[] {
   const sorted = [...runs].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   const rows = sorted.map((r) => [
     r.runId,
     r.state,
     r.createdAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
     r.training?.endpointVersion === undefined ? '' : `v${r.training.endpointVersion}`,
+    servingByRun[r.runId] ? `${servingByRun[r.runId]} %` : '',
+    typeof r.cost?.totalOnceUsd === 'number' ? `$${r.cost.totalOnceUsd.toFixed(4)}` : '',
     r.dataset?.uri ?? '',
   ]);
-  const header = ['RUN', 'STATE', 'CREATED', 'VERSION', 'DATASET'];
+  const header = ['RUN', 'STATE', 'CREATED', 'VERSION', 'TRAFFIC', 'COST', 'DATASET'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
   return [header, ...rows].map((row) =>
     row

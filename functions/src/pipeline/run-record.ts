@@ -1,6 +1,7 @@
 // The run record: one JSON document per run (gs://<ARTIFACTS_BUCKET>/runs/<runId>.json) holding the run's state and
 // its whole lineage, dataset to deployed model. Only run-state.ts decides how it changes; only the ledger writes it.
-import type { TrafficSplit } from '../ports';
+import type { ClassificationEvaluation, TrafficSplit } from '../ports';
+import type { CostEstimate } from './cost';
 import type { GateDecision } from './quality-gate';
 
 export const RUN_STATES = [
@@ -47,6 +48,40 @@ export interface RunError {
   message: string;
 }
 
+/**
+ * An operator's traffic change on the endpoint (`promote` a canary, `rollback`), recorded on both runs it moved
+ * traffic between: `to` gained traffic, `from` lost it (absent when the losing model has no run in the ledger).
+ */
+export interface TrafficChange {
+  at: string;
+  action: 'promote' | 'rollback';
+  to: string;
+  from?: string;
+  /** Who asked for it (the operator's user name). */
+  by: string;
+  /** The endpoint's split after the change (deployed model id → percent). */
+  split: TrafficSplit;
+  operationName?: string;
+}
+
+/** A HELD run deployed by an operator despite the gate (`vertex-retrain promote <run>`). */
+export interface GateOverride {
+  at: string;
+  by: string;
+}
+
+/** The run's cost estimate and the figures it was computed from (durations from `stages`, machines from config). */
+export interface RunCost extends CostEstimate {
+  basis: {
+    buildSeconds: number;
+    buildMachineType: string;
+    trainingSeconds: number;
+    trainingMachineType: string;
+    servingMachineType: string;
+    deployedNodes: number;
+  };
+}
+
 export interface RunRecord {
   schemaVersion: 1;
   runId: string;
@@ -78,7 +113,17 @@ export interface RunRecord {
     traffic?: TrafficSplit;
     /** Older deployed models undeployed after this one went live (keep-K). */
     undeployed?: { deployedModelId: string; operationName?: string; error?: string }[];
+    /** Operator traffic changes after go-live (promote a canary, rollback), oldest first; `traffic` stays the go-live split. */
+    trafficChanges?: TrafficChange[];
   };
+  /** The evaluation imported into the Model Registry for this run's version. */
+  evaluation?: ClassificationEvaluation & { importedAt: string };
+  /** Set when an operator deployed a HELD version (`promote`); `gate` still holds the gate's own decision. */
+  override?: GateOverride;
+  /** Computed when the run reaches a terminal state (and again after an operator change). */
+  cost?: RunCost;
+  /** The HTML run report; `of` equals `updatedAt` while the report shows the record as it stands. */
+  report?: { uri: string; writtenAt: string; of: string };
   errors: RunError[];
 }
 

@@ -4,11 +4,21 @@
 //
 //   RECEIVED ─▶ REJECTED
 //      └─▶ BUILDING ─▶ TRAINING ─▶ DEPLOYING ─▶ DEPLOYED
-//             │           ├─▶ HELD (quality gate said no)
+//             │           ├─▶ HELD (quality gate said no) ─▶ DEPLOYING (operator override: `promote`)
 //             └───────────┴───────────┴─▶ FAILED
-import type { TrafficSplit } from '../ports';
+// After a terminal state only notes are added (evaluation, traffic changes, cost and report), never a new state —
+// except the one explicit operator override of a HELD run.
+import type { ClassificationEvaluation, TrafficSplit } from '../ports';
 import type { GateDecision } from './quality-gate';
-import { TERMINAL_STATES, type Claim, type RunRecord, type RunState, type Stage } from './run-record';
+import {
+  TERMINAL_STATES,
+  type Claim,
+  type RunCost,
+  type RunRecord,
+  type RunState,
+  type Stage,
+  type TrafficChange,
+} from './run-record';
 
 type ModelRef = { name: string; versionId: string };
 
@@ -46,6 +56,13 @@ export type RunEvent =
       at: string;
       undeployed: { deployedModelId: string; operationName?: string; error?: string }[];
     }
+  /** An operator deploys a HELD version anyway: the run goes back to DEPLOYING with the deploy claim taken. */
+  | { type: 'overrideHold'; at: string; by: string; leaseSeconds: number; requestedSplit: TrafficSplit }
+  | { type: 'evaluationImported'; at: string; evaluation: ClassificationEvaluation }
+  /** An operator traffic change that touched this run's deployed model. */
+  | ({ type: 'trafficChanged' } & TrafficChange)
+  /** Cost and report written for the record as it was at `of` (its updatedAt then); a no-op if it changed since. */
+  | { type: 'finalized'; at: string; of: string; cost: RunCost; reportUri: string }
   /** The claim holder hit a transient error before recording a result: let the redelivery retake the claim at once. */
   | { type: 'releaseClaim'; at: string; stage: Stage }
   /** A permanent failure; applies only while the run is in one of `from` (so a late failure cannot undo progress). */
@@ -152,6 +169,30 @@ function transition(r: RunRecord, e: RunEvent): RunRecord | undefined {
       // The one change allowed after a terminal state: keep-K housekeeping noted once, the state stays DEPLOYED.
       if (r.state !== 'DEPLOYED' || r.deploy?.undeployed) return undefined;
       return { ...touch(r, e.at), deploy: { ...r.deploy, undeployed: e.undeployed } };
+    case 'overrideHold':
+      if (r.state !== 'HELD' || !r.training?.model) return undefined;
+      return {
+        ...moveTo(r, 'DEPLOYING', e.at),
+        override: { at: e.at, by: e.by },
+        deploy: { claim: nextClaim(undefined, e.at), requestedSplit: e.requestedSplit },
+      };
+    case 'evaluationImported':
+      if (!r.training?.model || r.evaluation) return undefined;
+      return { ...touch(r, e.at), evaluation: { ...e.evaluation, importedAt: e.at } };
+    case 'trafficChanged': {
+      if (r.state !== 'DEPLOYED' || !r.deploy?.deployedModelId) return undefined;
+      const last = r.deploy.trafficChanges?.at(-1);
+      if (last && last.at === e.at && last.action === e.action) return undefined;
+      const { type: _type, ...change } = e;
+      return {
+        ...touch(r, e.at),
+        deploy: { ...r.deploy, trafficChanges: [...(r.deploy.trafficChanges ?? []), change] },
+      };
+    }
+    case 'finalized':
+      // `report.of` is the updatedAt this event sets, so "the report is current" is `report.of === updatedAt`.
+      if (!isTerminal(r.state) || r.updatedAt !== e.of) return undefined;
+      return { ...touch(r, e.at), cost: e.cost, report: { uri: e.reportUri, writtenAt: e.at, of: e.at } };
     case 'releaseClaim': {
       const released = (c: Claim | undefined): Claim | undefined =>
         c && !c.released ? { ...c, released: true } : undefined;

@@ -9,6 +9,7 @@ import { BUILD_TAG, runBuildTag } from '../ports';
 import { buildStatus } from './build-status';
 import { nowIso, type StepContext, type StepResult } from './context';
 import { datasetFinalized } from './dataset-drop';
+import { finalizeRun, needsFinalizing } from './finalize';
 import { failRun } from './side-effect';
 
 type RunOutcome = 'waiting' | 'announced' | 'deployed' | 'failed' | 'retaken';
@@ -111,9 +112,26 @@ async function reconcileDeploy(ctx: StepContext, run: RunRecord): Promise<RunOut
 
 /** One reconciler pass over every in-flight run. A run's error is logged and does not stop the others. */
 export async function reconcile(ctx: StepContext): Promise<StepResult> {
-  const counts: Record<string, number> = { waiting: 0, announced: 0, deployed: 0, failed: 0, retaken: 0, errors: 0 };
+  const counts: Record<string, number> = {
+    waiting: 0,
+    announced: 0,
+    deployed: 0,
+    failed: 0,
+    retaken: 0,
+    reports: 0,
+    errors: 0,
+  };
   const byState = { BUILDING: reconcileBuilding, TRAINING: reconcileTraining, DEPLOYING: reconcileDeploy } as const;
   for (const run of await ctx.ledger.list()) {
+    if (needsFinalizing(run)) {
+      try {
+        if (await finalizeRun(ctx, run)) counts.reports = (counts.reports ?? 0) + 1;
+      } catch (err) {
+        counts.errors = (counts.errors ?? 0) + 1;
+        ctx.log.error({ runId: run.runId, err }, `could not write the run report: ${errorMessage(err)}`);
+      }
+      continue;
+    }
     if (run.state !== 'BUILDING' && run.state !== 'TRAINING' && run.state !== 'DEPLOYING') continue;
     try {
       const outcome = await byState[run.state](ctx, run);

@@ -14,8 +14,23 @@ export interface TrainingNotice {
   trainingName?: string;
 }
 
-/** Deploys a run holding the deploy claim; after a crash, first looks for its deployed model on the endpoint. */
-async function deploy(ctx: StepContext, run: RunRecord): Promise<StepResult> {
+/** Imports the run's evaluation into the registry and notes it on the run record. */
+async function importEvaluation(
+  ctx: StepContext,
+  runId: string,
+  model: { name: string; versionId: string },
+  metrics: Record<string, number>,
+) {
+  const evaluation = toEvaluation(runId, metrics);
+  await ctx.ports.registry.importEvaluation(model, evaluation);
+  await ctx.ledger.update(runId, { type: 'evaluationImported', at: nowIso(ctx), evaluation });
+}
+
+/**
+ * Deploys a run holding the deploy claim (after the gate, or an operator's override of a HELD run); after a crash,
+ * first looks for its deployed model on the endpoint.
+ */
+export async function deploy(ctx: StepContext, run: RunRecord): Promise<StepResult> {
   const { runId } = run;
   const model = run.training?.model as { name: string; versionId: string };
   const endpointVersion = run.training?.endpointVersion as number;
@@ -33,7 +48,7 @@ async function deploy(ctx: StepContext, run: RunRecord): Promise<StepResult> {
         return { outcome: 'deploy-found', runId, detail: { deployedModelId: live.id } };
       }
     }
-    await ctx.ports.registry.importEvaluation(model, toEvaluation(runId, run.metrics ?? {}));
+    if (!run.evaluation) await importEvaluation(ctx, runId, model, run.metrics ?? {});
     await ctx.ports.registry.setVersionAliases(model, ['default', `v${endpointVersion}`]);
     const trafficSplit = run.deploy?.requestedSplit ?? { '0': 100 };
     const { operationName } = await ctx.ports.endpoint.deployModel({ runId, model, endpointVersion, trafficSplit });
@@ -98,9 +113,9 @@ export async function trainingStatus(ctx: StepContext, notice: TrainingNotice): 
     if (!changed) return { outcome: 'duplicate', runId };
     ctx.log.warn({ runId, gate }, `version held by the quality gate: ${gate.reason}`);
     // Best effort: the evaluation is for people reading the registry; the run is already final.
-    await ctx.ports.registry
-      .importEvaluation(model, toEvaluation(runId, metrics))
-      .catch((err: unknown) => ctx.log.error({ runId, err }, 'could not import the evaluation of a held version'));
+    await importEvaluation(ctx, runId, model, metrics).catch((err: unknown) =>
+      ctx.log.error({ runId, err }, 'could not import the evaluation of a held version'),
+    );
     return { outcome: 'held', runId, detail: { reason: gate.reason } };
   }
   const requestedSplit = planDeploySplit(endpoint, ctx.config.trafficPolicy);

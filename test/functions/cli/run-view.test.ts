@@ -75,7 +75,7 @@ describe('cli/run-view', () => {
     const older = { ...deployed, runId: 'old-1', createdAt: t(0) };
     const newer = { ...deployed, runId: 'new-2', createdAt: t(30), state: 'TRAINING' };
     const lines = renderRunTable([older, newer]);
-    assert.match(lines[0] ?? '', /^RUN\s+STATE\s+CREATED\s+VERSION\s+DATASET$/);
+    assert.match(lines[0] ?? '', /^RUN\s+STATE\s+CREATED\s+VERSION\s+TRAFFIC\s+COST\s+DATASET$/);
     assert.match(lines[1] ?? '', /^new-2\s+TRAINING/);
     assert.match(lines[2] ?? '', /^old-1\s+DEPLOYED/);
   });

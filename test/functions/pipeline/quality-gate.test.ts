@@ -24,6 +24,8 @@ describe('pipeline/quality-gate', () => {
     ['logLoss: lower is better, improves', LOSS, 0.4, 0.45, true, /<= /],
     ['logLoss: worse within tolerance', LOSS, 0.455, 0.45, true, /<= 0.46/],
     ['logLoss: worse beyond tolerance', LOSS, 0.47, 0.45, false, /worse than serving 0.45 \+ tolerance/],
+    ['logLoss: equal to serving', LOSS, 0.45, 0.45, true, /0.45 <= 0.46/],
+    ['NaN candidate while a version serves', ACC, NaN, 0.8, false, /no usable accuracy \(NaN\)/],
     ['logLoss: above the ceiling', LOSS, 0.65, undefined, false, /fails the floor \(<= 0.6\)/],
   ];
   for (const [what, policy, candidate, serving, promote, reason] of table) {

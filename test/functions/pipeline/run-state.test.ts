@@ -1,5 +1,11 @@
 import assert from 'node:assert/strict';
-import { RUN_STATES, newRunRecord, type RunRecord, type RunState } from '../../../functions/src/pipeline/run-record';
+import {
+  RUN_STATES,
+  newRunRecord,
+  type RunCost,
+  type RunRecord,
+  type RunState,
+} from '../../../functions/src/pipeline/run-record';
 import { apply, claimExpired, isTerminal, type RunEvent } from '../../../functions/src/pipeline/run-state';
 import type { GateDecision } from '../../../functions/src/pipeline/quality-gate';
 
@@ -20,6 +26,8 @@ function recordIn(state: RunState): RunRecord {
   }
   if (['DEPLOYING', 'DEPLOYED'].includes(state))
     r.deploy = { claim: { at: T0, attempt: 1 }, requestedSplit: { '0': 100 } };
+  if (['DEPLOYING', 'DEPLOYED', 'HELD'].includes(state)) r.training = { ...r.training, model };
+  if (state === 'DEPLOYED') r.deploy = { ...r.deploy, deployedModelId: '111', traffic: { '111': 100 } };
   return r;
 }
 
@@ -52,13 +60,25 @@ const EVENTS: Record<RunEvent['type'], RunEvent> = {
   deployed: { type: 'deployed', at: T1, deployedModelId: '111', traffic: { '111': 100 } },
   undeployRecorded: { type: 'undeployRecorded', at: T1, undeployed: [{ deployedModelId: '9', operationName: 'op/9' }] },
   releaseClaim: { type: 'releaseClaim', at: T1, stage: 'build' },
+  overrideHold: { type: 'overrideHold', at: T1, by: 'ana', leaseSeconds: LEASE, requestedSplit: { '0': 100 } },
+  evaluationImported: { type: 'evaluationImported', at: T1, evaluation: { displayName: 'e', metrics: { auRoc: 0.8 } } },
+  trafficChanged: {
+    type: 'trafficChanged',
+    at: T1,
+    action: 'rollback',
+    to: 'r1',
+    from: 'train-abc',
+    by: 'ana',
+    split: { '222': 100 },
+  },
+  finalized: { type: 'finalized', at: T1, of: T0, cost: {} as RunCost, reportUri: 'gs://a/runs/train-abc/report.html' },
   fail: { type: 'fail', at: T1, from: [...RUN_STATES], reason: 'X', message: 'broke' },
 };
 
 // state → event → resulting state; every pair not listed must be a no-op.
 const CHANGES: Record<RunState, Partial<Record<RunEvent['type'], RunState>>> = {
   RECEIVED: { reject: 'REJECTED', claimBuild: 'BUILDING', fail: 'FAILED' },
-  REJECTED: {},
+  REJECTED: { finalized: 'REJECTED' },
   BUILDING: { buildStarted: 'BUILDING', claimTraining: 'TRAINING', releaseClaim: 'BUILDING', fail: 'FAILED' },
   TRAINING: {
     endpointVersionAllocated: 'TRAINING',
@@ -67,10 +87,15 @@ const CHANGES: Record<RunState, Partial<Record<RunEvent['type'], RunState>>> = {
     hold: 'HELD',
     fail: 'FAILED',
   },
-  DEPLOYING: { deployStarted: 'DEPLOYING', deployed: 'DEPLOYED', fail: 'FAILED' },
-  DEPLOYED: { undeployRecorded: 'DEPLOYED' },
-  FAILED: {},
-  HELD: {},
+  DEPLOYING: { deployStarted: 'DEPLOYING', deployed: 'DEPLOYED', evaluationImported: 'DEPLOYING', fail: 'FAILED' },
+  DEPLOYED: {
+    undeployRecorded: 'DEPLOYED',
+    evaluationImported: 'DEPLOYED',
+    trafficChanged: 'DEPLOYED',
+    finalized: 'DEPLOYED',
+  },
+  FAILED: { finalized: 'FAILED' },
+  HELD: { overrideHold: 'DEPLOYING', evaluationImported: 'HELD', finalized: 'HELD' },
 };
 
 describe('pipeline/run-state', () => {

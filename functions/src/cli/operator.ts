@@ -1,0 +1,81 @@
+// `vertex-retrain promote <run>` and `vertex-retrain rollback`: the operator steps (functions/src/steps/operator.ts)
+// with the ports of the chosen environment — the running local stack's twins, or Google Cloud from the same
+// variables the deployed functions get. After promoting a HELD run, waits until the reconciler has it DEPLOYED.
+import { userInfo } from 'node:os';
+import { parseConfig } from '../config';
+import { RunLedger } from '../ledger/run-ledger';
+import { localLayout } from '../local/layout';
+import { createLocalPorts } from '../local/local-ports';
+import { LOCAL_CONTROL_URL_ENV, LOCAL_DIR_ENV } from '../local/settings';
+import { createLogger } from '../log';
+import { isTerminal } from '../pipeline/run-state';
+import type { StepContext, StepResult } from '../steps/context';
+import { validateTrainingDataset } from '../steps/dataset-check';
+import { promote, rollback, type OperatorOptions } from '../steps/operator';
+import { runningStack } from './stack-file';
+
+export interface OperatorTarget {
+  env: 'local' | 'vertex';
+  dir: string;
+}
+
+/** Who is asking: `--by`, else the OS user name. */
+export function operatorName(by?: string): string {
+  if (by) return by;
+  try {
+    return userInfo().username || 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The step context of the target environment; local mode needs the stack running on `dir`. */
+export async function operatorContext(t: OperatorTarget, env = process.env): Promise<StepContext> {
+  let config;
+  let ports;
+  if (t.env === 'vertex') {
+    config = parseConfig({ ...env, RETRAIN_ENV: 'vertex' });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: the cloud clients load only for vertex
+    const { createPorts } = require('../backend') as typeof import('../backend');
+    ports = createPorts(config);
+  } else {
+    const stack = await runningStack(localLayout(t.dir));
+    if (!stack) throw new Error(`no local stack is running on ${t.dir}: start one with \`vertex-retrain up\``);
+    config = parseConfig({ ...env, RETRAIN_ENV: 'local' });
+    ports = createLocalPorts({ [LOCAL_DIR_ENV]: t.dir, [LOCAL_CONTROL_URL_ENV]: stack.url });
+  }
+  return {
+    config,
+    ports,
+    ledger: new RunLedger(ports.store, config.artifactsBucket),
+    log: createLogger({ logLevel: env.LOG_LEVEL ?? 'warn' }, process.stderr),
+    validateDataset: validateTrainingDataset,
+  };
+}
+
+/** Waits until the run is final again (the reconciler finishing an override's deployment). */
+async function untilFinal(ctx: StepContext, runId: string, timeoutMs: number, everyMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const run = await ctx.ledger.get(runId);
+    if (run && isTerminal(run.state)) return run.state;
+    if (Date.now() > deadline) return run?.state ?? 'unknown';
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** Promotes a run and says what happened, in one line. */
+export async function promoteCommand(ctx: StepContext, runId: string, o: OperatorOptions): Promise<string> {
+  const result: StepResult = await promote(ctx, runId, o);
+  if (result.outcome === 'promote') return `run ${runId} now takes ${JSON.stringify(result.detail?.split)}`;
+  if (result.outcome !== 'deploy-started' && result.outcome !== 'deploy-found')
+    throw new Error(`run ${runId}: deployment did not start (${result.outcome}: ${JSON.stringify(result.detail)})`);
+  const state = await untilFinal(ctx, runId, o.timeoutMs ?? 600_000, o.everyMs ?? 1000);
+  return `run ${runId}: quality gate overridden by ${o.by}; deployment ${state === 'DEPLOYED' ? 'live' : `not finished (${state})`}`;
+}
+
+/** Rolls back and says which run serves now. */
+export async function rollbackCommand(ctx: StepContext, o: OperatorOptions): Promise<string> {
+  const result = await rollback(ctx, o);
+  return `rolled back: run ${result.runId} serves again (from ${String(result.detail?.from ?? '?')}), split ${JSON.stringify(result.detail?.split)}`;
+}

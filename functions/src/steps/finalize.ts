@@ -1,0 +1,49 @@
+// Once a run is final (DEPLOYED, HELD, FAILED, REJECTED) — and again after an operator changed it — its cost estimate
+// goes on the record and its HTML report is written to gs://<ARTIFACTS_BUCKET>/runs/<runId>/report.html. The
+// reconciler does it for every run whose record changed since its last report, so a crash in between only delays it;
+// rewriting the same report is harmless.
+import { runCost } from '../pipeline/run-cost';
+import type { RunRecord } from '../pipeline/run-record';
+import { isTerminal } from '../pipeline/run-state';
+import { reportInputFromRecord, reportMetrics } from '../report/from-run-record';
+import { renderRunReport, REPORT_FILE } from '../report/render-run-report';
+import { nowIso, parseGsUri, type StepContext } from './context';
+
+/** Object name of a run's report in the artifacts bucket. */
+export const reportObjectName = (runId: string): string => `runs/${runId}/${REPORT_FILE}`;
+
+/** Whether the run is final and its report does not reflect its record yet. */
+export const needsFinalizing = (r: RunRecord): boolean => isTerminal(r.state) && r.report?.of !== r.updatedAt;
+
+async function readMetricsJson(ctx: StepContext, r: RunRecord): Promise<unknown> {
+  const dir = r.training?.baseOutputDir;
+  if (!dir || !r.training?.model) return undefined;
+  try {
+    const { bucket, name } = parseGsUri(`${dir.replace(/\/?$/, '/')}model/metrics.json`);
+    const found = await ctx.ports.store.read(bucket, name, { maxBytes: 1024 * 1024 });
+    return found ? JSON.parse(found.data.toString('utf8')) : undefined;
+  } catch (err) {
+    ctx.log.warn({ runId: r.runId, err }, 'report without metrics: metrics.json unreadable');
+    return undefined;
+  }
+}
+
+/** Computes the cost, writes the report and records both. Returns false when there was nothing to do. */
+export async function finalizeRun(ctx: StepContext, r: RunRecord): Promise<boolean> {
+  if (!needsFinalizing(r)) return false;
+  const at = nowIso(ctx);
+  const cost = runCost(r, ctx.config);
+  const endpoint = `projects/${ctx.config.projectId}/locations/${ctx.config.region}/endpoints/${ctx.config.endpointId}`;
+  const html = renderRunReport(
+    reportInputFromRecord(
+      { ...r, cost },
+      { generatedAt: at, endpoint, metrics: reportMetrics(await readMetricsJson(ctx, r)) },
+    ),
+  );
+  const name = reportObjectName(r.runId);
+  await ctx.ports.store.write(ctx.config.artifactsBucket, name, html, { contentType: 'text/html; charset=utf-8' });
+  const reportUri = `gs://${ctx.config.artifactsBucket}/${name}`;
+  const { changed } = await ctx.ledger.update(r.runId, { type: 'finalized', at, of: r.updatedAt, cost, reportUri });
+  if (changed) ctx.log.info({ runId: r.runId, reportUri, cost: cost.totalOnceUsd }, 'run report written');
+  return changed;
+}
