@@ -4,11 +4,14 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { objectPath } from '../local/layout';
 import { LocalObjectStore } from '../local/object-store';
+import type { RunRecord } from '../pipeline/run-record';
 import { projectRoot } from '../local/settings';
 import { followRun } from './follow';
 import { readInstances } from './passengers';
 import { predictLocal, renderPredictions } from './predict';
+import { renderOutcome } from './run-outcome-view';
 import { renderLineage, runDuration } from './run-view';
 import { RunReader } from './runs';
 import { startStack, stopStack } from './up';
@@ -84,8 +87,34 @@ export async function demo(opts: DemoOptions): Promise<DemoResult> {
     say(`data drop → first served prediction: ${secs(dropToPredictionMs)}`);
     const totalMs = performance.now();
     say(`whole demo (process start → predictions): ${secs(totalMs)}`);
+    // The reconciler writes the cost estimate and report.html on its next tick once the run is final: show where.
+    const finalized = await waitForReport(reader, dataBucket, name, dropped.generation, 5000);
+    if (finalized) {
+      const localPath = (b: string, n: string) => objectPath(stack.layout, b, n);
+      say(
+        renderOutcome(finalized, { localPath })
+          .filter((l) => /cost|report/.test(l))
+          .join('\n'),
+      );
+    }
     return { runId: run.runId, state: run.state, dropToPredictionMs, totalMs };
   } finally {
     await stopStack(stack);
   }
+}
+
+/** The run record once the reconciler has written its report, or undefined after `timeoutMs`. */
+async function waitForReport(
+  reader: RunReader,
+  bucket: string,
+  name: string,
+  generation: string,
+  timeoutMs: number,
+): Promise<RunRecord | undefined> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline;) {
+    const run = (await reader.forDataset(bucket, name, generation)) as RunRecord | undefined;
+    if (run?.report) return run;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return undefined;
 }
