@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { titleOf } from '../../trainer/src/features';
-import { parseScoringSet } from '../../trainer/src/preprocess';
+import { fitFeatures, titleOf } from '../../trainer/src/features';
+import { parseScoringSet, parseTrainingSet } from '../../trainer/src/preprocess';
 
 /** The expression titleOf used before the backtracking fix: the new one must give the same title everywhere. */
 function formerTitleOf(name: string): string {
@@ -58,5 +58,15 @@ describe('features: titleOf with names that are object member names', () => {
       assert.equal(titleOf(`Doe, ${title}. John`), title);
     }
     assert.equal(titleOf('Doe, Mlle. Jeanne'), 'Miss');
+  });
+});
+
+describe('features: fitFeatures on large datasets', () => {
+  it('learns statistics from 150,000 rows (the drop check accepts ~500k): no call-stack overflow', () => {
+    const rows = parseTrainingSet(readFileSync('trainer/data/train.csv'));
+    const many = Array.from({ length: 150_000 }, (_, i) => rows[i % rows.length]!);
+    const stats = fitFeatures(many);
+    assert.ok(stats.min.length > 0);
+    stats.min.forEach((lo, j) => assert.ok(Number.isFinite(lo) && lo <= (stats.max[j] as number), `feature ${j}`));
   });
 });

@@ -200,8 +200,16 @@ export function fitFeatures(rows: readonly Passenger[]): FeatureStats {
     const column = raw.map((x) => x[j] as number);
     const mean = column.reduce((s, v) => s + v, 0) / column.length;
     const variance = column.reduce((s, v) => s + (v - mean) ** 2, 0) / column.length;
-    stats.min.push(Math.min(...column));
-    stats.max.push(Math.max(...column));
+    // A loop, not Math.min(...column): spreading >~125k rows overflows the call stack, and the drop check accepts
+    // datasets up to MAX_DATASET_BYTES (~500k rows at 50 MB).
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const v of column) {
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    stats.min.push(lo);
+    stats.max.push(hi);
     stats.mean.push(mean);
     stats.std.push(Math.sqrt(variance) || 1); // a constant feature stays 0 after scaling
   }

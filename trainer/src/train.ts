@@ -91,7 +91,7 @@ export function crossValidate(
   fold: readonly number[],
   seed = DEFAULT_SEED,
 ): CvResult {
-  const k = Math.max(...fold) + 1;
+  const k = fold.reduce((a, b) => Math.max(a, b), -1) + 1;
   const folds = foldSplits(fold, k).map((split) => {
     const { roc: _roc, trainRows: _trainRows, ...rest } = evaluateSplit(rows, split, seed);
     return rest;
