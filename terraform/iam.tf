@@ -60,25 +60,68 @@ resource "google_storage_bucket_iam_member" "function_artifacts" {
   member = "serviceAccount:${google_service_account.function[each.key].email}"
 }
 
-# onDatasetFinalized reads (never writes) the dropped CSV to validate it.
+# The functions that run the data-drop step: onDatasetFinalized, and the reconciler, which re-runs that step for a
+# run whose build claim went stale (functions/src/steps/reconcile.ts). They read the dropped CSV to validate it
+# and never change it.
+locals {
+  dataset_step_functions = toset(["dataset-finalized", "reconcile-tick"])
+}
+
 resource "google_storage_bucket_iam_member" "dataset_function_data_reader" {
+  for_each = local.dataset_step_functions
+
   bucket = google_storage_bucket.data.name
   role   = "roles/storage.objectViewer"
-  member = "serviceAccount:${google_service_account.function["dataset-finalized"].email}"
+  member = "serviceAccount:${google_service_account.function[each.key].email}"
 }
 
-# onDatasetFinalized starts the data-drop build (createBuild has no resource narrower than the project) ...
+# The one place the pipeline writes in the data bucket: rejected/<name>.reasons.json, next to the user's data but
+# outside the watched prefix. objectAdmin (a new rejection of the same file name replaces the report, which needs
+# delete), limited by an IAM condition to rejected/.
+resource "google_storage_bucket_iam_member" "dataset_function_rejection_reports" {
+  for_each = local.dataset_step_functions
+
+  bucket = google_storage_bucket.data.name
+  role   = "roles/storage.objectAdmin"
+  member = "serviceAccount:${google_service_account.function[each.key].email}"
+  condition {
+    title       = "rejection-reports-only"
+    description = "Only objects under rejected/"
+    expression  = "resource.name.startsWith(\"projects/_/buckets/${google_storage_bucket.data.name}/objects/rejected/\")"
+  }
+}
+
+# They start the data-drop build (createBuild has no resource narrower than the project) ...
 resource "google_project_iam_member" "dataset_function_builds" {
+  for_each = local.dataset_step_functions
+
   project = var.project_id
   role    = "roles/cloudbuild.builds.editor"
-  member  = "serviceAccount:${google_service_account.function["dataset-finalized"].email}"
+  member  = "serviceAccount:${google_service_account.function[each.key].email}"
 }
 
-# ... and runs it as the build account.
+# ... and run it as the build account.
 resource "google_service_account_iam_member" "dataset_function_acts_as_build" {
+  for_each = local.dataset_step_functions
+
   service_account_id = google_service_account.build.name
   role               = "roles/iam.serviceAccountUser"
-  member             = "serviceAccount:${google_service_account.function["dataset-finalized"].email}"
+  member             = "serviceAccount:${google_service_account.function[each.key].email}"
+}
+
+moved {
+  from = google_storage_bucket_iam_member.dataset_function_data_reader
+  to   = google_storage_bucket_iam_member.dataset_function_data_reader["dataset-finalized"]
+}
+
+moved {
+  from = google_project_iam_member.dataset_function_builds
+  to   = google_project_iam_member.dataset_function_builds["dataset-finalized"]
+}
+
+moved {
+  from = google_service_account_iam_member.dataset_function_acts_as_build
+  to   = google_service_account_iam_member.dataset_function_acts_as_build["dataset-finalized"]
 }
 
 # The functions that call Vertex AI: training submission, model upload/deploy, polling. aiplatform.user has no
@@ -91,11 +134,19 @@ resource "google_project_iam_member" "function_vertex_user" {
   member  = "serviceAccount:${google_service_account.function[each.key].email}"
 }
 
-# onBuildStatus submits training that runs as the training account.
+# onBuildStatus submits training that runs as the training account; so does the reconciler when it re-runs that
+# step for a run whose training claim went stale.
 resource "google_service_account_iam_member" "build_function_acts_as_training" {
+  for_each = toset(["build-status", "reconcile-tick"])
+
   service_account_id = google_service_account.training.name
   role               = "roles/iam.serviceAccountUser"
-  member             = "serviceAccount:${google_service_account.function["build-status"].email}"
+  member             = "serviceAccount:${google_service_account.function[each.key].email}"
+}
+
+moved {
+  from = google_service_account_iam_member.build_function_acts_as_training
+  to   = google_service_account_iam_member.build_function_acts_as_training["build-status"]
 }
 
 # onTrainingStatus deploys models that run as the serving account; the reconciler finishes and retries deploys.

@@ -4,6 +4,7 @@
 import { REJECTED_PREFIX } from '../config';
 import { recordLatestDataset } from '../ledger/pointers';
 import { ObjectTooLargeError } from '../ports';
+import { classifyError, errorMessage } from '../pipeline/errors';
 import { runIdForDataset } from '../pipeline/run-id';
 import { newRunRecord, type DatasetLineage } from '../pipeline/run-record';
 import { nowIso, type StepContext, type StepResult } from './context';
@@ -35,11 +36,9 @@ export function rejectionReportName(ctx: StepContext, name: string): string {
 
 async function reject(ctx: StepContext, runId: string, ds: DatasetLineage, reasons: string[], problemCount: number) {
   const reportName = rejectionReportName(ctx, ds.name);
-  const report = { runId, dataset: ds.uri, generation: ds.generation, rejectedAt: nowIso(ctx), problemCount, reasons };
-  await ctx.ports.store.write(ctx.config.dataBucket, reportName, `${JSON.stringify(report, null, 2)}\n`, {
-    contentType: 'application/json',
-  });
   const reportUri = `gs://${ctx.config.dataBucket}/${reportName}`;
+  // The run record first: it is the source of truth, and a report the function cannot write (a permission missing,
+  // say) must not leave the run RECEIVED forever. The report next to the data is a courtesy written after it.
   const { changed } = await ctx.ledger.update(runId, {
     type: 'reject',
     at: nowIso(ctx),
@@ -47,6 +46,18 @@ async function reject(ctx: StepContext, runId: string, ds: DatasetLineage, reaso
     problemCount,
     reportUri,
   });
+  const report = { runId, dataset: ds.uri, generation: ds.generation, rejectedAt: nowIso(ctx), problemCount, reasons };
+  try {
+    await ctx.ports.store.write(ctx.config.dataBucket, reportName, `${JSON.stringify(report, null, 2)}\n`, {
+      contentType: 'application/json',
+    });
+  } catch (err) {
+    if (classifyError(err) === 'transient') throw err; // redelivered: the record update above is then a no-op
+    ctx.log.error(
+      { runId, err, reportUri },
+      `rejection report not written (the run record has the reasons): ${errorMessage(err)}`,
+    );
+  }
   if (changed) ctx.log.warn({ runId, problemCount, reportUri, reasons: reasons.slice(0, 10) }, 'dataset rejected');
   return { outcome: changed ? 'rejected' : 'duplicate', runId, detail: { reportUri, problemCount } };
 }

@@ -56,6 +56,21 @@ describe('handlers/onDatasetFinalized', () => {
     assert.equal((await h.ledger.list()).length, 1);
   });
 
+  it('a rejection report the function may not write still leaves the run REJECTED (the record comes first)', async () => {
+    const event = await dropDataset(h, 'datasets/train.csv', BAD_CSV);
+    const write = h.store.write.bind(h.store);
+    h.store.write = async (bucket, name, data, opts) => {
+      if (name.startsWith('rejected/')) throw Object.assign(new Error('403 Forbidden'), { code: 403 });
+      return write(bucket, name, data, opts);
+    };
+    assert.equal(await h.deliver('onDatasetFinalized', event), 204);
+    const [run] = await h.ledger.list();
+    assert.equal(run?.state, 'REJECTED');
+    assert.equal(run?.rejection?.reasons.length, 2);
+    assert.equal(h.builds.started.length, 0);
+    assert.ok(h.logs.some((l) => l.severity === 'ERROR' && /rejection report not written/.test(String(l.message))));
+  });
+
   it('a dataset over MAX_DATASET_BYTES is rejected before it is read', async () => {
     const event = await dropDataset(h, 'datasets/big.csv', GOOD_CSV + 'x'.repeat(1000));
     assert.equal(await h.deliver('onDatasetFinalized', event), 204);
