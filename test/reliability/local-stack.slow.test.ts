@@ -215,7 +215,7 @@ describe('reliability: the local stack', function () {
       crashes: stack.functions.reduce((n, f) => n + f.starts - 1, 0),
       duplicates,
       lost: run.state === 'DEPLOYED' ? 0 : 1,
-      notes: `copies sent the moment the twin published the original; ${effects.builds} build, ${effects.trainings} training job, ${effects.versions} model version, ${effects.deployed} deployed model for the run`,
+      notes: `per message ${COPIES} direct POSTs (statuses above) + ${COPIES} router copies (all acknowledged: backlog drained), sent the moment the twin published the original; ${effects.builds} build, ${effects.trainings} training job, ${effects.versions} model version, ${effects.deployed} deployed model for the run`,
     });
     assert.deepEqual([...copied].sort(), [CLOUD_BUILDS_TOPIC, stack.names.trainingEventsTopic].sort());
     assert.equal(run.state, 'DEPLOYED', JSON.stringify(run.errors));
