@@ -1,21 +1,27 @@
 // On the local stack (real processes, the router, the twins): 200 copies of the same finalize CloudEvent POSTed at
 // once to the function server plus 200 dispatched through the router → one build, one training job, one model
-// version, one deployed model, the run DEPLOYED once; and every listening socket of the stack's processes is on
+// version, one deployed model, the run DEPLOYED once; the same for 200 + 200 copies of the build SUCCESS message and
+// of the training outcome, sent the moment the twin publishes the original; and every listening socket of the stack's processes is on
 // 127.0.0.1 (read from /proc: socket inodes of each pid's fds matched against /proc/net/tcp{,6} LISTEN entries).
 import assert from 'node:assert/strict';
+import sinon from 'sinon';
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RunReader } from '../../functions/src/cli/runs';
-import { storageFinalizedEvent, toBinaryHttp } from '../../functions/src/local/cloud-events';
+import { messagePublishedEvent, storageFinalizedEvent } from '../../functions/src/local/cloud-events';
+import { FINAL } from '../../functions/src/cli/run-view';
 import type { LocalEndpoint } from '../../functions/src/local/endpoint-twin';
 import type { LocalBuild } from '../../functions/src/local/build-twin';
 import { listJson, readJson } from '../../functions/src/local/json-objects';
 import type { LocalModel } from '../../functions/src/local/model-registry-twin';
+import { CLOUD_BUILDS_TOPIC } from '../../functions/src/local/settings';
 import { LocalStack } from '../../functions/src/local/stack';
 import type { LocalTrainingJob } from '../../functions/src/local/training-twin';
+import { postLikePush, serverErrorsIn } from './support/direct-post';
 import { count, recordSuite } from './support/results';
+import { effectsOf } from './support/stack-crash';
 
 const REPO = join(__dirname, '../..');
 const COPIES = 200;
@@ -98,6 +104,7 @@ describe('reliability: the local stack', function () {
     });
     await stack.start();
   });
+  afterEach(() => sinon.restore());
   after(async () => {
     await stack?.stop();
     await rm(root, { recursive: true, force: true });
@@ -107,23 +114,9 @@ describe('reliability: the local stack', function () {
     await copyFile(join(REPO, 'trainer/data/train.csv'), join(stack.dropFolder, 'dup.csv'));
     const info = await until('the dropped file', () => stack.store.stat('data', 'datasets/dup.csv'));
     const event = storageFinalizedEvent(info);
-    const { headers, body } = toBinaryHttp(event);
     const url = stack.functions.find((f) => f.opts.target === 'onDatasetFinalized')?.url as string;
     const statuses: Record<string, number> = {};
-    // Each direct POST behaves like a push subscription: a 500 that the function raised on purpose
-    // (X-Google-Status: error, its "retry later" for transient causes such as CAS contention) is redelivered after a
-    // backoff, up to 5 attempts. Only a crash, or a 500 still there after the budget, counts as a server error.
-    const deliver = async (): Promise<void> => {
-      for (let attempt = 1; ; attempt++) {
-        const r = await fetch(url, { method: 'POST', headers, body });
-        const retry = r.status === 500 && r.headers.get('x-google-status') === 'error';
-        if (!retry || attempt === 5)
-          return count(statuses, r.status === 500 ? `500 ${r.headers.get('x-google-status')}` : String(r.status));
-        count(statuses, 'retried');
-        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
-      }
-    };
-    const posts = Array.from({ length: COPIES }, () => deliver().catch(() => count(statuses, 'connection error')));
+    const posts = Array.from({ length: COPIES }, () => postLikePush(url, event, statuses));
     const routed = Array.from({ length: COPIES }, () => stack.router.dispatch(event, 'data'));
     await Promise.all([...posts, ...routed]);
     const runs = new RunReader(stack.store, 'artifacts');
@@ -145,9 +138,7 @@ describe('reliability: the local stack', function () {
     const endpoint = await readJson<LocalEndpoint>(stack.store, 'local-cloud', 'endpoints/local-endpoint.json');
     const deployed = endpoint?.deployedModels.filter((m) => m.displayName?.includes(run.runId)) ?? [];
     const duplicates = [builds, jobs, versions, deployed].reduce((n, xs) => n + Math.max(0, xs.length - 1), 0);
-    const serverErrors = Object.entries(statuses)
-      .filter(([s]) => /^5\d\d/.test(s))
-      .reduce((n, [, c]) => n + c, 0);
+    const serverErrors = serverErrorsIn(statuses);
     recordSuite({
       suite: `duplicates: ${COPIES * 2 + 1} copies of a finalize (local stack)`,
       cases: COPIES * 2 + 1,
@@ -160,6 +151,75 @@ describe('reliability: the local stack', function () {
     });
     assert.equal(run.state, 'DEPLOYED', JSON.stringify(run.errors));
     assert.deepEqual([builds.length, jobs.length, versions.length, deployed.length], [1, 1, 1, 1]);
+    assert.equal(serverErrors, 0, JSON.stringify(statuses));
+  });
+
+  it(`${COPIES} direct POSTs + ${COPIES} router copies of the build SUCCESS and of the training message, racing the originals → one training, one deployment`, async () => {
+    const publish = stack.router.publish.bind(stack.router);
+    const statuses: Record<string, number> = {};
+    const copies: Promise<unknown>[] = [];
+    const copied = new Set<string>();
+    const name = 'dup-messages.csv';
+    // The moment the twin publishes the message, its copies go out too: they race the original, not trail it.
+    const copy = (topic: string, trigger: string, data: string, attributes: Record<string, string>) => {
+      copied.add(topic);
+      const url = stack.functions.find((f) => f.opts.target === trigger)?.url as string;
+      const event = messagePublishedEvent(
+        topic,
+        trigger,
+        `copy-${topic}`,
+        Buffer.from(data),
+        attributes,
+        new Date().toISOString(),
+      );
+      for (let i = 0; i < COPIES; i++) {
+        copies.push(postLikePush(url, event, statuses), publish(topic, data, attributes));
+      }
+    };
+    // Which messages to copy: the build of this file's run (its substitutions name the dataset), then that run's
+    // training outcome as the twin publishes it (with a `state` attribute, unlike the reconciler's announcements).
+    let runId = '';
+    sinon.stub(stack.router, 'publish').callsFake(async (topic, data, attributes = {}) => {
+      const text = data.toString();
+      if (topic === CLOUD_BUILDS_TOPIC && attributes.status === 'SUCCESS' && !copied.has(topic)) {
+        const build = JSON.parse(text) as { substitutions?: Record<string, string> };
+        if (build.substitutions?._DATASET_URI === `gs://data/datasets/${name}`) {
+          runId = build.substitutions._RUN_ID ?? '';
+          copy(topic, 'onBuildStatus', text, attributes);
+        }
+      }
+      if (topic === stack.names.trainingEventsTopic && attributes.state && attributes.runId === runId && runId)
+        if (!copied.has(topic)) copy(topic, 'onTrainingStatus', text, attributes);
+      return publish(topic, data, attributes);
+    });
+    await copyFile(join(REPO, 'trainer/data/train.csv'), join(stack.dropFolder, name));
+    const runs = new RunReader(stack.store, 'artifacts');
+    await until('the build to succeed', async () => (runId ? true : undefined));
+    const run = await until('the run to finish', async () => {
+      const r = await runs.get(runId);
+      return r && FINAL.has(r.state) ? r : undefined;
+    });
+    await Promise.all(copies);
+    await until('the router to drain', async () =>
+      stack.router.backlogFor('onBuildStatus') + stack.router.backlogFor('onTrainingStatus') === 0 ? true : undefined,
+    );
+    sinon.restore();
+    const effects = await effectsOf(stack.store, runId);
+    const duplicates = Object.values(effects).reduce((n, c) => n + Math.max(0, c - 1), 0);
+    const serverErrors = serverErrorsIn(statuses);
+    recordSuite({
+      suite: `duplicates: ${COPIES * 2} copies each of the build and training messages (local stack)`,
+      cases: COPIES * 4,
+      outcomes: { ...statuses, [`run ${run.state}`]: 1 },
+      serverErrors,
+      crashes: stack.functions.reduce((n, f) => n + f.starts - 1, 0),
+      duplicates,
+      lost: run.state === 'DEPLOYED' ? 0 : 1,
+      notes: `per message ${COPIES} direct POSTs (statuses above) + ${COPIES} router copies (all acknowledged: backlog drained), sent the moment the twin published the original; ${effects.builds} build, ${effects.trainings} training job, ${effects.versions} model version, ${effects.deployed} deployed model for the run`,
+    });
+    assert.deepEqual([...copied].sort(), [CLOUD_BUILDS_TOPIC, stack.names.trainingEventsTopic].sort());
+    assert.equal(run.state, 'DEPLOYED', JSON.stringify(run.errors));
+    assert.deepEqual(effects, { builds: 1, trainings: 1, versions: 1, deployed: 1 });
     assert.equal(serverErrors, 0, JSON.stringify(statuses));
   });
 

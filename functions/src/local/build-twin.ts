@@ -19,6 +19,7 @@ import { buildImage } from './image-builder';
 import type { ImageSource } from './image-builder';
 import { listJson, updateJson } from './json-objects';
 import type { LocalLayout } from './layout';
+import type { PauseHook } from './pause-hook';
 import { CLOUD_BUILDS_TOPIC, parentName, TWIN_STATE_BUCKET } from './settings';
 import type { CloudNames } from './settings';
 
@@ -57,6 +58,8 @@ export class LocalBuildService implements BuildService {
       publish: PublishFn;
       source: ImageSource;
       now?: () => Date;
+      /** Test-only stage-boundary hook (pause-hook.ts); none in normal use. */
+      pause?: PauseHook;
     },
   ) {}
 
@@ -112,6 +115,7 @@ export class LocalBuildService implements BuildService {
     const working: LocalBuild = { ...queued, status: 'WORKING', startTime: this.now() };
     await this.save(working);
     await this.notify(working);
+    await this.deps.pause?.('build');
     await log(
       `building ${working.images[0]} from ${this.deps.source.projectRoot} (run ${working.substitutions._RUN_ID})`,
     );

@@ -15,6 +15,7 @@ import type {
 } from '../ports';
 import { listJson, readJson, updateJson } from './json-objects';
 import type { LocalModelRegistry } from './model-registry-twin';
+import type { PauseHook } from './pause-hook';
 import type { ServingReplicas } from './serving-replicas';
 import { parentName, TWIN_STATE_BUCKET } from './settings';
 import type { CloudNames } from './settings';
@@ -54,6 +55,8 @@ export class LocalEndpointService implements EndpointService {
       registry: LocalModelRegistry;
       replicas: ServingReplicas;
       now?: () => Date;
+      /** Test-only stage-boundary hook (pause-hook.ts); none in normal use. */
+      pause?: PauseHook;
     },
   ) {}
 
@@ -187,6 +190,7 @@ export class LocalEndpointService implements EndpointService {
         createTime: this.iso(),
       };
       if (!replicas.has(id)) await replicas.start(this.spec(deployed));
+      await this.deps.pause?.('deploy');
       await this.change((endpoint) => {
         if (endpoint.deployedModels.some((m) => m.id === id)) return endpoint;
         const split =

@@ -1,6 +1,8 @@
 // How the function processes reach the twins that live in the stack's process (builds, training, endpoint,
 // registry, Pub/Sub): one JSON call per port method, `POST <control>/rpc/<service>/<method>` with `{args}`.
-// Errors keep their name and message, so a handler sees the same error classes as in-process.
+// Errors keep their name and message, so a handler sees the same error classes as in-process, and the HTTP status (or
+// the socket error code when the stack cannot be reached), so the retry policy classifies them as it would a cloud
+// API's: a 5xx or a refused connection is transient (redelivered), a 400 is permanent.
 
 /** The services and methods the control server exposes; nothing else is callable. */
 export const RPC_METHODS = {
@@ -13,11 +15,26 @@ export const RPC_METHODS = {
 
 export type RpcService = keyof typeof RPC_METHODS;
 
-/** An error raised by the twin on the other side of an RPC, with its original name. */
+/** An error raised by the twin on the other side of an RPC, with its original name and the HTTP status it came with. */
 export class RemoteError extends Error {
-  constructor(name: string, message: string) {
+  constructor(
+    name: string,
+    message: string,
+    readonly status?: number,
+  ) {
     super(message);
     this.name = name;
+  }
+}
+
+/** The control server could not be reached; `code` is the socket error's (ECONNREFUSED…). */
+export class StackUnreachableError extends Error {
+  override name = 'StackUnreachableError';
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
   }
 }
 
@@ -34,13 +51,18 @@ export function rpcClient<T>(baseUrl: string, service: RpcService): T {
           body: JSON.stringify({ args }),
         });
       } catch (err) {
-        throw new Error(`local stack unreachable at ${baseUrl} (${service}.${method}): ${(err as Error).message}`);
+        const code = (err as { cause?: { code?: string } }).cause?.code ?? 'ECONNREFUSED';
+        throw new StackUnreachableError(
+          `local stack unreachable at ${baseUrl} (${service}.${method}): ${(err as Error).message} (${code})`,
+          code,
+        );
       }
       const body = (await res.json().catch(() => ({}))) as {
         result?: unknown;
         error?: { name: string; message: string };
       };
-      if (!res.ok) throw new RemoteError(body.error?.name ?? 'Error', body.error?.message ?? `HTTP ${res.status}`);
+      if (!res.ok)
+        throw new RemoteError(body.error?.name ?? 'Error', body.error?.message ?? `HTTP ${res.status}`, res.status);
       return body.result;
     };
   }

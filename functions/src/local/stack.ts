@@ -16,6 +16,7 @@ import { localLayout } from './layout';
 import type { LocalLayout } from './layout';
 import { LocalModelRegistry } from './model-registry-twin';
 import { LocalObjectStore } from './object-store';
+import { pauseHook } from './pause-hook';
 import { ServingReplicas } from './serving-replicas';
 import {
   CLOUD_BUILDS_TOPIC,
@@ -85,6 +86,8 @@ export class LocalStack {
     const root = projectRoot();
     const nodeModules = join(root, 'node_modules');
     this.store = new LocalObjectStore(this.layout);
+    // Inert unless RETRAIN_LOCAL_PAUSE_AT is set (crash tests only).
+    const pause = pauseHook(this.layout);
     this.router = new EventRouter(this.layout, opts.router, (msg, fields) => this.log(msg, fields));
     const publish = (topic: string, data: string, attributes: Record<string, string>) =>
       this.router.publish(topic, data, attributes);
@@ -95,6 +98,7 @@ export class LocalStack {
       names: this.names,
       publish,
       source: { projectRoot: root, ...IMAGE_COMMANDS },
+      pause,
     });
     this.training = new LocalTrainingService({
       store: this.store,
@@ -103,6 +107,7 @@ export class LocalStack {
       registry: this.registry,
       publish,
       nodeModules,
+      pause,
     });
     this.replicas = new ServingReplicas(this.layout, { nodeModules, projectNumber: '0' });
     this.endpoint = new LocalEndpointService({
@@ -110,6 +115,7 @@ export class LocalStack {
       names: this.names,
       registry: this.registry,
       replicas: this.replicas,
+      pause,
     });
     this.watcher = new DatasetWatcher(this.layout, this.store, {
       bucket: this.names.dataBucket,

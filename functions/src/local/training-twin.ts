@@ -14,6 +14,7 @@ import { listJson, readJson, updateJson } from './json-objects';
 import { gsUriToPath } from './layout';
 import type { LocalLayout } from './layout';
 import type { LocalModelRegistry } from './model-registry-twin';
+import type { PauseHook } from './pause-hook';
 import { parentName, TWIN_STATE_BUCKET } from './settings';
 import type { CloudNames } from './settings';
 
@@ -52,6 +53,8 @@ export class LocalTrainingService implements TrainingService {
       /** Where the image's bundles find their npm packages (the image's node_modules layer). */
       nodeModules: string;
       now?: () => Date;
+      /** Test-only stage-boundary hook (pause-hook.ts); none in normal use. */
+      pause?: PauseHook;
     },
   ) {}
 
@@ -189,6 +192,7 @@ export class LocalTrainingService implements TrainingService {
       trainingName: job.name,
       runId: job.runId,
     });
+    await this.deps.pause?.('training');
     await this.finish({ ...job, model }, 'SUCCEEDED');
   }
 

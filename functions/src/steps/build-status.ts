@@ -5,7 +5,7 @@ import { allocateEndpointVersion, readLatestDataset } from '../ledger/pointers';
 import { runIdForBuild, runIdFromBuild } from '../pipeline/run-id';
 import { newGitPushRecord, type RunRecord } from '../pipeline/run-record';
 import { nowIso, type StepContext, type StepResult } from './context';
-import { failRun, underClaim } from './side-effect';
+import { failOnPermanent, failRun, underClaim } from './side-effect';
 import { BUILD_TAG } from '../ports';
 
 /** The tag every build of this project carries (cloudbuild.yaml and the trigger). */
@@ -120,6 +120,17 @@ export async function buildStatus(ctx: StepContext, build: BuildNotice): Promise
     ctx.log.warn({ runId, buildId: build.id }, 'build names a run this ledger does not know: ignored');
     return { outcome: 'unknown-run', runId };
   }
+  const known = runId;
+  return failOnPermanent(ctx, known, ['BUILDING'], () => claimAndTrain(ctx, known, build, image));
+}
+
+/** Claims the run's training and submits it (or fails the run when the build reported no image). */
+async function claimAndTrain(
+  ctx: StepContext,
+  runId: string,
+  build: BuildNotice,
+  image: { uri: string; digest: string } | undefined,
+): Promise<StepResult> {
   if (!image) {
     await failRun(
       ctx,

@@ -9,7 +9,7 @@ import { runIdForDataset } from '../pipeline/run-id';
 import { newRunRecord, type DatasetLineage } from '../pipeline/run-record';
 import { nowIso, type StepContext, type StepResult } from './context';
 import { describeProblem } from './dataset-check';
-import { underClaim } from './side-effect';
+import { failOnPermanent, underClaim } from './side-effect';
 
 /** The fields of a storage finalize event the step uses (int64s already parsed). */
 export interface FinalizedObject {
@@ -80,6 +80,16 @@ export async function datasetFinalized(ctx: StepContext, obj: FinalizedObject): 
   if (record.state !== 'RECEIVED' && record.state !== 'BUILDING') return { outcome: 'duplicate', runId };
   if (record.state === 'BUILDING' && record.build?.id) return { outcome: 'duplicate', runId };
 
+  return failOnPermanent(ctx, runId, ['RECEIVED'], () => checkAndBuild(ctx, runId, obj, dataset));
+}
+
+/** Reads and checks the dataset, then claims and starts the build (or rejects the run). */
+async function checkAndBuild(
+  ctx: StepContext,
+  runId: string,
+  obj: FinalizedObject,
+  dataset: DatasetLineage,
+): Promise<StepResult> {
   const max = ctx.config.maxDatasetBytes;
   if (obj.size > max)
     return reject(ctx, runId, dataset, [`the file is ${obj.size} bytes, over the ${max}-byte limit`], 1);

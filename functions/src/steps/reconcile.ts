@@ -29,12 +29,25 @@ async function announce(ctx: StepContext, runId: string, trainingName?: string):
 const stalled = (ctx: StepContext, claim: Parameters<typeof claimExpired>[0]): boolean =>
   claimExpired(claim, nowIso(ctx), ctx.config.claimLeaseSeconds);
 
-async function reconcileBuilding(ctx: StepContext, run: RunRecord): Promise<RunOutcome> {
-  const ds = run.dataset;
-  if (run.build?.id || !ds || run.trigger !== 'dataset-drop' || !stalled(ctx, run.build?.claim)) return 'waiting';
-  const { bucket, name, generation, size, md5Hash } = ds;
+async function retakeDrop(ctx: StepContext, run: RunRecord): Promise<RunOutcome> {
+  const { bucket, name, generation, size, md5Hash } = run.dataset as NonNullable<RunRecord['dataset']>;
   await datasetFinalized(ctx, { bucket, name, generation, size, ...(md5Hash ? { md5Hash } : {}) });
   return 'retaken';
+}
+
+// A run still RECEIVED a claim lease after its last change: its finalize event was acknowledged (a permanent error
+// that could not even be recorded on the run, or a stale event dropped) before the step claimed the build. Nothing
+// would redeliver it, so the step runs again from the record: it builds, rejects, or fails the run with the reason.
+async function reconcileReceived(ctx: StepContext, run: RunRecord): Promise<RunOutcome> {
+  if (!run.dataset || run.trigger !== 'dataset-drop' || !stalled(ctx, { at: run.updatedAt, attempt: 0 }))
+    return 'waiting';
+  return retakeDrop(ctx, run);
+}
+
+async function reconcileBuilding(ctx: StepContext, run: RunRecord): Promise<RunOutcome> {
+  if (run.build?.id || !run.dataset || run.trigger !== 'dataset-drop' || !stalled(ctx, run.build?.claim))
+    return 'waiting';
+  return retakeDrop(ctx, run);
 }
 
 async function reconcileTraining(ctx: StepContext, run: RunRecord): Promise<RunOutcome> {
@@ -121,7 +134,12 @@ export async function reconcile(ctx: StepContext): Promise<StepResult> {
     reports: 0,
     errors: 0,
   };
-  const byState = { BUILDING: reconcileBuilding, TRAINING: reconcileTraining, DEPLOYING: reconcileDeploy } as const;
+  const byState = {
+    RECEIVED: reconcileReceived,
+    BUILDING: reconcileBuilding,
+    TRAINING: reconcileTraining,
+    DEPLOYING: reconcileDeploy,
+  } as const;
   for (const run of await ctx.ledger.list()) {
     if (needsFinalizing(run)) {
       try {
@@ -132,9 +150,9 @@ export async function reconcile(ctx: StepContext): Promise<StepResult> {
       }
       continue;
     }
-    if (run.state !== 'BUILDING' && run.state !== 'TRAINING' && run.state !== 'DEPLOYING') continue;
+    if (!(run.state in byState)) continue;
     try {
-      const outcome = await byState[run.state](ctx, run);
+      const outcome = await byState[run.state as keyof typeof byState](ctx, run);
       counts[outcome] = (counts[outcome] ?? 0) + 1;
     } catch (err) {
       counts.errors = (counts.errors ?? 0) + 1;

@@ -26,6 +26,28 @@ export async function underClaim(
   }
 }
 
+/**
+ * Runs the part of a step between "the run exists" and "the step holds its claim". A permanent error there (the
+ * store refusing to read the dataset, the publisher or the ledger rejecting a write) would otherwise be acknowledged
+ * with the run left in `from` forever; instead the same step fails the run with the reason. Transient errors are
+ * rethrown for a redelivery. If recording the failure itself fails, that error propagates (a transient one is retried;
+ * the reconciler retakes a run left RECEIVED past the claim lease).
+ */
+export async function failOnPermanent(
+  ctx: StepContext,
+  runId: string,
+  from: RunState[],
+  action: () => Promise<StepResult>,
+): Promise<StepResult> {
+  try {
+    return await action();
+  } catch (err) {
+    if (classifyError(err) === 'transient') throw err;
+    await failRun(ctx, runId, from, errorReason(err), errorMessage(err));
+    return { outcome: 'failed', runId, detail: { reason: errorReason(err), message: errorMessage(err) } };
+  }
+}
+
 /** Records a permanent failure on the run (only while it is in one of `from`) and logs it. */
 export async function failRun(
   ctx: StepContext,

@@ -98,6 +98,21 @@ describe('handlers/onBuildStatus', () => {
     assert.equal((await h.ledger.get(runId))?.errors[0]?.reason, 'NoImageDigest');
   });
 
+  it('a permanent ledger error claiming the training fails the run (BUILDING) with the reason instead of leaving it', async () => {
+    const { runId, buildId } = await building(h);
+    const write = h.store.write.bind(h.store);
+    h.store.write = async (bucket, name, data, opts) => {
+      if (name === `runs/${runId}.json` && String(data).includes('"state": "TRAINING"'))
+        throw Object.assign(new Error('bucket retention policy forbids the write'), { code: 403 });
+      return write(bucket, name, data, opts);
+    };
+    assert.equal(await h.deliver('onBuildStatus', successfulBuild(h, runId, buildId, at())), 204);
+    const run = await h.ledger.get(runId);
+    assert.equal(run?.state, 'FAILED');
+    assert.deepEqual([run?.errors[0]?.reason, run?.errors[0]?.stage], ['Error(403)', 'BUILDING']);
+    assert.equal(h.training.started.length, 0);
+  });
+
   it('a git-push build before any accepted dataset: ack with a log, no run', async () => {
     const event = buildEvent(
       {

@@ -166,6 +166,22 @@ describe('handlers/onDatasetFinalized', () => {
     assert.equal(h.builds.started.length, 1);
   });
 
+  it('a permanent store error before the claim fails the run with the reason instead of leaving it RECEIVED', async () => {
+    const event = await dropDataset(h, 'datasets/train.csv', GOOD_CSV);
+    const read = h.store.read.bind(h.store);
+    h.store.read = async (bucket, name, opts) => {
+      if (bucket === 'data') throw Object.assign(new Error('caller does not have storage.objects.get'), { code: 403 });
+      return read(bucket, name, opts);
+    };
+    assert.equal(await h.deliver('onDatasetFinalized', event), 204);
+    const [run] = await h.ledger.list();
+    assert.equal(run?.state, 'FAILED');
+    assert.deepEqual([run?.errors[0]?.reason, run?.errors[0]?.stage], ['Error(403)', 'RECEIVED']);
+    assert.match(run?.errors[0]?.message ?? '', /storage\.objects\.get/);
+    assert.equal(h.builds.started.length, 0);
+    assert.ok(h.logs.some((l) => l.severity === 'ERROR' && /run failed/.test(l.message)));
+  });
+
   const malformed: [string, unknown][] = [
     ['no data', undefined],
     ['missing name', { bucket: 'data', generation: '1', size: '3' }],

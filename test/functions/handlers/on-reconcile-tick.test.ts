@@ -95,6 +95,62 @@ describe('handlers/onReconcileTick', () => {
     assert.ok(h.logs.some((l) => l.severity === 'ERROR' && /reconcile failed for this run/.test(l.message)));
   });
 
+  /** A drop whose finalize hit a permanent error that could not be recorded either: acknowledged, run left RECEIVED. */
+  async function leftReceived(): Promise<{ runId: string; restore: () => void }> {
+    const event = await dropDataset(h, 'datasets/train.csv', GOOD_CSV);
+    const [read, write] = [h.store.read.bind(h.store), h.store.write.bind(h.store)];
+    const denied = () => Object.assign(new Error('permission denied'), { code: 403 });
+    h.store.read = async (bucket, name, opts) => {
+      if (bucket === 'data') throw denied();
+      return read(bucket, name, opts);
+    };
+    h.store.write = async (bucket, name, data, opts) => {
+      if (name.startsWith('runs/') && String(data).includes('"FAILED"')) throw denied();
+      return write(bucket, name, data, opts);
+    };
+    assert.equal(await h.deliver('onDatasetFinalized', event), 204);
+    const [run] = await h.ledger.list();
+    assert.equal(run?.state, 'RECEIVED');
+    return {
+      runId: run?.runId as string,
+      restore: () => {
+        h.store.read = read;
+        h.store.write = write;
+      },
+    };
+  }
+  const afterLease = () => (h.clock.now = new Date(h.clock.now.getTime() + h.config.claimLeaseSeconds * 1000));
+
+  it('a run left RECEIVED is retaken once the claim lease has passed: the drop is built', async () => {
+    const { runId, restore } = await leftReceived();
+    restore();
+    assert.equal(await tick(), 204);
+    assert.equal((await h.ledger.get(runId))?.state, 'RECEIVED', 'within the lease its event may still be redelivered');
+    assert.equal(h.builds.started.length, 0);
+    afterLease();
+    assert.equal(await tick(), 204);
+    assert.equal((await h.ledger.get(runId))?.state, 'BUILDING');
+    assert.equal(h.builds.started.length, 1);
+    assert.equal(await tick(), 204);
+    assert.equal(h.builds.started.length, 1, 'retaken once');
+  });
+
+  it('a run left RECEIVED whose dataset still cannot be read is failed with the reason by the retake', async () => {
+    const { runId, restore } = await leftReceived();
+    restore();
+    const read = h.store.read;
+    h.store.read = async (bucket, name, opts) => {
+      if (bucket === 'data') throw Object.assign(new Error('permission denied'), { code: 403 });
+      return read(bucket, name, opts);
+    };
+    afterLease();
+    assert.equal(await tick(), 204);
+    const run = await h.ledger.get(runId);
+    assert.equal(run?.state, 'FAILED');
+    assert.deepEqual([run?.errors[0]?.reason, run?.errors[0]?.stage], ['Error(403)', 'RECEIVED']);
+    assert.equal(h.builds.started.length, 0);
+  });
+
   it('a stale tick is dropped', async () => {
     await training(h);
     const old = new Date(h.clock.now.getTime() - (h.config.maxEventAgeSeconds + 1) * 1000).toISOString();
