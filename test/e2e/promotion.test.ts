@@ -117,7 +117,12 @@ describe('e2e: promotion — quality gate, promote, rollback, cost and report on
     before1 = await predict();
     assert.deepEqual(before1.ids, [good.deploy?.deployedModelId]);
 
-    worse = await drop(shuffledLabels(csv, 7), 'shuffled.csv');
+    const held = await drop(shuffledLabels(csv, 7), 'shuffled.csv');
+    // A held version's evaluation is imported just after the run turns HELD (best effort): wait for it.
+    worse = await until("the held run's evaluation", async () => {
+      const r = (await runs.get(held.runId)) as RunRecord | undefined;
+      return r?.evaluation ? r : undefined;
+    });
     assert.equal(worse.state, 'HELD', JSON.stringify({ errors: worse.errors, gate: worse.gate }));
     assert.equal(worse.gate?.promote, false);
     assert.equal(worse.gate?.serving, good.metrics?.accuracy);
