@@ -171,6 +171,50 @@ describe('handlers/onTrainingStatus', () => {
     assert.equal(h.endpoint.state.deployedModels.length, 1);
   });
 
+  it('an earlier deployment that failed unrecorded frees the id: the retake after the lease deploys again, recorded', async () => {
+    const t = await readyToDeploy();
+    failDeployStartedWriteOnce(t.runId);
+    assert.equal(await h.deliver('onTrainingStatus', message(t)), 500);
+    h.endpoint.completeDeploy(h.endpoint.deploys[0]?.operationName as string, 'replica never became ready');
+    h.clock.now = new Date(h.clock.now.getTime() + (h.config.claimLeaseSeconds + 1) * 1000);
+    assert.equal(await tick(), 204);
+    assert.equal(await h.deliver('onTrainingStatus', message(t)), 204);
+    assert.equal(h.endpoint.deploys.length, 2);
+    const run = await h.ledger.get(t.runId);
+    assert.equal(run?.deploy?.operationName, h.endpoint.deploys[1]?.operationName);
+    assert.equal(h.endpoint.deploys[1]?.deployedModelId, h.endpoint.deploys[0]?.deployedModelId);
+  });
+
+  it('a permanent error importing the evaluation is logged and does not stop the deployment', async () => {
+    const t = await readyToDeploy();
+    h.registry.failNext('importEvaluation', Object.assign(new Error('permission denied'), { code: 7 }));
+    assert.equal(await h.deliver('onTrainingStatus', message(t)), 204);
+    assert.equal(h.endpoint.deploys.length, 1);
+    assert.equal((await h.ledger.get(t.runId))?.state, 'DEPLOYING');
+    assert.ok(h.logs.some((l) => l.severity === 'ERROR' && /could not import the evaluation/.test(l.message)));
+  });
+
+  it('a message naming the training of another run is ignored with an error log', async () => {
+    const a = await training(h, 'datasets/a.csv');
+    const b = await training(h, 'datasets/b.csv');
+    h.training.finish(b.trainingName, 'SUCCEEDED', '1');
+    await writeMetrics(h, a.runId, { accuracy: 0.8 });
+    await writeMetrics(h, b.runId, { accuracy: 0.8 });
+    // The ledger does not know a's training name yet (it was never recorded), so the message's name is all there is.
+    const record = await h.ledger.get(a.runId);
+    assert.ok(record);
+    await h.store.write(
+      h.config.artifactsBucket,
+      `runs/${a.runId}.json`,
+      JSON.stringify({ ...record, training: { ...record.training, name: undefined } }),
+    );
+    h.training.started.length = 0; // nor can findTrainingForRun find it
+    assert.equal(await h.deliver('onTrainingStatus', message({ runId: a.runId, trainingName: b.trainingName })), 204);
+    assert.equal(h.endpoint.deploys.length, 0);
+    assert.equal((await h.ledger.get(a.runId))?.state, 'TRAINING');
+    assert.ok(h.logs.some((l) => l.severity === 'ERROR' && /training belongs to another run/.test(l.message)));
+  });
+
   it('messages for unknown or finished runs are acknowledged without action', async () => {
     assert.equal(await h.deliver('onTrainingStatus', message({ runId: 'no-such-run' })), 204);
     const t = await training(h);
