@@ -1,6 +1,7 @@
 // The small interfaces between the event handlers and the outside world. Each Google Cloud service sits behind
 // one port, with a cloud adapter (functions/src/gcp/) and a local twin (functions/src/local/), so the same handler
 // code runs on both backends. Handlers and pipeline modules import only from here, never from @google-cloud/*.
+import { createHash } from 'node:crypto';
 
 /** A stored object's identity and the lineage facts the store knows about it. */
 export interface ObjectInfo {
@@ -148,6 +149,33 @@ export interface DeployRequest {
   endpointVersion: number;
   /** Must include key "0" for the model being deployed and sum to 100. */
   trafficSplit: TrafficSplit;
+  /**
+   * The DeployedModel id to give the deployment (1–10 digits, endpoint.proto). With it a second deploy for the same
+   * run is refused with ALREADY_EXISTS even while the first is still in progress (and not yet listed on the endpoint).
+   * Absent: the service picks an id.
+   */
+  deployedModelId?: string;
+}
+
+/** google.rpc.Code ALREADY_EXISTS: deployModel's answer when the requested deployed model id is taken. */
+export const ALREADY_EXISTS = 6;
+
+/**
+ * Whether a port call failed with ALREADY_EXISTS: numeric gRPC `code` 6 as the Vertex client throws it, or the local
+ * twin's AlreadyExistsError (by name, which is what survives the twin's RPC).
+ */
+export function isAlreadyExists(err: unknown): boolean {
+  const e = err as { code?: unknown; name?: unknown } | null;
+  return e?.code === ALREADY_EXISTS || e?.name === 'AlreadyExistsError';
+}
+
+/**
+ * The deployed model id of a run's deployment: 10 digits (no leading zero) from a hash of the run id, so every
+ * attempt for the run asks for the same id (ids Vertex generates itself are, as seen, 19 digits long).
+ */
+export function deployedModelIdForRun(runId: string): string {
+  const n = createHash('sha256').update(runId).digest().readBigUInt64BE(0);
+  return String(1_000_000_000n + (n % 9_000_000_000n));
 }
 
 export interface ClassificationEvaluation {

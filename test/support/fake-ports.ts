@@ -92,8 +92,18 @@ export class FakeEndpoint extends Faults implements EndpointService {
     await this.check('getEndpoint');
     return structuredClone(this.state);
   }
+  /** Like Vertex: a requested deployed model id already deployed, or being deployed, is refused (ALREADY_EXISTS). */
   async deployModel(req: DeployRequest): Promise<{ operationName: string }> {
     await this.check('deployModel');
+    const id = req.deployedModelId;
+    const running = (d: { operationName: string }) => !this.operations.get(d.operationName)?.done;
+    if (
+      id !== undefined &&
+      (this.state.deployedModels.some((m) => m.id === id) ||
+        this.deploys.some((d) => d.deployedModelId === id && running(d)))
+    ) {
+      throw Object.assign(new Error(`deployed model ${id} already exists`), { code: 6 });
+    }
     const operationName = `${this.state.name}/operations/deploy-${this.deploys.length + 1}`;
     this.deploys.push({ ...req, operationName });
     this.operations.set(operationName, { name: operationName, done: false });
@@ -123,7 +133,7 @@ export class FakeEndpoint extends Faults implements EndpointService {
       this.operations.set(operationName, { name: operationName, done: true, error });
       return undefined;
     }
-    const id = String(this.nextId++);
+    const id = req.deployedModelId ?? String(this.nextId++);
     this.state.deployedModels.push({
       id,
       model: req.model.name,

@@ -50,6 +50,8 @@ export function createVertexEndpoint(settings: GcpSettings, clients: Pick<GcpCli
       const [operation] = await clients.endpoint().deployModel({
         endpoint,
         deployedModel: {
+          // Caller-chosen, so a second deploy for the same run fails with ALREADY_EXISTS even while this one runs.
+          ...(req.deployedModelId ? { id: req.deployedModelId } : {}),
           model: modelVersionName(req.model),
           displayName: `v${req.endpointVersion}-${req.runId}`,
           dedicatedResources: {

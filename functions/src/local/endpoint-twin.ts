@@ -2,16 +2,19 @@
 // the request as the service would, records an operation and returns its name at once; the work (start a replica
 // and wait until it is healthy, stop one, change the split) happens afterwards, and the operation is marked done
 // when it is finished. Endpoint and operations live in the twin's bucket: after a restart, replicas are started
-// again for every deployed model and unfinished operations are carried out.
+// again for every deployed model and unfinished operations are carried out. As on Vertex, a deployed model is listed
+// only once its deployment is done, and a caller-chosen deployed model id that is deployed or being deployed is
+// refused with ALREADY_EXISTS.
 import { randomInt } from 'node:crypto';
-import type {
-  DeployedModelInfo,
-  DeployRequest,
-  EndpointService,
-  EndpointState,
-  ObjectStore,
-  OperationStatus,
-  TrafficSplit,
+import {
+  ALREADY_EXISTS,
+  type DeployedModelInfo,
+  type DeployRequest,
+  type EndpointService,
+  type EndpointState,
+  type ObjectStore,
+  type OperationStatus,
+  type TrafficSplit,
 } from '../ports';
 import { listJson, readJson, updateJson } from './json-objects';
 import type { LocalModelRegistry } from './model-registry-twin';
@@ -20,6 +23,18 @@ import type { ServingReplicas } from './serving-replicas';
 import { parentName, TWIN_STATE_BUCKET } from './settings';
 import type { CloudNames } from './settings';
 import { checkSplit, InvalidRequestError } from './traffic';
+
+/** A deployed model id that is taken (Vertex's ALREADY_EXISTS, gRPC code 6). */
+export class AlreadyExistsError extends Error {
+  readonly code = ALREADY_EXISTS;
+  constructor(message: string) {
+    super(message);
+    this.name = 'AlreadyExistsError';
+  }
+}
+
+/** DeployedModel.id as endpoint.proto allows it: 1–10 characters, digits only. */
+const DEPLOYED_MODEL_ID = /^[0-9]{1,10}$/;
 
 export interface LocalDeployedModel extends DeployedModelInfo {
   artifactUri: string;
@@ -47,6 +62,8 @@ interface LocalOperation extends OperationStatus {
 
 export class LocalEndpointService implements EndpointService {
   private readonly work = new Set<Promise<void>>();
+  /** Deploy requests are checked and recorded one at a time, so two with the same id cannot both pass the check. */
+  private deploying: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly deps: {
@@ -84,13 +101,26 @@ export class LocalEndpointService implements EndpointService {
   }
 
   async deployModel(req: DeployRequest): Promise<{ operationName: string }> {
+    const turn = this.deploying.then(() => this.startDeploy(req));
+    this.deploying = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private async startDeploy(req: DeployRequest): Promise<{ operationName: string }> {
     const endpoint = await this.load();
     await this.deps.registry.getVersion(req.model);
     if (Object.keys(req.trafficSplit).length > 0 && !('0' in req.trafficSplit)) {
       throw new InvalidRequestError('trafficSplit must give the model being deployed a share under key "0"');
     }
     checkSplit(req.trafficSplit, ['0', ...endpoint.deployedModels.map((m) => m.id)]);
-    return this.begin({ kind: 'deploy', request: req, deployedModelId: String(randomInt(1e9, 9e9)) });
+    const id = req.deployedModelId ?? String(randomInt(1e9, 9e9));
+    if (!DEPLOYED_MODEL_ID.test(id)) throw new InvalidRequestError(`deployed model id "${id}" must be 1-10 digits`);
+    const ops = await listJson<LocalOperation>(this.deps.store, TWIN_STATE_BUCKET, 'operations/');
+    const inProgress = ops.some((op) => !op.done && op.request.kind === 'deploy' && op.request.deployedModelId === id);
+    if (inProgress || endpoint.deployedModels.some((m) => m.id === id)) {
+      throw new AlreadyExistsError(`deployed model ${id} already exists on ${endpoint.name}`);
+    }
+    return this.begin({ kind: 'deploy', request: req, deployedModelId: id });
   }
 
   async undeployModel(deployedModelId: string, trafficSplit: TrafficSplit): Promise<{ operationName: string }> {

@@ -1,11 +1,11 @@
 // Step 4 — the reconciler tick: walks the in-flight runs and moves them on without ever waiting. A finished training
 // is announced on the training-events topic (so one code path, onTrainingStatus, handles it); a finished deployment
 // makes the run DEPLOYED and undeploys versions beyond keep-K that carry no traffic; a failed one fails the run.
-import { errorMessage } from '../pipeline/errors';
+import { classifyError, errorMessage } from '../pipeline/errors';
 import type { RunRecord } from '../pipeline/run-record';
 import { claimExpired } from '../pipeline/run-state';
 import { planUndeploy, splitWithout } from '../pipeline/traffic-split';
-import { BUILD_TAG, runBuildTag } from '../ports';
+import { BUILD_TAG, deployedModelIdForRun, runBuildTag, type DeployedModelInfo, type EndpointState } from '../ports';
 import { buildStatus } from './build-status';
 import { nowIso, type StepContext, type StepResult } from './context';
 import { datasetFinalized } from './dataset-drop';
@@ -84,33 +84,41 @@ async function cleanUp(ctx: StepContext, runId: string, liveId: string): Promise
   if (undeployed.length > 0) await ctx.ledger.update(runId, { type: 'undeployRecorded', at: nowIso(ctx), undeployed });
 }
 
-async function reconcileDeploy(ctx: StepContext, run: RunRecord): Promise<RunOutcome> {
+/** The run's deployed model on the endpoint: by the id its deployments ask for, or (older runs) by display name. */
+export function liveModelOfRun(endpoint: EndpointState, runId: string): DeployedModelInfo | undefined {
+  const id = deployedModelIdForRun(runId);
+  return (
+    endpoint.deployedModels.find((m) => m.id === id) ??
+    endpoint.deployedModels.find((m) => m.displayName?.includes(runId))
+  );
+}
+
+/**
+ * Moves `default` (and adds `v<N>`) to the run's version once it serves, so a failed deployment never leaves
+ * `default` on a version that does not. Idempotent; a transient error is rethrown (the run stays DEPLOYING and the
+ * next tick tries again), a permanent one is logged and does not hold back the run.
+ */
+async function pointAliases(ctx: StepContext, run: RunRecord): Promise<void> {
+  const model = run.training?.model;
+  if (!model) return;
+  const aliases = ['default', `v${run.training?.endpointVersion}`];
+  try {
+    await ctx.ports.registry.setVersionAliases(model, aliases);
+  } catch (err) {
+    if (classifyError(err) === 'transient') throw err;
+    ctx.log.error({ runId: run.runId, model, aliases, err }, `could not set the version aliases: ${errorMessage(err)}`);
+  }
+}
+
+/** A deployment of `run` is live as `liveId`: aliases, the DEPLOYED record, then keep-K clean-up. */
+export async function goLive(
+  ctx: StepContext,
+  run: RunRecord,
+  liveId: string,
+  endpoint: EndpointState,
+): Promise<'deployed' | 'waiting'> {
   const { runId } = run;
-  const opName = run.deploy?.operationName;
-  if (!opName) {
-    // The deploy claim's holder died before starting the deployment: hand the run back to onTrainingStatus.
-    return claimExpired(run.deploy?.claim, nowIso(ctx), ctx.config.claimLeaseSeconds)
-      ? announce(ctx, runId, run.training?.name)
-      : 'waiting';
-  }
-  const op = await ctx.ports.endpoint.getOperation(opName);
-  if (!op.done) return 'waiting';
-  if (op.error) {
-    await failRun(ctx, runId, ['DEPLOYING'], 'DeployFailed', `deployment ${opName} failed: ${op.error}`);
-    return 'failed';
-  }
-  const endpoint = await ctx.ports.endpoint.getEndpoint();
-  const liveId = op.deployedModelId ?? endpoint.deployedModels.find((m) => m.displayName?.includes(runId))?.id;
-  if (!liveId) {
-    await failRun(
-      ctx,
-      runId,
-      ['DEPLOYING'],
-      'DeployedModelMissing',
-      `deployment ${opName} finished but no deployed model names run ${runId}`,
-    );
-    return 'failed';
-  }
+  await pointAliases(ctx, run);
   const { changed } = await ctx.ledger.update(runId, {
     type: 'deployed',
     at: nowIso(ctx),
@@ -121,6 +129,38 @@ async function reconcileDeploy(ctx: StepContext, run: RunRecord): Promise<RunOut
   ctx.log.info({ runId, deployedModelId: liveId, traffic: endpoint.trafficSplit }, 'run deployed');
   await cleanUp(ctx, runId, liveId);
   return 'deployed';
+}
+
+async function reconcileDeploy(ctx: StepContext, run: RunRecord): Promise<RunOutcome> {
+  const { runId } = run;
+  const opName = run.deploy?.operationName;
+  if (!opName) {
+    // Either not started, or started with the record lost: the run's deployed model shows up once it is live.
+    const endpoint = await ctx.ports.endpoint.getEndpoint();
+    const live = liveModelOfRun(endpoint, runId);
+    if (live) return goLive(ctx, run, live.id, endpoint);
+    // A stalled claim goes back to onTrainingStatus, whose deployModel answers ALREADY_EXISTS while one is running.
+    return stalled(ctx, run.deploy?.claim) ? announce(ctx, runId, run.training?.name) : 'waiting';
+  }
+  const op = await ctx.ports.endpoint.getOperation(opName);
+  if (!op.done) return 'waiting';
+  if (op.error) {
+    await failRun(ctx, runId, ['DEPLOYING'], 'DeployFailed', `deployment ${opName} failed: ${op.error}`);
+    return 'failed';
+  }
+  const endpoint = await ctx.ports.endpoint.getEndpoint();
+  const liveId = op.deployedModelId ?? liveModelOfRun(endpoint, runId)?.id;
+  if (!liveId) {
+    await failRun(
+      ctx,
+      runId,
+      ['DEPLOYING'],
+      'DeployedModelMissing',
+      `deployment ${opName} finished but no deployed model names run ${runId}`,
+    );
+    return 'failed';
+  }
+  return goLive(ctx, run, liveId, endpoint);
 }
 
 /** One reconciler pass over every in-flight run. A run's error is logged and does not stop the others. */

@@ -1,11 +1,24 @@
 // How a claimed side effect runs: the claim is held, the action is tried; a transient error releases the claim (so the
 // redelivery retakes it at once, checking before creating) and is rethrown for a retry; a permanent error fails the
-// run with its reason and is acknowledged.
-import { classifyError, errorMessage, errorReason } from '../pipeline/errors';
+// run with its reason and is acknowledged. Once the side effect itself was issued, a failure to record it keeps the
+// claim: only the lease's expiry lets anyone retake it, since "check before create" cannot see everything at once
+// (a Vertex deployment is not listed on its endpoint until it is done, 10–20 minutes later).
+import { classifyError, errorMessage, errorReason, RetryableError } from '../pipeline/errors';
 import type { RunState, Stage } from '../pipeline/run-record';
 import { nowIso, type StepContext, type StepResult } from './context';
 
 const STATE_OF: Record<Stage, RunState> = { build: 'BUILDING', training: 'TRAINING', deploy: 'DEPLOYING' };
+
+/**
+ * The side effect was issued but recording it failed: retried like any transient error, but the claim is kept, so a
+ * redelivery is a duplicate and the stage is only retaken once the lease expires.
+ */
+export class UnrecordedEffectError extends RetryableError {
+  override name = 'UnrecordedEffectError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
 
 /** Runs `action` under the run's `stage` claim. */
 export async function underClaim(
@@ -17,6 +30,10 @@ export async function underClaim(
   try {
     return await action();
   } catch (err) {
+    if (err instanceof UnrecordedEffectError) {
+      ctx.log.warn({ runId, stage, err }, `claim kept until its lease expires: ${err.message}`);
+      throw err;
+    }
     if (classifyError(err) === 'transient') {
       await ctx.ledger.update(runId, { type: 'releaseClaim', at: nowIso(ctx), stage });
       throw err;

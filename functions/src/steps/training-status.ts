@@ -1,13 +1,16 @@
 // Step 3 — a training outcome message ({runId, trainingName?}): re-read the training rather than trust the message;
-// not finished → retry later; succeeded → gate against the serving version, then either claim the deploy (aliases,
-// evaluation, deployModel with the planned split) or hold the version with the comparison; failed → fail the run.
-import { RetryableError } from '../pipeline/errors';
+// not finished → retry later; succeeded → gate against the serving version, then either claim the deploy (evaluation,
+// deployModel with the planned split; the aliases move once it is live) or hold the version with the comparison;
+// failed → fail the run.
+import { errorMessage, RetryableError } from '../pipeline/errors';
 import { decide, type GateDecision } from '../pipeline/quality-gate';
 import type { RunRecord } from '../pipeline/run-record';
 import { planDeploySplit } from '../pipeline/traffic-split';
+import { deployedModelIdForRun, isAlreadyExists } from '../ports';
 import { nowIso, type StepContext, type StepResult } from './context';
 import { readRunMetrics, servingRun, toEvaluation } from './metrics';
-import { failRun, underClaim } from './side-effect';
+import { goLive, liveModelOfRun } from './reconcile';
+import { failRun, underClaim, UnrecordedEffectError } from './side-effect';
 
 export interface TrainingNotice {
   runId: string;
@@ -27,33 +30,55 @@ async function importEvaluation(
 }
 
 /**
- * Deploys a run holding the deploy claim (after the gate, or an operator's override of a HELD run); after a crash,
- * first looks for its deployed model on the endpoint.
+ * Deploys a run holding the deploy claim (after the gate, or an operator's override of a HELD run). Every attempt asks
+ * for the same deployed model id, so a deployment already started for the run — even one still in progress, which
+ * the endpoint does not list yet — makes deployModel answer ALREADY_EXISTS instead of starting a second one.
  */
 export async function deploy(ctx: StepContext, run: RunRecord): Promise<StepResult> {
   const { runId } = run;
   const model = run.training?.model as { name: string; versionId: string };
   const endpointVersion = run.training?.endpointVersion as number;
+  const deployedModelId = deployedModelIdForRun(runId);
   return underClaim(ctx, runId, 'deploy', async () => {
     if ((run.deploy?.claim?.attempt ?? 1) > 1) {
       const endpoint = await ctx.ports.endpoint.getEndpoint();
-      const live = endpoint.deployedModels.find((m) => m.displayName?.includes(runId));
+      const live = liveModelOfRun(endpoint, runId);
       if (live) {
-        await ctx.ledger.update(runId, {
-          type: 'deployed',
-          at: nowIso(ctx),
-          deployedModelId: live.id,
-          traffic: endpoint.trafficSplit,
-        });
+        await goLive(ctx, run, live.id, endpoint);
         return { outcome: 'deploy-found', runId, detail: { deployedModelId: live.id } };
       }
     }
-    if (!run.evaluation) await importEvaluation(ctx, runId, model, run.metrics ?? {});
-    await ctx.ports.registry.setVersionAliases(model, ['default', `v${endpointVersion}`]);
+    // Best effort: the evaluation is for people reading the registry, not a reason to hold back a better model.
+    if (!run.evaluation) {
+      await importEvaluation(ctx, runId, model, run.metrics ?? {}).catch((err: unknown) =>
+        ctx.log.error({ runId, err }, `could not import the evaluation; deploying anyway: ${errorMessage(err)}`),
+      );
+    }
     const trafficSplit = run.deploy?.requestedSplit ?? { '0': 100 };
-    const { operationName } = await ctx.ports.endpoint.deployModel({ runId, model, endpointVersion, trafficSplit });
-    await ctx.ledger.update(runId, { type: 'deployStarted', at: nowIso(ctx), operationName });
-    ctx.log.info({ runId, operationName, trafficSplit, model }, 'deployment started');
+    let operationName: string;
+    try {
+      ({ operationName } = await ctx.ports.endpoint.deployModel({
+        runId,
+        model,
+        endpointVersion,
+        trafficSplit,
+        deployedModelId,
+      }));
+    } catch (err) {
+      if (!isAlreadyExists(err)) throw err;
+      // Started by an earlier attempt whose record was lost. The claim is kept: the reconciler records the run once
+      // the deployed model is on the endpoint, or retakes after the lease (a failed deployment frees the id again).
+      ctx.log.warn({ runId, deployedModelId }, 'a deployment of this run is already in progress; waiting for it');
+      return { outcome: 'deploy-in-progress', runId, detail: { deployedModelId } };
+    }
+    try {
+      await ctx.ledger.update(runId, { type: 'deployStarted', at: nowIso(ctx), operationName });
+    } catch (err) {
+      throw new UnrecordedEffectError(`deployment ${operationName} started but not recorded: ${errorMessage(err)}`, {
+        cause: err,
+      });
+    }
+    ctx.log.info({ runId, operationName, deployedModelId, trafficSplit, model }, 'deployment started');
     return { outcome: 'deploy-started', runId, detail: { operationName, trafficSplit } };
   });
 }
@@ -83,6 +108,14 @@ export async function trainingStatus(ctx: StepContext, notice: TrainingNotice): 
   const name = run.training?.name ?? notice.trainingName ?? (await ctx.ports.training.findTrainingForRun(runId))?.name;
   if (!name) throw new RetryableError(`run ${runId}: training not submitted yet`);
   const status = await ctx.ports.training.getTraining(name);
+  if (status.runId !== undefined && status.runId !== runId) {
+    // The message named another run's training: acting on it would deploy someone else's model under this run.
+    ctx.log.error(
+      { runId, trainingName: name, trainingRunId: status.runId },
+      'training belongs to another run; ignored',
+    );
+    return { outcome: 'ignored', runId, detail: { trainingName: name, trainingRunId: status.runId } };
+  }
   if (status.state === 'PENDING' || status.state === 'RUNNING')
     throw new RetryableError(`run ${runId}: training ${name} is ${status.state}`);
   if (status.state !== 'SUCCEEDED' || !status.model) {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { EndpointServiceClient } from '@google-cloud/aiplatform';
 import { checkTrafficSplit, createVertexEndpoint } from '../../../functions/src/gcp/vertex-endpoint';
-import { fakeGrpc, offlineClientOptions, packAny } from '../../support/gcp-grpc';
+import { deployedModelIdForRun, isAlreadyExists } from '../../../functions/src/ports';
+import { fakeGrpc, grpcError, offlineClientOptions, packAny } from '../../support/gcp-grpc';
 import { protoOptions } from '../../support/gcp-proto-roots';
 import { testSettings } from '../../support/gcp-settings';
 import { assertMatchesProto } from '../../support/proto-schema';
@@ -31,6 +32,7 @@ describe('gcp/vertex-endpoint', () => {
       model: { name: MODEL, versionId: '4' },
       endpointVersion: 4,
       trafficSplit: { '0': 10, '111': 90 },
+      deployedModelId: '4123456789',
     });
     assert.deepEqual(result, { operationName: OP });
     const { request, headers } = calls[0]!;
@@ -39,6 +41,7 @@ describe('gcp/vertex-endpoint', () => {
     assert.deepEqual(request, {
       endpoint: ENDPOINT,
       deployedModel: {
+        id: '4123456789',
         model: `${MODEL}@4`,
         displayName: 'v4-r7',
         dedicatedResources: { machineSpec: { machineType: 'n1-standard-2' }, minReplicaCount: 1, maxReplicaCount: 1 },
@@ -46,6 +49,35 @@ describe('gcp/vertex-endpoint', () => {
       },
       trafficSplit: { '0': 10, '111': 90 },
     });
+  });
+
+  it('a run always asks for the same deployed model id, in the form endpoint.proto allows (1–10 digits)', () => {
+    const ids = ['20260301-120000-ab12', '20260301-120000-ab13', 'r7'].map(deployedModelIdForRun);
+    for (const id of ids) assert.match(id, /^[1-9][0-9]{9}$/);
+    assert.equal(new Set(ids).size, 3);
+    assert.equal(deployedModelIdForRun('r7'), ids[2]);
+  });
+
+  it('a deployed model id already taken comes back as ALREADY_EXISTS (code 6) for the caller to recognise', async () => {
+    const { stub, service } = await setup();
+    await fakeGrpc(stub, 'deployModel', () => {
+      throw grpcError(6, 'ALREADY_EXISTS: DeployedModel with ID 4123456789 already exists');
+    });
+    const err = await service
+      .deployModel({
+        runId: 'r7',
+        model: { name: MODEL, versionId: '4' },
+        endpointVersion: 4,
+        trafficSplit: { '0': 100 },
+        deployedModelId: '4123456789',
+      })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    assert.equal((err as { code?: number }).code, 6);
+    assert.equal(isAlreadyExists(err), true);
+    assert.equal(isAlreadyExists(grpcError(14, 'UNAVAILABLE')), false);
   });
 
   it('refuses a deploy split without "0" or not summing to 100, before calling Vertex', async () => {

@@ -71,6 +71,25 @@ describe('handlers/onReconcileTick', () => {
     assert.match(run?.errors[0]?.message ?? '', /never became ready/);
   });
 
+  it('moves the default alias (and v<N>) only once the deployment is live; a failed one leaves the aliases alone', async () => {
+    const failed = await deploying(h, 'datasets/a.csv');
+    h.endpoint.completeDeploy(failed.operationName, 'quota exceeded');
+    assert.equal(await tick(), 204);
+    assert.deepEqual(h.registry.aliases, []);
+    const d = await deploying(h, 'datasets/b.csv');
+    assert.deepEqual(h.registry.aliases, [], 'not while deploying');
+    h.endpoint.completeDeploy(d.operationName);
+    h.registry.failNext('setVersionAliases', Object.assign(new Error('unavailable'), { code: 14 }));
+    assert.equal(await tick(), 204);
+    assert.equal((await h.ledger.get(d.runId))?.state, 'DEPLOYING', 'a transient alias error is retried next tick');
+    assert.equal(await tick(), 204);
+    const run = await h.ledger.get(d.runId);
+    assert.equal(run?.state, 'DEPLOYED');
+    assert.deepEqual(h.registry.aliases, [
+      { versionId: run?.training?.model?.versionId, aliases: ['default', `v${run?.training?.endpointVersion}`] },
+    ]);
+  });
+
   it('concurrent ticks record the deployment and undeploy old versions once', async () => {
     for (const name of ['datasets/a.csv', 'datasets/b.csv']) {
       const d = await deploying(h, name);

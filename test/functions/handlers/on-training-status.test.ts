@@ -24,6 +24,7 @@ describe('handlers/onTrainingStatus', () => {
   });
   afterEach(() => h.close());
   const message = (payload: unknown) => pubsubEvent('training-events', payload, h.clock.now.toISOString());
+  const tick = () => h.deliver('onReconcileTick', pubsubEvent('reconcile', {}, h.clock.now.toISOString()));
 
   it('a training still running → 500 (retry later), nothing recorded', async () => {
     const t = await training(h);
@@ -46,7 +47,7 @@ describe('handlers/onTrainingStatus', () => {
     const statuses = await Promise.all(Array.from({ length: 20 }, () => h.deliver('onTrainingStatus', event)));
     assert.deepEqual(new Set(statuses), new Set([204]));
     assert.equal(h.endpoint.deploys.length, 1);
-    assert.equal(h.registry.aliases.length, 1);
+    assert.equal(h.registry.aliases.length, 0, 'aliases move only once the deployment is live');
     const run = await h.ledger.get(t.runId);
     assert.equal(run?.state, 'DEPLOYING');
     assert.equal(run?.deploy?.operationName, h.endpoint.deploys[0]?.operationName);
@@ -114,6 +115,104 @@ describe('handlers/onTrainingStatus', () => {
     const run = await h.ledger.get(t.runId);
     assert.equal(run?.state, 'DEPLOYED');
     assert.equal(run?.deploy?.deployedModelId, h.endpoint.state.deployedModels[0]?.id);
+  });
+
+  /** Makes the ledger write that records `deployStarted` for `runId` fail once with a transient 503. */
+  function failDeployStartedWriteOnce(runId: string): void {
+    const write = h.store.write.bind(h.store);
+    let failed = false;
+    h.store.write = async (bucket, name, data, opts) => {
+      if (!failed && name === `runs/${runId}.json` && String(data).includes('"operationName"')) {
+        failed = true;
+        throw Object.assign(new Error('backend error'), { code: 503 });
+      }
+      return write(bucket, name, data, opts);
+    };
+  }
+
+  /** A run whose deploy claim is held: training succeeded, metrics written. */
+  async function readyToDeploy() {
+    const t = await training(h);
+    h.training.finish(t.trainingName, 'SUCCEEDED', '1');
+    await writeMetrics(h, t.runId, { accuracy: 0.8 });
+    return t;
+  }
+
+  it('deployment started but not recorded (transient write error), then redelivered: still one deployment', async () => {
+    const t = await readyToDeploy();
+    failDeployStartedWriteOnce(t.runId);
+    assert.equal(await h.deliver('onTrainingStatus', message(t)), 500);
+    // The deployment is in progress (10–20 min on Vertex): not yet listed on the endpoint.
+    assert.equal(h.endpoint.state.deployedModels.length, 0);
+    assert.equal(await h.deliver('onTrainingStatus', message(t)), 204);
+    assert.equal(h.endpoint.deploys.length, 1, 'deployModel started one deployment');
+    h.endpoint.completeDeploy(h.endpoint.deploys[0]?.operationName as string);
+    assert.equal(await tick(), 204);
+    const run = await h.ledger.get(t.runId);
+    assert.equal(run?.state, 'DEPLOYED');
+    assert.equal(h.endpoint.state.deployedModels.length, 1);
+    assert.equal(run?.deploy?.deployedModelId, h.endpoint.state.deployedModels[0]?.id);
+  });
+
+  it('deployment started but not recorded, lease expired: the reconciler retakes without a second deployment', async () => {
+    const t = await readyToDeploy();
+    failDeployStartedWriteOnce(t.runId);
+    assert.equal(await h.deliver('onTrainingStatus', message(t)), 500);
+    h.clock.now = new Date(h.clock.now.getTime() + (h.config.claimLeaseSeconds + 1) * 1000);
+    assert.equal(await tick(), 204);
+    const announced = h.publisher.messages.filter((m) => m.topic === 'training-events');
+    assert.equal(announced.length, 1, 'the stalled deploy is handed back to onTrainingStatus');
+    assert.equal(await h.deliver('onTrainingStatus', message(announced[0]?.data)), 204);
+    assert.equal(h.endpoint.deploys.length, 1, 'deployModel started one deployment');
+    assert.equal((await h.ledger.get(t.runId))?.state, 'DEPLOYING');
+    h.endpoint.completeDeploy(h.endpoint.deploys[0]?.operationName as string);
+    assert.equal(await tick(), 204);
+    assert.equal((await h.ledger.get(t.runId))?.state, 'DEPLOYED');
+    assert.equal(h.endpoint.state.deployedModels.length, 1);
+  });
+
+  it('an earlier deployment that failed unrecorded frees the id: the retake after the lease deploys again, recorded', async () => {
+    const t = await readyToDeploy();
+    failDeployStartedWriteOnce(t.runId);
+    assert.equal(await h.deliver('onTrainingStatus', message(t)), 500);
+    h.endpoint.completeDeploy(h.endpoint.deploys[0]?.operationName as string, 'replica never became ready');
+    h.clock.now = new Date(h.clock.now.getTime() + (h.config.claimLeaseSeconds + 1) * 1000);
+    assert.equal(await tick(), 204);
+    assert.equal(await h.deliver('onTrainingStatus', message(t)), 204);
+    assert.equal(h.endpoint.deploys.length, 2);
+    const run = await h.ledger.get(t.runId);
+    assert.equal(run?.deploy?.operationName, h.endpoint.deploys[1]?.operationName);
+    assert.equal(h.endpoint.deploys[1]?.deployedModelId, h.endpoint.deploys[0]?.deployedModelId);
+  });
+
+  it('a permanent error importing the evaluation is logged and does not stop the deployment', async () => {
+    const t = await readyToDeploy();
+    h.registry.failNext('importEvaluation', Object.assign(new Error('permission denied'), { code: 7 }));
+    assert.equal(await h.deliver('onTrainingStatus', message(t)), 204);
+    assert.equal(h.endpoint.deploys.length, 1);
+    assert.equal((await h.ledger.get(t.runId))?.state, 'DEPLOYING');
+    assert.ok(h.logs.some((l) => l.severity === 'ERROR' && /could not import the evaluation/.test(l.message)));
+  });
+
+  it('a message naming the training of another run is ignored with an error log', async () => {
+    const a = await training(h, 'datasets/a.csv');
+    const b = await training(h, 'datasets/b.csv');
+    h.training.finish(b.trainingName, 'SUCCEEDED', '1');
+    await writeMetrics(h, a.runId, { accuracy: 0.8 });
+    await writeMetrics(h, b.runId, { accuracy: 0.8 });
+    // The ledger does not know a's training name yet (it was never recorded), so the message's name is all there is.
+    const record = await h.ledger.get(a.runId);
+    assert.ok(record);
+    await h.store.write(
+      h.config.artifactsBucket,
+      `runs/${a.runId}.json`,
+      JSON.stringify({ ...record, training: { ...record.training, name: undefined } }),
+    );
+    h.training.started.length = 0; // nor can findTrainingForRun find it
+    assert.equal(await h.deliver('onTrainingStatus', message({ runId: a.runId, trainingName: b.trainingName })), 204);
+    assert.equal(h.endpoint.deploys.length, 0);
+    assert.equal((await h.ledger.get(a.runId))?.state, 'TRAINING');
+    assert.ok(h.logs.some((l) => l.severity === 'ERROR' && /training belongs to another run/.test(l.message)));
   });
 
   it('messages for unknown or finished runs are acknowledged without action', async () => {

@@ -18,7 +18,7 @@ import { LOCAL_NAMES } from '../../../functions/src/local/settings';
 import { LocalTrainingService } from '../../../functions/src/local/training-twin';
 import type { LocalTrainingJob } from '../../../functions/src/local/training-twin';
 import { readJson } from '../../../functions/src/local/json-objects';
-import type { EndpointService, TrainingStatus } from '../../../functions/src/ports';
+import { isAlreadyExists, type EndpointService, type TrainingStatus } from '../../../functions/src/ports';
 import { FAKE_IMAGE_COMMANDS, fakeProject } from './support/fake-project';
 
 interface Published {
@@ -264,6 +264,31 @@ describe('local twins (build, training, registry, endpoint) on a fake trainer', 
     await until(async () => ((await client.getOperation(undeploy.operationName)).done ? true : undefined));
     assert.deepEqual((await client.getEndpoint()).trafficSplit, { [old]: 100 });
     assert.equal(replicas.has(fresh), false);
+  });
+
+  it('a caller-chosen deployed model id: listed only once deployed, refused (ALREADY_EXISTS) while deploying and after', async () => {
+    const client = rpcClient<EndpointService>(url, 'endpoint');
+    const req = {
+      runId: 'r-dup',
+      model: { name: registry.modelName, versionId: '1' },
+      endpointVersion: 9,
+      trafficSplit: {},
+      deployedModelId: '4000000001',
+    };
+    const { operationName } = await client.deployModel(req);
+    assert.ok(!(await client.getEndpoint()).deployedModels.some((m) => m.id === '4000000001'), 'not listed yet');
+    const [again] = await Promise.allSettled([client.deployModel(req), client.deployModel(req)]);
+    assert.equal(again.status, 'rejected');
+    assert.equal((again as PromiseRejectedResult).reason.name, 'AlreadyExistsError');
+    assert.ok(isAlreadyExists((again as PromiseRejectedResult).reason));
+    await until(async () => ((await client.getOperation(operationName)).done ? true : undefined));
+    assert.ok((await client.getEndpoint()).deployedModels.some((m) => m.id === '4000000001'));
+    await assert.rejects(client.deployModel(req), { name: 'AlreadyExistsError' });
+    await assert.rejects(client.deployModel({ ...req, deployedModelId: '12345678901' }), {
+      name: 'InvalidRequestError',
+    });
+    const undeploy = await client.undeployModel('4000000001', {});
+    await until(async () => ((await client.getOperation(undeploy.operationName)).done ? true : undefined));
   });
 
   it('restarts a training interrupted by a stack crash exactly once, and fails it if interrupted again', async () => {
