@@ -4,7 +4,7 @@
 
 /** The services and methods the control server exposes; nothing else is callable. */
 export const RPC_METHODS = {
-  builds: ['startBuild', 'findBuildForRun'],
+  builds: ['startBuild', 'findBuildForRun', 'getBuild'],
   training: ['startTraining', 'findTrainingForRun', 'getTraining'],
   endpoint: ['getEndpoint', 'deployModel', 'undeployModel', 'updateTrafficSplit', 'getOperation'],
   registry: ['setVersionAliases', 'importEvaluation'],

@@ -108,6 +108,10 @@ describe('local twins (build, training, registry, endpoint) on a fake trainer', 
     assert.match(await readFile(new URL(done.logUrl), 'utf8'), /built sha256:/);
     assert.deepEqual(await builds.findBuildForRun('r1'), ref);
     assert.equal(await builds.findBuildForRun('other'), undefined);
+    // Read back (the reconciler's way when a notification is lost): the record, as the last notification carried it.
+    assert.deepEqual(await builds.getBuild(ref.buildId), done);
+    await assert.rejects(builds.getBuild('00000000-0000-0000-0000-000000000000'), { name: 'NotFoundError' });
+    await assert.rejects(builds.getBuild('../endpoint'), { name: 'NotFoundError' });
     imageUri = `local/vertex-retrain/trainer@${image?.digest}`;
   });
 
