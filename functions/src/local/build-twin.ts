@@ -18,6 +18,7 @@ import {
 import { buildImage } from './image-builder';
 import type { ImageSource } from './image-builder';
 import { listJson, readJson, updateJson } from './json-objects';
+import { localPathOfGsUri } from './layout';
 import type { LocalLayout } from './layout';
 import { NotFoundError } from './model-registry-twin';
 import { CLOUD_BUILDS_TOPIC, parentName, TWIN_STATE_BUCKET } from './settings';
@@ -62,6 +63,7 @@ export class LocalBuildService implements BuildService {
   ) {}
 
   async startBuild(req: TrainerBuildRequest): Promise<BuildRef> {
+    localPathOfGsUri(this.deps.layout, req.datasetUri, 'datasetUri');
     const { names } = this.deps;
     const id = randomUUID();
     const logPath = join(this.deps.layout.logs, 'builds', `${id}.log`);

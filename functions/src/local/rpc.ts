@@ -1,6 +1,13 @@
 // How the function processes reach the twins that live in the stack's process (builds, training, endpoint,
 // registry, Pub/Sub): one JSON call per port method, `POST <control>/rpc/<service>/<method>` with `{args}`.
-// Errors keep their name and message, so a handler sees the same error classes as in-process.
+// Errors keep their name and message, so a handler sees the same error classes as in-process. Every call carries
+// the stack's random token (control-server.ts refuses calls without it: any web page can reach 127.0.0.1).
+
+/** The header carrying the stack's control token on every RPC. */
+export const CONTROL_TOKEN_HEADER = 'x-retrain-control-token';
+
+/** The environment variable the stack passes its control token to the function processes in. */
+export const LOCAL_CONTROL_TOKEN_ENV = 'RETRAIN_LOCAL_CONTROL_TOKEN';
 
 /** The services and methods the control server exposes; nothing else is callable. */
 export const RPC_METHODS = {
@@ -21,8 +28,8 @@ export class RemoteError extends Error {
   }
 }
 
-/** A client implementing a port by calling the control server. */
-export function rpcClient<T>(baseUrl: string, service: RpcService): T {
+/** A client implementing a port by calling the control server with the stack's `token`. */
+export function rpcClient<T>(baseUrl: string, service: RpcService, token: string): T {
   const client: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
   for (const method of RPC_METHODS[service]) {
     client[method] = async (...args: unknown[]) => {
@@ -30,7 +37,7 @@ export function rpcClient<T>(baseUrl: string, service: RpcService): T {
       try {
         res = await fetch(`${baseUrl}/rpc/${service}/${method}`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', [CONTROL_TOKEN_HEADER]: token },
           body: JSON.stringify({ args }),
         });
       } catch (err) {
