@@ -77,11 +77,31 @@ export interface BuildRef {
   logUrl?: string;
 }
 
+/**
+ * The fields of Cloud Build's Build resource the pipeline reads, enums as names (`SUCCESS`, `USER_BUILD_STEP`):
+ * the shape of a `cloud-builds` notification's payload, so a build read back goes through the same step.
+ */
+export interface BuildResource {
+  id: string;
+  status: string;
+  tags?: string[];
+  substitutions?: Record<string, string>;
+  logUrl?: string;
+  results?: { images?: { name?: string; digest?: string }[] };
+  failureInfo?: { type?: string; detail?: string };
+  statusDetail?: string;
+}
+
 export interface BuildService {
   /** Starts the repository's cloudbuild.yaml on the trainer source archive; never waits for the build. */
   startBuild(req: TrainerBuildRequest): Promise<BuildRef>;
   /** Check-before-create after a crash: the build already started for this run (tag `run-<id>`), if any. */
   findBuildForRun(runId: string): Promise<BuildRef | undefined>;
+  /**
+   * The build as it is now (the reconciler reads it when its completion message never arrived). Throws if there is
+   * no such build.
+   */
+  getBuild(buildId: string): Promise<BuildResource>;
 }
 
 export interface TrainingRequest {

@@ -2,6 +2,7 @@
 // MemoryObjectStore (GCS generation semantics); the others model just enough of their service to be driven by a test.
 import type {
   BuildRef,
+  BuildResource,
   BuildService,
   DeployRequest,
   EndpointService,
@@ -46,6 +47,18 @@ export class FakeBuilds extends Faults implements BuildService {
     await this.check('findBuildForRun');
     const b = this.started.find((s) => s.runId === runId);
     return b ? { buildId: b.buildId } : undefined;
+  }
+  /** What getBuild answers per build id; a started build not set here is WORKING. */
+  readonly resources = new Map<string, BuildResource>();
+  readonly getCalls: string[] = [];
+  async getBuild(buildId: string): Promise<BuildResource> {
+    this.getCalls.push(buildId);
+    await this.check('getBuild');
+    const set = this.resources.get(buildId);
+    if (set) return set;
+    const b = this.started.find((s) => s.buildId === buildId);
+    if (!b) throw Object.assign(new Error(`5 NOT_FOUND: build ${buildId}`), { code: 5 });
+    return { id: buildId, status: 'WORKING', tags: ['vertex-retrain', `run-${b.runId}`] };
   }
 }
 

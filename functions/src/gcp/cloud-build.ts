@@ -1,7 +1,15 @@
 // BuildService over Cloud Build: starts the repository's cloudbuild.yaml on the trainer source archive and
-// returns at once. Completion arrives later as a `cloud-builds` Pub/Sub message, never by waiting here.
+// returns at once. Completion arrives later as a `cloud-builds` Pub/Sub message, never by waiting here; getBuild
+// reads a build back for the reconciler when that message was lost.
 import type { CloudBuildClient } from '@google-cloud/cloudbuild';
-import { BUILD_TAG, type BuildRef, type BuildService, runBuildTag, type TrainerBuildRequest } from '../ports';
+import {
+  BUILD_TAG,
+  type BuildRef,
+  type BuildResource,
+  type BuildService,
+  runBuildTag,
+  type TrainerBuildRequest,
+} from '../ports';
 import type { GcpClients } from './clients';
 import { loadBuildConfig } from './cloudbuild-config';
 import { buildServiceAccountName, type GcpSettings, locationName, parseGsUri } from './settings';
@@ -9,6 +17,70 @@ import { buildServiceAccountName, type GcpSettings, locationName, parseGsUri } f
 /** Every build this backend starts carries this tag (the project-wide topic also reports other builds). */
 
 type BuildMessage = Record<string, unknown> & { substitutions?: Record<string, string>; tags?: string[] };
+
+// Build.Status and Build.FailureInfo.FailureType by number: the client may hand enums over as numbers rather than
+// names (LRO-decoded messages do). Pinned by a test against google/devtools/cloudbuild/v1/cloudbuild.proto.
+export const BUILD_STATUSES: Readonly<Record<number, string>> = {
+  0: 'STATUS_UNKNOWN',
+  10: 'PENDING',
+  1: 'QUEUED',
+  2: 'WORKING',
+  3: 'SUCCESS',
+  4: 'FAILURE',
+  5: 'INTERNAL_ERROR',
+  6: 'TIMEOUT',
+  7: 'CANCELLED',
+  9: 'EXPIRED',
+};
+export const FAILURE_TYPES: readonly string[] = [
+  'FAILURE_TYPE_UNSPECIFIED',
+  'PUSH_FAILED',
+  'PUSH_IMAGE_NOT_FOUND',
+  'PUSH_NOT_AUTHORIZED',
+  'LOGGING_FAILURE',
+  'USER_BUILD_STEP',
+  'FETCH_SOURCE_FAILED',
+];
+
+const enumName = (value: unknown, names: Readonly<Record<number, string>>): string =>
+  typeof value === 'number' ? (names[value] ?? String(value)) : String(value ?? '');
+
+interface ClientBuild {
+  id?: string | null;
+  status?: unknown;
+  statusDetail?: string | null;
+  tags?: string[] | null;
+  substitutions?: Record<string, string> | null;
+  logUrl?: string | null;
+  results?: { images?: { name?: string | null; digest?: string | null }[] | null } | null;
+  failureInfo?: { type?: unknown; detail?: string | null } | null;
+}
+
+/** The client's Build as the port's BuildResource: enums as names, empty and null fields left out. */
+export function toBuildResource(build: ClientBuild, requestedId: string): BuildResource {
+  const images = (build.results?.images ?? []).map((i) => ({
+    ...(i.name ? { name: i.name } : {}),
+    ...(i.digest ? { digest: i.digest } : {}),
+  }));
+  const failure = build.failureInfo;
+  return {
+    id: build.id || requestedId,
+    status: enumName(build.status, BUILD_STATUSES),
+    tags: build.tags ?? [],
+    substitutions: build.substitutions ?? {},
+    ...(build.logUrl ? { logUrl: build.logUrl } : {}),
+    ...(build.statusDetail ? { statusDetail: build.statusDetail } : {}),
+    ...(images.length > 0 ? { results: { images } } : {}),
+    ...(failure && (failure.detail || failure.type)
+      ? {
+          failureInfo: {
+            type: enumName(failure.type, FAILURE_TYPES),
+            ...(failure.detail ? { detail: failure.detail } : {}),
+          },
+        }
+      : {}),
+  };
+}
 
 export function createCloudBuildService(settings: GcpSettings, clients: Pick<GcpClients, 'cloudBuild'>): BuildService {
   let config: BuildMessage | undefined;
@@ -63,5 +135,11 @@ export function createCloudBuildService(settings: GcpSettings, clients: Pick<Gcp
       return found;
     },
     findBuildForRun,
+    async getBuild(buildId) {
+      const [build] = await clients
+        .cloudBuild()
+        .getBuild({ projectId, id: buildId, name: `${parent}/builds/${buildId}` });
+      return toBuildResource(build as ClientBuild, buildId);
+    },
   };
 }

@@ -7,7 +7,11 @@ import { apply, type Applied, type RunEvent } from '../pipeline/run-state';
 import { DEFAULT_CAS_ATTEMPTS, casUpdate } from './cas';
 
 export const RUNS_PREFIX = 'runs/';
+// Only a record at the top level: `runs/<id>/…` (the run's model, metrics, report) is not a record and is not read.
 const RECORD_NAME = /^runs\/([a-z0-9-]+)\.json$/;
+
+/** How many records list() reads at once: a tick over many runs must not open hundreds of reads together. */
+export const LIST_READ_CONCURRENCY = 16;
 
 /** The event names a run the ledger has never seen (a permanent error: there is nothing to resume). */
 export class RunNotFoundError extends Error {
@@ -64,13 +68,30 @@ export class RunLedger {
     return { record: value, changed };
   }
 
-  /** Every run record, oldest first (by creation time). */
+  /**
+   * Every run record, oldest first (by creation time). The store's listing has no delimiter, so it also names the
+   * run folders' files; only `runs/<id>.json` names are read, at most LIST_READ_CONCURRENCY at a time.
+   */
   async list(): Promise<RunRecord[]> {
     const objects = await this.store.list(this.bucket, RUNS_PREFIX);
     const ids = objects.map((o) => RECORD_NAME.exec(o.name)?.[1]).filter((id): id is string => id !== undefined);
-    const records = await Promise.all(ids.map((id) => this.get(id)));
+    const records = await mapWithLimit(ids, LIST_READ_CONCURRENCY, (id) => this.get(id));
     return records
       .filter((r): r is RunRecord => r !== undefined)
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.runId.localeCompare(b.runId));
   }
+}
+
+/** `fn` over `items` with at most `limit` calls in flight; results in the order of `items`. */
+async function mapWithLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }

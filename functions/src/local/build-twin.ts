@@ -17,9 +17,11 @@ import {
 } from '../ports';
 import { buildImage } from './image-builder';
 import type { ImageSource } from './image-builder';
-import { listJson, updateJson } from './json-objects';
+import { listJson, readJson, updateJson } from './json-objects';
+import { localPathOfGsUri } from './layout';
 import type { LocalLayout } from './layout';
 import type { PauseHook } from './pause-hook';
+import { NotFoundError } from './model-registry-twin';
 import { CLOUD_BUILDS_TOPIC, parentName, TWIN_STATE_BUCKET } from './settings';
 import type { CloudNames } from './settings';
 
@@ -64,6 +66,7 @@ export class LocalBuildService implements BuildService {
   ) {}
 
   async startBuild(req: TrainerBuildRequest): Promise<BuildRef> {
+    localPathOfGsUri(this.deps.layout, req.datasetUri, 'datasetUri');
     const { names } = this.deps;
     const id = randomUUID();
     const logPath = join(this.deps.layout.logs, 'builds', `${id}.log`);
@@ -90,8 +93,14 @@ export class LocalBuildService implements BuildService {
     return latest && { buildId: latest.id, logUrl: latest.logUrl };
   }
 
-  async getBuild(id: string): Promise<LocalBuild | undefined> {
-    return (await this.all()).find((b) => b.id === id);
+  /** The build's record (a LocalBuild is a BuildResource); NotFoundError if the twin never started it. */
+  async getBuild(id: string): Promise<LocalBuild> {
+    // Ids are UUIDs: anything else cannot name a record (and must not name another object of the state bucket).
+    const build = /^[0-9a-f-]{36}$/.test(id)
+      ? await readJson<LocalBuild>(this.deps.store, TWIN_STATE_BUCKET, `builds/${id}.json`)
+      : undefined;
+    if (!build) throw new NotFoundError(`build ${id} not found`);
+    return build;
   }
 
   /** After a restart: runs again every build that had not finished. */

@@ -2,11 +2,18 @@
 // endpoint's public predict URL, `POST /v1/projects/<p>/locations/<r>/endpoints/<id>:predict`, which applies the
 // traffic split (a weighted choice per request) and forwards to the chosen replica's predict route; the answer
 // carries `deployedModelId`, `model` and `modelVersionId` as Vertex's does.
+//
+// 127.0.0.1 is not private to this user: any web page the user opens can send requests to it, and a DNS-rebinding
+// page can even read the answers. So every request must name this server in its Host header (a rebinding page's
+// requests carry its own host name), and an RPC must also be `application/json` (a page cannot send that without a
+// CORS preflight, which this server never grants) and carry the stack's random token, which only the function
+// processes (through their environment) and the stack folder's owner (its control-token file) know.
+import { timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LocalEndpointService } from './endpoint-twin';
-import { RPC_METHODS } from './rpc';
+import { CONTROL_TOKEN_HEADER, RPC_METHODS } from './rpc';
 import type { RpcService } from './rpc';
 import type { ServingReplicas } from './serving-replicas';
 import { pickDeployedModel } from './traffic';
@@ -26,11 +33,15 @@ export interface ControlServerDeps {
   endpoint: LocalEndpointService;
   replicas: ServingReplicas;
   endpointId: string;
+  /** The secret every RPC must carry in the CONTROL_TOKEN_HEADER header. */
+  token: string;
   random?: () => number;
 }
 
 export class ControlServer {
   private server: Server | undefined;
+  /** The Host header values that name this server: `127.0.0.1:<port>`, `localhost:<port>`. */
+  private hosts = new Set<string>();
 
   constructor(private readonly deps: ControlServerDeps) {}
 
@@ -44,7 +55,9 @@ export class ControlServer {
       server.once('error', reject);
       server.listen(port, host, resolve);
     });
-    return `http://${host}:${(server.address() as AddressInfo).port}`;
+    const bound = (server.address() as AddressInfo).port;
+    this.hosts = new Set([`127.0.0.1:${bound}`, `localhost:${bound}`, `${host}:${bound}`]);
+    return `http://${host}:${bound}`;
   }
 
   async close(): Promise<void> {
@@ -56,6 +69,15 @@ export class ControlServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://local');
+    if (!this.hosts.has((req.headers.host ?? '').toLowerCase())) {
+      return send(res, 421, {
+        error: {
+          code: 421,
+          message: `this server answers only to ${[...this.hosts].join(' or ')}`,
+          status: 'MISDIRECTED',
+        },
+      });
+    }
     const rpc = /^\/rpc\/([a-z]+)\/([A-Za-z]+)$/.exec(url.pathname);
     if (rpc && req.method === 'POST') return this.rpc(rpc[1] ?? '', rpc[2] ?? '', req, res);
     const predict = /^\/v1\/projects\/[^/]+\/locations\/[^/]+\/endpoints\/([^/:]+):predict$/.exec(url.pathname);
@@ -72,19 +94,45 @@ export class ControlServer {
 
   private async rpc(service: string, method: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const allowed = (RPC_METHODS as Record<string, readonly string[]>)[service];
+    const mediaType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+    if (mediaType !== 'application/json') {
+      return send(res, 415, { error: { name: 'Error', message: 'an RPC body must be content-type application/json' } });
+    }
+    if (!this.tokenMatches(req.headers[CONTROL_TOKEN_HEADER])) {
+      return send(res, 403, {
+        error: {
+          name: 'Error',
+          message: `missing or wrong ${CONTROL_TOKEN_HEADER}: RPCs come from the stack's functions`,
+        },
+      });
+    }
     if (!allowed?.includes(method))
       return send(res, 404, { error: { name: 'Error', message: `no ${service}.${method}` } });
-    const { args } = JSON.parse((await readBody(req, 10 * 1024 * 1024)).toString('utf8') || '{}') as {
-      args?: unknown[];
-    };
+    let args: unknown[];
+    try {
+      const body = JSON.parse((await readBody(req, 10 * 1024 * 1024)).toString('utf8') || '{}') as { args?: unknown };
+      if (body.args !== undefined && !Array.isArray(body.args)) throw new Error('args must be an array');
+      args = body.args ?? [];
+    } catch (err) {
+      return send(res, 400, {
+        error: { name: 'InvalidRequestError', message: `bad RPC body: ${(err as Error).message}` },
+      });
+    }
     const target = this.deps.services[service as RpcService] as Record<string, (...a: unknown[]) => Promise<unknown>>;
     try {
-      const result = await target[method]?.(...(args ?? []));
+      const result = await target[method]?.(...args);
       send(res, 200, { result: result ?? null });
     } catch (err) {
       const { name = 'Error', message = String(err) } = err as Error;
       send(res, CLIENT_ERRORS.has(name) ? 400 : 500, { error: { name, message } });
     }
+  }
+
+  private tokenMatches(given: string | string[] | undefined): boolean {
+    if (typeof given !== 'string') return false;
+    const a = Buffer.from(given);
+    const b = Buffer.from(this.deps.token);
+    return a.length === b.length && timingSafeEqual(a, b);
   }
 
   private async predict(endpointId: string, req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -21,6 +21,8 @@ export interface LocalLayout {
   images: string;
   /** Build, training and serving logs. */
   logs: string;
+  /** The running stack's RPC token (mode 0600), for commands run from another process (promote, rollback). */
+  controlToken: string;
 }
 
 /** The default root: `.vertex-retrain/` in the current directory. */
@@ -38,6 +40,7 @@ export function localLayout(root: string = DEFAULT_ROOT): LocalLayout {
     deadLetters: join(abs, 'dead-letters'),
     images: join(abs, 'images'),
     logs: join(abs, 'logs'),
+    controlToken: join(abs, 'control-token'),
   };
 }
 
@@ -108,6 +111,17 @@ export function gsUriToPath(layout: LocalLayout, uri: string): string {
     return join(layout.buckets, bucket) + sep;
   }
   return objectPath(layout, bucket, name) + trailing;
+}
+
+/**
+ * gsUriToPath for a URI a caller sent (a dataset, an output folder): anything but `gs://<bucket>/<name>` is refused
+ * with InvalidObjectNameError, so a request can never make a twin read or write outside the buckets folder.
+ */
+export function localPathOfGsUri(layout: LocalLayout, uri: string, what: string): string {
+  if (typeof uri !== 'string' || !/^gs:\/\/[^/]+\/[^/]/.test(uri)) {
+    throw new InvalidObjectNameError(`${what} must be a gs://<bucket>/<name> URI, got ${JSON.stringify(uri)}`);
+  }
+  return gsUriToPath(layout, uri);
 }
 
 /** The inverse of gsUriToPath for paths inside the buckets folder; undefined for any other path. */

@@ -2,11 +2,18 @@
 // registry, Pub/Sub): one JSON call per port method, `POST <control>/rpc/<service>/<method>` with `{args}`.
 // Errors keep their name and message, so a handler sees the same error classes as in-process, and the HTTP status (or
 // the socket error code when the stack cannot be reached), so the retry policy classifies them as it would a cloud
-// API's: a 5xx or a refused connection is transient (redelivered), a 400 is permanent.
+// API's: a 5xx or a refused connection is transient (redelivered), a 400 is permanent. Every call carries the
+// stack's random token (control-server.ts refuses calls without it: any web page can reach 127.0.0.1).
+
+/** The header carrying the stack's control token on every RPC. */
+export const CONTROL_TOKEN_HEADER = 'x-retrain-control-token';
+
+/** The environment variable the stack passes its control token to the function processes in. */
+export const LOCAL_CONTROL_TOKEN_ENV = 'RETRAIN_LOCAL_CONTROL_TOKEN';
 
 /** The services and methods the control server exposes; nothing else is callable. */
 export const RPC_METHODS = {
-  builds: ['startBuild', 'findBuildForRun'],
+  builds: ['startBuild', 'findBuildForRun', 'getBuild'],
   training: ['startTraining', 'findTrainingForRun', 'getTraining'],
   endpoint: ['getEndpoint', 'deployModel', 'undeployModel', 'updateTrafficSplit', 'getOperation'],
   registry: ['setVersionAliases', 'importEvaluation'],
@@ -38,8 +45,8 @@ export class StackUnreachableError extends Error {
   }
 }
 
-/** A client implementing a port by calling the control server. */
-export function rpcClient<T>(baseUrl: string, service: RpcService): T {
+/** A client implementing a port by calling the control server with the stack's `token`. */
+export function rpcClient<T>(baseUrl: string, service: RpcService, token: string): T {
   const client: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
   for (const method of RPC_METHODS[service]) {
     client[method] = async (...args: unknown[]) => {
@@ -47,7 +54,7 @@ export function rpcClient<T>(baseUrl: string, service: RpcService): T {
       try {
         res = await fetch(`${baseUrl}/rpc/${service}/${method}`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', [CONTROL_TOKEN_HEADER]: token },
           body: JSON.stringify({ args }),
         });
       } catch (err) {

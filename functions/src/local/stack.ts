@@ -2,6 +2,8 @@
 // model registry, endpoint with its replicas), the Pub/Sub/Eventarc router, the data bucket watcher, the reconcile
 // tick, and the four functions, each in its own functions-framework server. Everything binds 127.0.0.1. State is on
 // disk under the root folder, so a stack started after a crash carries on where the last one stopped.
+import { randomBytes } from 'node:crypto';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SERVING_COMMAND, TRAINING_COMMAND } from '../../../trainer/src/image-commands';
 import { PUBSUB_PUBLISHED, STORAGE_FINALIZED, storageFinalizedEvent } from './cloud-events';
@@ -17,6 +19,7 @@ import type { LocalLayout } from './layout';
 import { LocalModelRegistry } from './model-registry-twin';
 import { LocalObjectStore } from './object-store';
 import { pauseHook } from './pause-hook';
+import { LOCAL_CONTROL_TOKEN_ENV } from './rpc';
 import { ServingReplicas } from './serving-replicas';
 import {
   CLOUD_BUILDS_TOPIC,
@@ -78,6 +81,8 @@ export class LocalStack {
   private readonly log: StackLog;
   private ticker: NodeJS.Timeout | undefined;
   private controlUrl = '';
+  /** New for every stack: what lets a caller use the twins' RPCs (see control-server.ts). */
+  private readonly controlToken = randomBytes(32).toString('hex');
 
   constructor(private readonly opts: StackOptions = {}) {
     this.layout = localLayout(opts.root);
@@ -140,6 +145,7 @@ export class LocalStack {
       endpoint: this.endpoint,
       replicas: this.replicas,
       endpointId: this.names.endpointId,
+      token: this.controlToken,
     });
   }
 
@@ -158,6 +164,9 @@ export class LocalStack {
   }
 
   async start(): Promise<void> {
+    // Readable by the folder's owner only: the operator commands (another process) call the twins with it.
+    await mkdir(this.layout.root, { recursive: true });
+    await writeFile(this.layout.controlToken, `${this.controlToken}\n`, { mode: 0o600 });
     this.controlUrl = await this.control.listen(this.opts.port ?? 0);
     const env = this.functionEnv();
     const root = projectRoot();
@@ -201,6 +210,7 @@ export class LocalStack {
       this.endpoint.idle(),
     ]);
     await this.control.close();
+    await rm(this.layout.controlToken, { force: true });
   }
 
   private async tick(): Promise<void> {
@@ -229,6 +239,7 @@ export class LocalStack {
       ...this.opts.functionEnv,
       [LOCAL_DIR_ENV]: this.layout.root,
       [LOCAL_CONTROL_URL_ENV]: this.controlUrl,
+      [LOCAL_CONTROL_TOKEN_ENV]: this.controlToken,
     };
   }
 }

@@ -11,7 +11,7 @@ import type { ObjectStore, TrainingRequest, TrainingService, TrainingState, Trai
 import { nodeArgs, pidAlive, spawnNode } from './child-process';
 import { readImage } from './image-builder';
 import { listJson, readJson, updateJson } from './json-objects';
-import { gsUriToPath } from './layout';
+import { gsUriToPath, localPathOfGsUri } from './layout';
 import type { LocalLayout } from './layout';
 import type { LocalModelRegistry } from './model-registry-twin';
 import type { PauseHook } from './pause-hook';
@@ -59,6 +59,10 @@ export class LocalTrainingService implements TrainingService {
   ) {}
 
   async startTraining(req: TrainingRequest): Promise<{ name: string }> {
+    // The trainer reads the dataset and writes under the output folder: only objects of the local buckets qualify
+    // (Vertex, too, takes gs:// URIs only), never an arbitrary path of this machine.
+    localPathOfGsUri(this.deps.layout, req.datasetUri, 'datasetUri');
+    localPathOfGsUri(this.deps.layout, req.baseOutputDir, 'baseOutputDir');
     const id = String(randomInt(1e9, 9e9)) + String(randomInt(1e8, 9e8));
     const name = `${parentName(this.deps.names)}/trainingPipelines/${id}`;
     const job: LocalTrainingJob = {
@@ -135,6 +139,7 @@ export class LocalTrainingService implements TrainingService {
       return;
     }
     const base = req.baseOutputDir.replace(/\/+$/, '');
+    localPathOfGsUri(layout, req.baseOutputDir, 'baseOutputDir');
     const child = await spawnNode(layout, {
       args: [
         ...nodeArgs(image.manifest.entrypoint),
@@ -143,7 +148,7 @@ export class LocalTrainingService implements TrainingService {
         '--endpoint_version',
         String(req.endpointVersion),
         '--data',
-        gsUriToPath(layout, req.datasetUri),
+        localPathOfGsUri(layout, req.datasetUri, 'datasetUri'),
         '--run-id',
         req.runId,
       ],

@@ -6,7 +6,7 @@ import type { RunRecord } from '../pipeline/run-record';
 import { claimExpired } from '../pipeline/run-state';
 import { planUndeploy, splitWithout } from '../pipeline/traffic-split';
 import { BUILD_TAG, deployedModelIdForRun, runBuildTag, type DeployedModelInfo, type EndpointState } from '../ports';
-import { buildStatus } from './build-status';
+import { buildStatus, FAILED_BUILD_STATUSES } from './build-status';
 import { nowIso, type StepContext, type StepResult } from './context';
 import { datasetFinalized } from './dataset-drop';
 import { finalizeRun, needsFinalizing } from './finalize';
@@ -29,6 +29,21 @@ async function announce(ctx: StepContext, runId: string, trainingName?: string):
 const stalled = (ctx: StepContext, claim: Parameters<typeof claimExpired>[0]): boolean =>
   claimExpired(claim, nowIso(ctx), ctx.config.claimLeaseSeconds);
 
+// A build whose completion message was lost (dead-lettered, dropped as stale) would leave its run BUILDING for
+// ever: once the claim is older than the lease, the build is read back and, if it has finished, put through the
+// same step its notification would have gone through (buildStatus is idempotent, so a late message is harmless).
+async function readBuildBack(ctx: StepContext, run: RunRecord, buildId: string): Promise<RunOutcome> {
+  const build = await ctx.ports.builds.getBuild(buildId);
+  if (build.status !== 'SUCCESS' && !FAILED_BUILD_STATUSES.has(build.status)) return 'waiting';
+  ctx.log.warn(
+    { runId: run.runId, buildId, status: build.status },
+    'the build finished but its notification never arrived: taking its outcome from the build itself',
+  );
+  const { outcome } = await buildStatus(ctx, build);
+  if (outcome === 'build-failed' || outcome === 'failed') return 'failed';
+  return outcome === 'training-started' || outcome === 'training-found' ? 'retaken' : 'waiting';
+}
+
 async function retakeDrop(ctx: StepContext, run: RunRecord): Promise<RunOutcome> {
   const { bucket, name, generation, size, md5Hash } = run.dataset as NonNullable<RunRecord['dataset']>;
   await datasetFinalized(ctx, { bucket, name, generation, size, ...(md5Hash ? { md5Hash } : {}) });
@@ -45,8 +60,8 @@ async function reconcileReceived(ctx: StepContext, run: RunRecord): Promise<RunO
 }
 
 async function reconcileBuilding(ctx: StepContext, run: RunRecord): Promise<RunOutcome> {
-  if (run.build?.id || !run.dataset || run.trigger !== 'dataset-drop' || !stalled(ctx, run.build?.claim))
-    return 'waiting';
+  if (run.build?.id) return stalled(ctx, run.build.claim) ? readBuildBack(ctx, run, run.build.id) : 'waiting';
+  if (!run.dataset || run.trigger !== 'dataset-drop' || !stalled(ctx, run.build?.claim)) return 'waiting';
   return retakeDrop(ctx, run);
 }
 

@@ -13,7 +13,7 @@ import { Prng } from './prng';
 /** The async methods of each port that the layer wraps (`now` is synchronous and never fails). */
 export const PORT_METHODS = {
   store: ['read', 'stat', 'write', 'list'],
-  builds: ['startBuild', 'findBuildForRun'],
+  builds: ['startBuild', 'findBuildForRun', 'getBuild'],
   training: ['startTraining', 'findTrainingForRun', 'getTraining'],
   endpoint: ['getEndpoint', 'deployModel', 'undeployModel', 'updateTrafficSplit', 'getOperation'],
   registry: ['setVersionAliases', 'importEvaluation'],

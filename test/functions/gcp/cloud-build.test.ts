@@ -1,9 +1,15 @@
 import assert from 'node:assert/strict';
 import { CloudBuildClient } from '@google-cloud/cloudbuild';
-import { createCloudBuildService } from '../../../functions/src/gcp/cloud-build';
+import {
+  BUILD_STATUSES,
+  createCloudBuildService,
+  FAILURE_TYPES,
+  toBuildResource,
+} from '../../../functions/src/gcp/cloud-build';
 import { loadBuildConfig } from '../../../functions/src/gcp/cloudbuild-config';
 import { fakeGrpc, grpcError, offlineClientOptions, packAny } from '../../support/gcp-grpc';
-import { protoOptions } from '../../support/gcp-proto-roots';
+import { protoOptions, protoRoot } from '../../support/gcp-proto-roots';
+import type protobuf from 'protobufjs';
 import { testSettings } from '../../support/gcp-settings';
 import { assertMatchesProto } from '../../support/proto-schema';
 
@@ -117,5 +123,60 @@ describe('gcp/cloud-build', () => {
     const calls = await fakeGrpc(client.initialize(), 'createBuild', () => queuedOperation({ id: 'b-2' }));
     await service.startBuild(run);
     assertMatchesProto(`${CB}.CreateBuildRequest`, calls[0]!.request, protoOptions('cloudbuild'));
+  });
+
+  it('getBuild reads the build by its regional name (GetBuildRequest proto-checked) as a BuildResource', async () => {
+    const { stub, service } = await setup();
+    const calls = await fakeGrpc(stub, 'getBuild', () => ({
+      id: 'b-7',
+      status: 'SUCCESS',
+      tags: ['vertex-retrain', `run-${run.runId}`],
+      substitutions: { _RUN_ID: run.runId },
+      logUrl: 'https://log/b-7',
+      results: { images: [{ name: 'europe-west1-docker.pkg.dev/p/r/trainer:x', digest: `sha256:${'a'.repeat(64)}` }] },
+    }));
+    const build = await service.getBuild('b-7');
+    assert.equal(calls[0]!.path, `/${CB}.CloudBuild/GetBuild`);
+    assertMatchesProto(`${CB}.GetBuildRequest`, calls[0]!.request, protoOptions('cloudbuild'));
+    assert.equal(calls[0]!.request.projectId, 'test-project');
+    assert.equal(calls[0]!.request.id, 'b-7');
+    assert.equal(calls[0]!.request.name, 'projects/test-project/locations/europe-west1/builds/b-7');
+    assert.equal(calls[0]!.headers['x-goog-request-params'], 'location=europe-west1');
+    // Exactly the notification's shape: string enums, no empty defaults the decoder fills in.
+    assert.deepEqual(build, {
+      id: 'b-7',
+      status: 'SUCCESS',
+      tags: ['vertex-retrain', `run-${run.runId}`],
+      substitutions: { _RUN_ID: run.runId },
+      logUrl: 'https://log/b-7',
+      results: { images: [{ name: 'europe-west1-docker.pkg.dev/p/r/trainer:x', digest: `sha256:${'a'.repeat(64)}` }] },
+    });
+  });
+
+  it('getBuild reports a failed build with its failure type and detail; NOT_FOUND keeps its gRPC code', async () => {
+    const { stub, service } = await setup();
+    await fakeGrpc(stub, 'getBuild', (req) => {
+      if (req.id === 'gone') throw grpcError(5, 'NOT_FOUND: build gone');
+      return { id: 'b-8', status: 'FAILURE', failureInfo: { type: 'USER_BUILD_STEP', detail: 'step 1 exited 2' } };
+    });
+    const build = await service.getBuild('b-8');
+    assert.equal(build.status, 'FAILURE');
+    assert.deepEqual(build.failureInfo, { type: 'USER_BUILD_STEP', detail: 'step 1 exited 2' });
+    assert.equal(build.results, undefined);
+    await assert.rejects(service.getBuild('gone'), (err: { code?: number }) => err.code === 5);
+  });
+
+  it('names Build.Status and FailureType numbers as the proto numbers them', () => {
+    const status = protoRoot('cloudbuild').lookupEnum(`${CB}.Build.Status`) as protobuf.Enum;
+    for (const [name, id] of Object.entries(status.values)) {
+      assert.equal(BUILD_STATUSES[id], name);
+      assert.equal(toBuildResource({ status: id }, 'b').status, name);
+    }
+    const types = protoRoot('cloudbuild').lookupEnum(`${CB}.Build.FailureInfo.FailureType`) as protobuf.Enum;
+    for (const [name, id] of Object.entries(types.values)) assert.equal(FAILURE_TYPES[id], name);
+    assert.deepEqual(toBuildResource({ id: 'b', status: 4, failureInfo: { type: 5, detail: 'x' } }, 'b').failureInfo, {
+      type: 'USER_BUILD_STEP',
+      detail: 'x',
+    });
   });
 });

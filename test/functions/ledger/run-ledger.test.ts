@@ -3,7 +3,7 @@ import sinon from 'sinon';
 import { CasExhaustedError } from '../../../functions/src/pipeline/errors';
 import { newRunRecord } from '../../../functions/src/pipeline/run-record';
 import { PreconditionFailedError } from '../../../functions/src/ports';
-import { RunLedger, RunNotFoundError } from '../../../functions/src/ledger/run-ledger';
+import { LIST_READ_CONCURRENCY, RunLedger, RunNotFoundError } from '../../../functions/src/ledger/run-ledger';
 import { MemoryObjectStore } from '../../../functions/src/testing/memory-store';
 
 const AT = '2026-01-01T00:00:00.000Z';
@@ -16,6 +16,7 @@ describe('ledger/run-ledger', () => {
     store = new MemoryObjectStore();
     ledger = new RunLedger(store, 'artifacts');
   });
+  afterEach(() => sinon.restore());
 
   it('creates runs/<runId>.json once; a second create returns the stored record', async () => {
     const first = await ledger.create(newRunRecord('r1', 'dataset-drop', AT));
@@ -97,5 +98,43 @@ describe('ledger/run-ledger', () => {
       (await ledger.list()).map((r) => r.runId),
       ['c', 'b', 'a'],
     );
+  });
+
+  it("does not read a run folder's files (or pointers) as records: only runs/<id>.json is read", async () => {
+    await ledger.create(newRunRecord('a', 'dataset-drop', AT));
+    await store.write('artifacts', 'runs/a/model/model.json', '{"runId":"x","createdAt":"2020"}');
+    await store.write('artifacts', 'runs/a/report.json', '{}');
+    await store.write('artifacts', 'runs/_endpoint-versions.json', '{}');
+    const read = sinon.spy(store, 'read');
+    assert.deepEqual(
+      (await ledger.list()).map((r) => r.runId),
+      ['a'],
+    );
+    assert.deepEqual(
+      read.getCalls().map((c) => c.args[1]),
+      ['runs/a.json'],
+    );
+  });
+
+  it(`reads records at most ${LIST_READ_CONCURRENCY} at a time and keeps every one`, async () => {
+    const ids = Array.from({ length: 50 }, (_, i) => `r${String(i).padStart(2, '0')}`);
+    for (const id of ids) await ledger.create(newRunRecord(id, 'dataset-drop', AT));
+    let inFlight = 0;
+    let most = 0;
+    const read = store.read.bind(store);
+    sinon.stub(store, 'read').callsFake(async (...args: Parameters<typeof store.read>) => {
+      most = Math.max(most, ++inFlight);
+      try {
+        await new Promise((r) => setTimeout(r, 1));
+        return await read(...args);
+      } finally {
+        inFlight--;
+      }
+    });
+    assert.deepEqual(
+      (await ledger.list()).map((r) => r.runId),
+      ids,
+    );
+    assert.equal(most, LIST_READ_CONCURRENCY);
   });
 });

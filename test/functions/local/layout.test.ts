@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { join, sep } from 'node:path';
-import { gsUriToPath, InvalidObjectNameError, localLayout, pathToGsUri } from '../../../functions/src/local/layout';
+import {
+  gsUriToPath,
+  InvalidObjectNameError,
+  localLayout,
+  localPathOfGsUri,
+  pathToGsUri,
+} from '../../../functions/src/local/layout';
 
 describe('local/layout', () => {
   const layout = localLayout('/tmp/vr');
@@ -25,5 +31,22 @@ describe('local/layout', () => {
   it('refuses URIs whose object name would escape the bucket', () => {
     assert.throws(() => gsUriToPath(layout, 'gs://data/../../etc/passwd'), InvalidObjectNameError);
     assert.throws(() => gsUriToPath(layout, 'gs://../x'), InvalidObjectNameError);
+  });
+
+  it('localPathOfGsUri takes only gs://<bucket>/<name>, naming the field it refuses', () => {
+    assert.equal(
+      localPathOfGsUri(layout, 'gs://data/datasets/a.csv', 'datasetUri'),
+      join('/tmp/vr/buckets/data/datasets/a.csv'),
+    );
+    for (const bad of ['/home/u/a.csv', 'file:///etc/passwd', 'gs://data', 'gs://data/', 'gs:///x', '../x']) {
+      assert.throws(() => localPathOfGsUri(layout, bad, 'datasetUri'), {
+        name: 'InvalidObjectNameError',
+        message: `datasetUri must be a gs://<bucket>/<name> URI, got ${JSON.stringify(bad)}`,
+      });
+    }
+    assert.throws(
+      () => localPathOfGsUri(layout, 'gs://data/../../etc/passwd', 'baseOutputDir'),
+      InvalidObjectNameError,
+    );
   });
 });

@@ -20,7 +20,8 @@ describe('local/rpc client: errors keep what the retry policy needs', () => {
   });
   after(() => new Promise((r) => server.close(r)));
 
-  const startBuild = () => rpcClient<BuildService>(url, 'builds').startBuild({ runId: 'r', datasetUri: 'gs://d/x' });
+  const startBuild = () =>
+    rpcClient<BuildService>(url, 'builds', 'test-token').startBuild({ runId: 'r', datasetUri: 'gs://d/x' });
 
   it('a twin error answered 500 keeps its name and status and is transient (redelivered)', async () => {
     reply = { status: 500, body: { error: { name: 'Error', message: 'build service down' } } };
@@ -41,7 +42,7 @@ describe('local/rpc client: errors keep what the retry policy needs', () => {
 
   it('a stack that is not listening is a transient, named error with the socket code', async () => {
     const port = await freePort();
-    const err = (await rpcClient<BuildService>(`http://127.0.0.1:${port}`, 'builds')
+    const err = (await rpcClient<BuildService>(`http://127.0.0.1:${port}`, 'builds', 'test-token')
       .findBuildForRun('r')
       .catch((e: unknown) => e)) as StackUnreachableError;
     assert.ok(err instanceof StackUnreachableError);

@@ -18,7 +18,13 @@ import { LOCAL_NAMES } from '../../../functions/src/local/settings';
 import { LocalTrainingService } from '../../../functions/src/local/training-twin';
 import type { LocalTrainingJob } from '../../../functions/src/local/training-twin';
 import { readJson } from '../../../functions/src/local/json-objects';
-import { isAlreadyExists, type EndpointService, type TrainingStatus } from '../../../functions/src/ports';
+import {
+  isAlreadyExists,
+  type BuildService,
+  type EndpointService,
+  type TrainingService,
+  type TrainingStatus,
+} from '../../../functions/src/ports';
 import { FAKE_IMAGE_COMMANDS, fakeProject } from './support/fake-project';
 
 interface Published {
@@ -26,6 +32,8 @@ interface Published {
   data: unknown;
   attributes: Record<string, string>;
 }
+
+const TOKEN = 'twins-test-token';
 
 async function until<T>(fn: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -79,6 +87,7 @@ describe('local twins (build, training, registry, endpoint) on a fake trainer', 
       endpoint,
       replicas,
       endpointId: LOCAL_NAMES.endpointId,
+      token: TOKEN,
       random: () => 0.5,
     });
     url = await control.listen(0);
@@ -108,6 +117,10 @@ describe('local twins (build, training, registry, endpoint) on a fake trainer', 
     assert.match(await readFile(new URL(done.logUrl), 'utf8'), /built sha256:/);
     assert.deepEqual(await builds.findBuildForRun('r1'), ref);
     assert.equal(await builds.findBuildForRun('other'), undefined);
+    // Read back (the reconciler's way when a notification is lost): the record, as the last notification carried it.
+    assert.deepEqual(await builds.getBuild(ref.buildId), done);
+    await assert.rejects(builds.getBuild('00000000-0000-0000-0000-000000000000'), { name: 'NotFoundError' });
+    await assert.rejects(builds.getBuild('../endpoint'), { name: 'NotFoundError' });
     imageUri = `local/vertex-retrain/trainer@${image?.digest}`;
   });
 
@@ -178,8 +191,36 @@ describe('local twins (build, training, registry, endpoint) on a fake trainer', 
     assert.equal((await registry.getModel()).versions.length, 1);
   });
 
+  it('refuses a dataset or output folder that is not a gs:// object, before starting anything', async () => {
+    const client = rpcClient<TrainingService>(url, 'training', TOKEN);
+    const req = { runId: 'evil', imageUri, endpointVersion: 9 };
+    await assert.rejects(
+      client.startTraining({ ...req, datasetUri: '/etc/passwd', baseOutputDir: 'gs://artifacts/runs/evil/' }),
+      {
+        name: 'InvalidObjectNameError',
+        message: /datasetUri must be a gs:\/\/<bucket>\/<name> URI, got "\/etc\/passwd"/,
+      },
+    );
+    await assert.rejects(
+      client.startTraining({ ...req, datasetUri: 'gs://data/datasets/r1.csv', baseOutputDir: '/tmp/anywhere/' }),
+      { name: 'InvalidObjectNameError', message: /baseOutputDir must be a gs:/ },
+    );
+    await assert.rejects(
+      client.startTraining({ ...req, datasetUri: 'gs://data/../../etc/passwd', baseOutputDir: 'gs://a/b/' }),
+      { name: 'InvalidObjectNameError' },
+    );
+    await assert.rejects(
+      rpcClient<BuildService>(url, 'builds', TOKEN).startBuild({ runId: 'evil', datasetUri: 'file:///x' }),
+      {
+        name: 'InvalidObjectNameError',
+      },
+    );
+    assert.equal(await training.findTrainingForRun('evil'), undefined);
+    assert.equal(await builds.findBuildForRun('evil'), undefined);
+  });
+
   it('deploys as a long-running operation, then serves through the endpoint URL with deployedModelId', async () => {
-    const client = rpcClient<EndpointService>(url, 'endpoint');
+    const client = rpcClient<EndpointService>(url, 'endpoint', TOKEN);
     const { operationName } = await client.deployModel({
       runId: 'r1',
       model: { name: registry.modelName, versionId: '1' },
@@ -208,7 +249,7 @@ describe('local twins (build, training, registry, endpoint) on a fake trainer', 
   });
 
   it('refuses bad requests at once, like the service: unknown ids, splits not summing to 100, traffic-holding undeploy', async () => {
-    const client = rpcClient<EndpointService>(url, 'endpoint');
+    const client = rpcClient<EndpointService>(url, 'endpoint', TOKEN);
     const model = { name: registry.modelName, versionId: '1' };
     await assert.rejects(client.deployModel({ runId: 'x', model, endpointVersion: 2, trafficSplit: { '0': 50 } }), {
       name: 'InvalidRequestError',
@@ -232,7 +273,7 @@ describe('local twins (build, training, registry, endpoint) on a fake trainer', 
   it('routes by the traffic split between two deployed versions, and undeploys the one without traffic', async () => {
     const second = await train('r2', 'a\n1\n', 2);
     assert.equal(second.model?.versionId, '2');
-    const client = rpcClient<EndpointService>(url, 'endpoint');
+    const client = rpcClient<EndpointService>(url, 'endpoint', TOKEN);
     const old = (await client.getEndpoint()).deployedModels[0]?.id as string;
     const { operationName } = await client.deployModel({
       runId: 'r2',
@@ -267,7 +308,7 @@ describe('local twins (build, training, registry, endpoint) on a fake trainer', 
   });
 
   it('a caller-chosen deployed model id: listed only once deployed, refused (ALREADY_EXISTS) while deploying and after', async () => {
-    const client = rpcClient<EndpointService>(url, 'endpoint');
+    const client = rpcClient<EndpointService>(url, 'endpoint', TOKEN);
     const req = {
       runId: 'r-dup',
       model: { name: registry.modelName, versionId: '1' },

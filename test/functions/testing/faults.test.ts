@@ -131,7 +131,12 @@ describe('functions/testing/faults (seeded fault layer over the ports)', () => {
     });
     await drive(f.ports, 1700);
     const failed = new Set(f.stats.events.map((e) => e.method));
-    assert.deepEqual([...failed].sort(), ['builds.findBuildForRun', 'builds.startBuild', 'store.write']);
+    assert.deepEqual([...failed].sort(), [
+      'builds.findBuildForRun',
+      'builds.getBuild',
+      'builds.startBuild',
+      'store.write',
+    ]);
 
     const on = withFaults(recordingPorts().ports, { seed: 9, transientRate: 0.5, permanentRate: 0 });
     const paused = withFaults(recordingPorts().ports, { seed: 9, transientRate: 0.5, permanentRate: 0 });
