@@ -38,11 +38,29 @@ export interface UriMetadata {
   size?: number;
 }
 
+/**
+ * Splits a trailing `#<generation>` (gsutil's notation for one version of an object) off a gs:// object name.
+ * Object names may contain `#`, so only a final `#` followed by digits counts.
+ */
+export function splitGeneration(name: string): { name: string; generation?: string } {
+  const match = /^(.*)#(\d+)$/.exec(name);
+  return match ? { name: match[1] as string, generation: match[2] as string } : { name };
+}
+
 export async function readUri(uri: string): Promise<{ data: Buffer; metadata: UriMetadata }> {
   const loc = parseGcsUri(uri);
   if (!loc) return { data: await readFile(uri), metadata: {} };
-  const file = gcs().bucket(loc.bucket).file(loc.name);
-  const [[data], [meta]] = await Promise.all([file.download(), file.getMetadata()]);
+  const { name, generation } = splitGeneration(loc.name);
+  // Metadata first, then the bytes of exactly that generation: the recorded lineage matches what was read even if
+  // the object is overwritten meanwhile (and a pinned generation is read even after it stopped being the live one).
+  const [meta] = await gcs()
+    .bucket(loc.bucket)
+    .file(name, generation ? { generation } : {})
+    .getMetadata();
+  const file = gcs()
+    .bucket(loc.bucket)
+    .file(name, { generation: String(meta.generation) });
+  const [data] = await file.download();
   return {
     data,
     metadata: {

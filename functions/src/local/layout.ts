@@ -121,7 +121,8 @@ export function localPathOfGsUri(layout: LocalLayout, uri: string, what: string)
   if (typeof uri !== 'string' || !/^gs:\/\/[^/]+\/[^/]/.test(uri)) {
     throw new InvalidObjectNameError(`${what} must be a gs://<bucket>/<name> URI, got ${JSON.stringify(uri)}`);
   }
-  return gsUriToPath(layout, uri);
+  // A `#<generation>` pin (gsutil notation) names a version; the local bucket keeps only the live one, which is read.
+  return gsUriToPath(layout, uri.replace(/#\d+$/, ''));
 }
 
 /** The inverse of gsUriToPath for paths inside the buckets folder; undefined for any other path. */

@@ -41,6 +41,13 @@ export interface DatasetLineage {
   rows?: number;
 }
 
+/**
+ * The dataset as the trainer must read it: `gs://bucket/name#generation` (gsutil's notation), so a file overwritten
+ * after it was validated is never what a run trains on — the data bucket keeps old generations (versioning on).
+ */
+export const pinnedDatasetUri = (ds: Pick<DatasetLineage, 'uri' | 'generation'>): string =>
+  `${ds.uri}#${ds.generation}`;
+
 export interface RunError {
   at: string;
   stage: RunState;

@@ -3,7 +3,7 @@
 // the latest accepted dataset; a failed build fails the run with the build's log URL.
 import { allocateEndpointVersion, readLatestDataset } from '../ledger/pointers';
 import { runIdForBuild, runIdFromBuild } from '../pipeline/run-id';
-import { newGitPushRecord, type RunRecord } from '../pipeline/run-record';
+import { newGitPushRecord, pinnedDatasetUri, type DatasetLineage, type RunRecord } from '../pipeline/run-record';
 import { nowIso, type StepContext, type StepResult } from './context';
 import { failOnPermanent, failRun, underClaim } from './side-effect';
 import { BUILD_TAG } from '../ports';
@@ -64,7 +64,7 @@ async function startTraining(ctx: StepContext, claimed: RunRecord, image: { uri:
       (await ctx.ports.training.startTraining({
         runId,
         imageUri: image.uri,
-        datasetUri: claimed.dataset?.uri as string,
+        datasetUri: pinnedDatasetUri(claimed.dataset as DatasetLineage),
         endpointVersion,
         baseOutputDir: claimed.training?.baseOutputDir as string,
       }));

@@ -31,7 +31,8 @@ describe('handlers/onBuildStatus', () => {
       {
         runId,
         imageUri: `local/vertex-retrain/trainer@sha256:${'ab'.repeat(32)}`,
-        datasetUri: 'gs://data/datasets/train.csv',
+        // Pinned to the generation that was validated: an overwrite since then is not what this run trains on.
+        datasetUri: `gs://data/datasets/train.csv#${(await h.ledger.get(runId))?.dataset?.generation}`,
         endpointVersion: 1,
         baseOutputDir: `gs://artifacts/runs/${runId}/`,
         name: 'projects/p/locations/r/trainingPipelines/1',
@@ -149,7 +150,7 @@ describe('handlers/onBuildStatus', () => {
     assert.equal(run?.build?.id, 'push-1');
     assert.deepEqual(
       h.training.started.map((t) => [t.runId, t.imageUri, t.datasetUri]),
-      [[run?.runId, 'local/vertex-retrain/trainer@sha256:1', 'gs://data/datasets/new.csv']],
+      [[run?.runId, 'local/vertex-retrain/trainer@sha256:1', `gs://data/datasets/new.csv#${run?.dataset?.generation}`]],
     );
   });
 
