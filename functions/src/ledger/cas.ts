@@ -1,10 +1,18 @@
 // Compare-and-swap over the object store: read → pure change → write with ifGenerationMatch: <generation read>.
 // A lost race (PreconditionFailedError) re-reads and re-applies; after `maxAttempts` losses the update gives up with
 // CasExhaustedError, which is transient (the event is redelivered later).
+import { randomUUID } from 'node:crypto';
 import { PreconditionFailedError, type ObjectStore } from '../ports';
 import { CasExhaustedError } from '../pipeline/errors';
 
 export const DEFAULT_CAS_ATTEMPTS = 8;
+
+/**
+ * Each write stamps the object with a fresh token. The Storage client retries a conditional write whose response was
+ * lost; if the first attempt had landed, the retry answers 412 although the write is ours. Finding our own token on
+ * the next read tells the two apart, so the caller is not told it lost a race it won.
+ */
+export const WRITE_TOKEN_FIELD = '_writeToken';
 
 /** What a change returns: the next value and whether it differs (no write when it does not). */
 export interface Change<T> {
@@ -23,19 +31,25 @@ export async function casUpdate<T>(
   change: (current: T | undefined) => Change<T>,
   maxAttempts = DEFAULT_CAS_ATTEMPTS,
 ): Promise<Change<T>> {
+  let pending: { token: string; next: Change<T> } | undefined;
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     const found = await store.read(bucket, name);
     const current = found ? (JSON.parse(found.data.toString('utf8')) as T) : undefined;
+    if (pending && (current as Record<string, unknown> | undefined)?.[WRITE_TOKEN_FIELD] === pending.token) {
+      return pending.next; // the 412 was our own write, retried after it landed
+    }
     const next = change(current);
     if (!next.changed) return next;
+    const token = randomUUID();
     try {
-      await store.write(bucket, name, `${JSON.stringify(next.value, null, 2)}\n`, {
+      await store.write(bucket, name, `${JSON.stringify({ ...next.value, [WRITE_TOKEN_FIELD]: token }, null, 2)}\n`, {
         ifGenerationMatch: found ? found.info.generation : '0',
         contentType: 'application/json',
       });
       return next;
     } catch (err) {
       if (!(err instanceof PreconditionFailedError)) throw err;
+      pending = { token, next };
     }
   }
   throw new CasExhaustedError(`gs://${bucket}/${name}: lost the compare-and-swap race ${maxAttempts} times`);
