@@ -21,7 +21,7 @@ import { LocalStack } from '../../functions/src/local/stack';
 import type { LocalTrainingJob } from '../../functions/src/local/training-twin';
 import { postLikePush, serverErrorsIn } from './support/direct-post';
 import { count, recordSuite } from './support/results';
-import { effectsOf } from './support/stack-crash';
+import { descendants, effectsOf } from './support/stack-crash';
 
 const REPO = join(__dirname, '../..');
 const COPIES = 200;
@@ -72,20 +72,6 @@ function listeningSockets(pid: number): string[] {
     }
   }
   return out;
-}
-
-function descendants(pid: number): number[] {
-  const kids: number[] = [];
-  for (const p of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) kids.push(Number(p), ...descendants(Number(p)));
-    } catch {
-      // gone
-    }
-  }
-  return kids;
 }
 
 describe('reliability: the local stack', function () {

@@ -125,18 +125,9 @@ export const readers = {
 } as const;
 
 /** The passenger fields, in the order they are read (a request instance uses the same names as the CSV header). */
-export const PASSENGER_FIELDS = [
-  'Pclass',
-  'Name',
-  'Sex',
-  'Age',
-  'SibSp',
-  'Parch',
-  'Ticket',
-  'Fare',
-  'Cabin',
-  'Embarked',
-] as const satisfies readonly (keyof typeof readers)[];
+export const PASSENGER_FIELDS = COLUMNS.filter(
+  (c): c is Exclude<Column, 'PassengerId' | 'Survived'> => c !== 'PassengerId' && c !== 'Survived',
+) satisfies readonly (keyof typeof readers)[];
 
 /** Columns a training or scoring row may not leave empty (the model needs them; Kaggle's files always have them). */
 export const NON_EMPTY: ReadonlySet<Column> = new Set([

@@ -2,11 +2,12 @@
 // a file has stopped changing (same size and mtime for `stableMs`, i.e. fully written), emits
 // `google.cloud.storage.object.v1.finalized` for its generation. Copying a file again makes a new generation and a
 // new event. What was emitted is remembered on disk, so a restart emits only what changed while the stack was down.
-import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { ObjectInfo, ObjectStore } from '../ports';
 import { checkObjectName } from './layout';
 import type { LocalLayout } from './layout';
+import { walk } from './object-store';
 
 interface Seen {
   size: number;
@@ -105,15 +106,4 @@ export class DatasetWatcher {
     await writeFile(tmp, JSON.stringify(this.emitted, null, 2));
     await rename(tmp, this.stateFile);
   }
-}
-
-async function walk(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-  const files: string[] = [];
-  for (const entry of entries) {
-    const full = join(dir, entry.name);
-    if (entry.isDirectory()) files.push(...(await walk(full)));
-    else if (entry.isFile()) files.push(full);
-  }
-  return files;
 }

@@ -169,7 +169,8 @@ function guessContentType(name: string): string | undefined {
   return undefined;
 }
 
-async function walk(dir: string): Promise<string[]> {
+/** Every file below `dir` (none if it does not exist). */
+export async function walk(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
   const files: string[] = [];
   for (const entry of entries) {

@@ -6,7 +6,7 @@ import { runIdForBuild, runIdFromBuild } from '../pipeline/run-id';
 import { newGitPushRecord, pinnedDatasetUri, type DatasetLineage, type RunRecord } from '../pipeline/run-record';
 import { nowIso, type StepContext, type StepResult } from './context';
 import { failOnPermanent, failRun, underClaim } from './side-effect';
-import { BUILD_TAG } from '../ports';
+import { BUILD_TAG, type BuildResource } from '../ports';
 
 /** The tag every build of this project carries (cloudbuild.yaml and the trigger). */
 export const FAILED_BUILD_STATUSES: ReadonlySet<string> = new Set([
@@ -17,17 +17,8 @@ export const FAILED_BUILD_STATUSES: ReadonlySet<string> = new Set([
   'EXPIRED',
 ]);
 
-/** The Build resource fields the step reads (string enums, as in the Pub/Sub message). */
-export interface BuildNotice {
-  id: string;
-  status: string;
-  tags?: string[];
-  substitutions?: Record<string, string>;
-  logUrl?: string;
-  results?: { images?: { name?: string; digest?: string }[] };
-  failureInfo?: { type?: string; detail?: string };
-  statusDetail?: string;
-}
+/** The Build resource fields the step reads (string enums, as in the Pub/Sub message): the port's shape. */
+export type BuildNotice = BuildResource;
 
 /** The pushed trainer image as `<name without tag>@<digest>`, preferring IMAGE_REPOSITORY/IMAGE_NAME. */
 export function pinnedImage(ctx: StepContext, build: BuildNotice): { uri: string; digest: string } | undefined {
