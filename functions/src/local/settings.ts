@@ -2,6 +2,7 @@
 // config.ts's Config, so a Config can be passed as is), plus where the local stack lives.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { parseConfig } from '../config';
 
 /** The part of the functions' Config the twins read. */
 export interface CloudNames {
@@ -17,18 +18,19 @@ export interface CloudNames {
   modelId: string;
 }
 
-/** The local stand-ins, equal to config.ts's LOCAL_DEFAULTS. */
+/** The local stand-ins: what the functions' own configuration is in local mode (config.ts LOCAL_DEFAULTS). */
+const local = parseConfig({});
 export const LOCAL_NAMES: CloudNames = {
-  projectId: 'local-project',
-  region: 'local',
-  dataBucket: 'data',
-  datasetPrefix: 'datasets/',
-  artifactsBucket: 'artifacts',
-  imageRepository: 'local/vertex-retrain',
-  imageName: 'trainer',
-  trainingEventsTopic: 'training-events',
-  endpointId: 'local-endpoint',
-  modelId: 'local-model',
+  projectId: local.projectId,
+  region: local.region,
+  dataBucket: local.dataBucket,
+  datasetPrefix: local.datasetPrefix,
+  artifactsBucket: local.artifactsBucket,
+  imageRepository: local.imageRepository,
+  imageName: local.imageName,
+  trainingEventsTopic: local.trainingEventsTopic,
+  endpointId: local.endpointId,
+  modelId: local.modelId,
 };
 
 /** Topics that are not configuration: Cloud Build's fixed topic and the reconcile tick's (Cloud Scheduler's). */
