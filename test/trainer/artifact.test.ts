@@ -112,8 +112,16 @@ describe('trainer/artifact', () => {
     const json = JSON.parse(text) as Record<string, unknown>;
     assert.throws(() => predictorFromArtifact('{'), ArtifactError);
     assert.throws(
-      () => predictorFromArtifact(JSON.stringify({ ...json, schemaVersion: 2 })),
-      /schemaVersion 2 is not supported/,
+      () => predictorFromArtifact(JSON.stringify({ ...json, schemaVersion: 1 })),
+      /schemaVersion 1 is not supported \(this code reads 2\)/,
+    );
+    const groups = { ...(json.features as { womenChildrenByTicket: object }).womenChildrenByTicket, X1: [2, 3] };
+    assert.throws(
+      () =>
+        predictorFromArtifact(
+          JSON.stringify({ ...json, features: { ...(json.features as object), womenChildrenByTicket: groups } }),
+        ),
+      /malformed at features\.womenChildrenByTicket\.X1: survivors cannot exceed members/,
     );
     assert.throws(
       () => predictorFromArtifact(JSON.stringify({ ...json, model: { intercept: 0 } })),

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { fitFeatures, titleOf } from '../../trainer/src/features';
+import { encoder, featureNames, fitFeatures, titleOf, type EncodedPassenger } from '../../trainer/src/features';
 import { parseScoringSet, parseTrainingSet } from '../../trainer/src/preprocess';
 
 /** The expression titleOf used before the backtracking fix: the new one must give the same title everywhere. */
@@ -68,5 +68,91 @@ describe('features: fitFeatures on large datasets', () => {
     const stats = fitFeatures(many);
     assert.ok(stats.min.length > 0);
     stats.min.forEach((lo, j) => assert.ok(Number.isFinite(lo) && lo <= (stats.max[j] as number), `feature ${j}`));
+  });
+});
+
+describe('features: the woman-child group (per ticket)', () => {
+  const base = { pclass: 3 as const, age: 30, sibSp: 1, parch: 1, fare: 20, cabin: '', embarked: 'S' as const };
+  const mother = (ticket: string, survived: 0 | 1) => ({
+    ...base,
+    passengerId: 1,
+    name: 'Doe, Mrs. Ann',
+    sex: 'female' as const,
+    ticket,
+    survived,
+  });
+  const boy = (ticket: string, survived: 0 | 1) => ({
+    ...base,
+    passengerId: 2,
+    age: 6,
+    name: 'Doe, Master. Tom',
+    sex: 'male' as const,
+    ticket,
+    survived,
+  });
+  const man = (ticket: string, survived: 0 | 1) => ({
+    ...base,
+    passengerId: 3,
+    name: 'Doe, Mr. Joe',
+    sex: 'male' as const,
+    ticket,
+    survived,
+  });
+  // Enough rows for every title to be kept, on tickets of their own.
+  const filler = Array.from({ length: 10 }, (_, i) => [mother(`F${i}`, 1), boy(`G${i}`, 1), man(`H${i}`, 0)]).flat();
+  const rows = [...filler, mother('T1', 0), boy('T1', 0), man('T1', 1), mother('T2', 1), mother('T2', 1), boy('T2', 1)];
+  const stats = fitFeatures(rows);
+  const names = featureNames(stats.titles);
+  const raw = (p: EncodedPassenger, training = false): Record<string, number> => {
+    // Undo the scaling to read the raw values back. Values are clipped to the training range, so the fixture has
+    // both values of every flag among its training rows (T1's women and children died, T2's lived).
+    const x = encoder(stats, { trainingRows: training })(p, new Float64Array(names.length));
+    return Object.fromEntries(names.map((n, j) => [n, x[j]! * stats.std[j]! + stats.mean[j]!]));
+  };
+  const near = (a: number | undefined, b: number): void =>
+    assert.ok(Math.abs((a as number) - b) < 1e-9, `${a} vs ${b}`);
+
+  it('counts only the women and children of each ticket (the man on T1 is not a member)', () => {
+    assert.deepEqual(stats.womenChildrenByTicket.T1, [2, 0]);
+    assert.deepEqual(stats.womenChildrenByTicket.T2, [3, 3]);
+    assert.equal(stats.womenChildrenByTicket.H0, undefined);
+  });
+
+  it('a new passenger on a known ticket sees every member: a boy whose group all lived, a woman whose group all died', () => {
+    const newBoy = raw({ ...boy('T2', 1), survived: undefined });
+    near(newBoy.wcg_known, 1);
+    near(newBoy.wcg_rate, 0.5);
+    near(newBoy.wcg_lived_x_boy, 1);
+    const newWoman = raw({ ...mother('T1', 1), survived: undefined });
+    near(newWoman.wcg_rate, -0.5);
+    near(newWoman.wcg_died_x_female, 1);
+    near(newWoman.wcg_lived_x_boy, 0);
+  });
+
+  it('a training row never sees its own label (leave-one-out), so a lone member knows nothing', () => {
+    const own = raw(mother('T1', 0), true);
+    near(own.wcg_known, 1); // the boy on T1 is the other member
+    near(own.wcg_rate, -0.5);
+    const lone = raw(mother('F3', 1), true);
+    near(lone.wcg_known, 0);
+    near(lone.wcg_rate, 0);
+    // The man on T1 is not a member: he sees both members, as a new passenger would.
+    near(raw(man('T1', 1), true).wcg_rate, -0.5);
+  });
+
+  it('an unknown, empty or prototype-named ticket is "no group known"', () => {
+    for (const ticket of ['NEW', '', '__proto__', 'constructor']) {
+      const r = raw({ ...mother(ticket, 1), survived: undefined });
+      near(r.wcg_known, 0);
+      near(r.wcg_rate, 0);
+    }
+  });
+
+  it('learns from the labels only through these counts: changing a label changes only its ticket', () => {
+    const flipped = fitFeatures(
+      rows.map((r) => (r.ticket === 'T2' && r.name.includes('Ann') ? { ...r, survived: 0 as const } : r)),
+    );
+    assert.deepEqual(flipped.womenChildrenByTicket.T2, [3, 1]); // both mothers on T2 now died
+    assert.deepEqual(flipped.womenChildrenByTicket.T1, [2, 0]);
   });
 });

@@ -10,7 +10,8 @@ import { InstanceError, type Prediction, type Predictor } from './predictor';
 import type { FittedModel } from './train';
 
 export const ARTIFACT_FILE = 'model.json';
-export const SCHEMA_VERSION = 1;
+// 2: features chosen by CV in session 2 (woman-child group per ticket, `womenChildrenByTicket`).
+export const SCHEMA_VERSION = 2;
 export const MODEL_KIND = 'titanic-logistic-regression';
 
 /** Where the training data came from, as far as the store tells (generation and md5 on Cloud Storage). */
@@ -50,6 +51,13 @@ const statsSchema = v.object({
   pclassMode: v.picklist([1, 2, 3]),
   embarkedMode: v.picklist(['C', 'Q', 'S']),
   ticketCounts: v.record(v.string(), positiveInt),
+  womenChildrenByTicket: v.record(
+    v.string(),
+    v.pipe(
+      v.tuple([positiveInt, v.pipe(v.number(), v.integer(), v.minValue(0))]),
+      v.check(([members, survivors]) => survivors <= members, 'survivors cannot exceed members'),
+    ),
+  ),
   min: v.array(num),
   max: v.array(num),
   mean: v.array(num),

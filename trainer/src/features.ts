@@ -1,13 +1,13 @@
 // Preprocessing, step 2: feature engineering. `fitFeatures` learns every statistic from the training rows only
 // (imputation values, title vocabulary, scaling); `encoder` turns ANY passenger, a training row or a serving
 // instance, into the feature vector with the same code, so training and serving cannot drift apart.
-import type { Passenger } from './fields';
+import type { LabelledPassenger, Passenger } from './fields';
 
 /** Titles with fewer training rows than this share the `Rare` bucket (as do titles never seen, e.g. `Dona`). */
 export const MIN_TITLE_COUNT = 8;
 export const RARE_TITLE = 'Rare';
 /** Children (the "women and children first" rule) are passengers younger than this. */
-export const CHILD_AGE = 13;
+export const CHILD_AGE = 14;
 
 // Spelling variants of common titles (French forms, the modern Ms) mean the same thing for this model.
 // A Map, not an object literal: a name like "Doe, constructor. J" must not look up Object.prototype's members.
@@ -33,6 +33,11 @@ export interface FeatureStats {
   embarkedMode: 'C' | 'Q' | 'S';
   /** Training passengers per ticket number (group travel: families, friends, servants on one ticket). */
   ticketCounts: Record<string, number>;
+  /**
+   * Per ticket, the training women and children (female, or title Master) on it and how many of them survived:
+   * `[members, survivors]`. Aggregates of training labels, so the artifact carries them (see groupOf).
+   */
+  womenChildrenByTicket: Record<string, [number, number]>;
   /** Per feature: training min/max (values are clipped to it) and mean/std (values are standardised). */
   min: number[];
   max: number[];
@@ -69,83 +74,118 @@ function mode<T>(values: T[], fallback: T): T {
   return best;
 }
 
-/** The names of the features, in vector order. */
+/** The titles with a one-hot column: all but the most frequent (the base category), plus RARE_TITLE. */
+const titleColumns = (titles: readonly string[]): string[] => [...titles.slice(1), RARE_TITLE];
+
+/**
+ * The names of the features, in vector order. Titles are one-hot with the most frequent kept title (Mr on the Titanic)
+ * as the base category. The features were chosen by cross-validation on the reference training rows only
+ * (trainer/scripts/candidates.ts, candidate N); the `wcg_*` ones are the "woman-child group" signal, see groupOf.
+ */
 export function featureNames(titles: readonly string[]): string[] {
   return [
-    'male',
-    'pclass_2',
-    'pclass_3',
-    'female_x_pclass_3',
-    ...[...titles, RARE_TITLE].map((t) => `title_${t}`),
-    'age',
-    'age_missing',
-    'child',
-    'family_size',
-    'alone',
-    'large_family',
-    'log_fare',
-    'ticket_group',
-    'log_fare_per_person',
-    'cabin_known',
-    'embarked_C',
-    'embarked_Q',
+    ...['female_1', 'female_2', 'female_3', 'male_1', 'male_2'],
+    ...titleColumns(titles).map((t) => `title_${t}`),
+    'master_x_pclass_3',
+    ...['age', 'age_missing', 'child_x_pclass_12', 'child_x_pclass_3', 'alone', 'large_family'],
+    ...['log_fare_per_person', 'cabin_known', 'embarked_C', 'embarked_Q'],
+    ...['wcg_known', 'wcg_rate', 'wcg_died_x_female', 'wcg_lived_x_boy'],
   ];
 }
 
 type Imputation = Omit<FeatureStats, 'min' | 'max' | 'mean' | 'std'>;
 
-/** Writes the raw (unscaled) features of `p` into `out`. */
 /** Lookups built once from the statistics (Maps: a ticket named "constructor" must not hit Object.prototype). */
 interface Lookup {
-  titleIndex: Map<string, number>;
+  /** Kept titles; any other title is RARE_TITLE. */
+  kept: Set<string>;
+  /** Column of each title one-hot, relative to the first; the base title has none. */
+  titleColumn: Map<string, number>;
   tickets: Map<string, number>;
+  womenChildren: Map<string, readonly [number, number]>;
 }
 
-function lookupOf(stats: Pick<FeatureStats, 'titles' | 'ticketCounts'>): Lookup {
+function lookupOf(stats: Pick<FeatureStats, 'titles' | 'ticketCounts' | 'womenChildrenByTicket'>): Lookup {
   return {
-    titleIndex: new Map([...stats.titles, RARE_TITLE].map((t, i) => [t, i])),
+    kept: new Set(stats.titles),
+    titleColumn: new Map(titleColumns(stats.titles).map((t, i) => [t, i])),
     tickets: new Map(Object.entries(stats.ticketCounts)),
+    womenChildren: new Map(Object.entries(stats.womenChildrenByTicket)),
   };
 }
 
-function rawFeatures(p: Passenger, stats: Imputation, lookup: Lookup, out: Float64Array, inTraining = false): void {
-  const { titleIndex } = lookup;
+/** A passenger as encoded: the label is there for training rows (their own label is left out of group figures). */
+export type EncodedPassenger = Passenger & { survived?: 0 | 1 };
+
+const isWomanOrChild = (sex: 'male' | 'female', title: string): boolean => sex === 'female' || title === 'Master';
+
+/**
+ * The "woman-child group" signal: families and groups on one ticket largely shared a fate (a mother and her children
+ * lived or died together; boys followed their group, not the men). For the women and children travelling on the
+ * passenger's ticket, known from training: whether there are any, and the share who survived. A training row does
+ * not count itself (leave-one-out), so it sees what a new passenger on that ticket would see.
+ */
+function groupOf(p: EncodedPassenger, ownMember: boolean, lookup: Lookup): { known: boolean; rate: number } {
+  const found = p.ticket ? lookup.womenChildren.get(p.ticket) : undefined;
+  if (!found) return { known: false, rate: 0.5 };
+  const own = ownMember && p.survived !== undefined ? 1 : 0;
+  const members = found[0] - own;
+  const survivors = found[1] - (own ? (p.survived as number) : 0);
+  return members > 0 ? { known: true, rate: survivors / members } : { known: false, rate: 0.5 };
+}
+
+/** Writes the raw (unscaled) features of `p` into `out`. */
+function rawFeatures(
+  p: EncodedPassenger,
+  stats: Imputation,
+  lookup: Lookup,
+  out: Float64Array,
+  inTraining = false,
+): void {
+  const { titleColumn } = lookup;
   const parsed = titleOf(p.name);
-  const title = titleIndex.has(parsed) ? parsed : RARE_TITLE;
+  const title = lookup.kept.has(parsed) ? parsed : RARE_TITLE;
   const sex = p.sex ?? (parsed ? stats.sexByTitle[title] : undefined) ?? 'male';
   const pclass = p.pclass ?? stats.pclassMode;
   const age = p.age ?? stats.ageByTitle[title] ?? stats.ageMedian;
   const family = 1 + (p.sibSp ?? 0) + (p.parch ?? 0);
   const fare = p.fare ?? (stats.fareByClass[pclass - 1] as number);
   const embarked = p.embarked ?? stats.embarkedMode;
-  const male = sex === 'male' ? 1 : 0;
+  const male = sex === 'male';
+  const child = age < CHILD_AGE;
   out.fill(0);
   let i = 0;
-  out[i++] = male;
-  out[i++] = pclass === 2 ? 1 : 0;
-  out[i++] = pclass === 3 ? 1 : 0;
-  out[i++] = pclass === 3 && !male ? 1 : 0;
-  out[i + (titleIndex.get(title) as number)] = 1;
-  i += titleIndex.size;
+  out[i++] = !male && pclass === 1 ? 1 : 0;
+  out[i++] = !male && pclass === 2 ? 1 : 0;
+  out[i++] = !male && pclass === 3 ? 1 : 0;
+  out[i++] = male && pclass === 1 ? 1 : 0;
+  out[i++] = male && pclass === 2 ? 1 : 0;
+  const column = titleColumn.get(title);
+  if (column !== undefined) out[i + column] = 1;
+  i += titleColumn.size;
+  out[i++] = title === 'Master' && pclass === 3 ? 1 : 0;
   out[i++] = age;
   out[i++] = p.age === undefined ? 1 : 0;
-  out[i++] = age < CHILD_AGE ? 1 : 0;
-  out[i++] = family;
+  out[i++] = child && pclass < 3 ? 1 : 0;
+  out[i++] = child && pclass === 3 ? 1 : 0;
   out[i++] = family === 1 ? 1 : 0;
   out[i++] = family >= 5 ? 1 : 0;
-  out[i++] = Math.log1p(fare);
   // Group size counts this passenger plus the OTHER training passengers on the ticket (a training row is one of them).
   const known = p.ticket ? (lookup.tickets.get(p.ticket) ?? 0) : 0;
   const group = p.ticket ? (inTraining ? known : known + 1) : 1;
-  out[i++] = group;
   out[i++] = Math.log1p(fare / group);
   out[i++] = p.cabin ? 1 : 0;
   out[i++] = embarked === 'C' ? 1 : 0;
   out[i++] = embarked === 'Q' ? 1 : 0;
+  const wcg = groupOf(p, inTraining && isWomanOrChild(sex, title), lookup);
+  out[i++] = wcg.known ? 1 : 0;
+  out[i++] = wcg.rate - 0.5;
+  out[i++] = wcg.known && wcg.rate === 0 && !male ? 1 : 0;
+  out[i++] = wcg.known && wcg.rate === 1 && title === 'Master' ? 1 : 0;
 }
 
 /** Learns the feature statistics from training rows (and only from them). */
-export function fitFeatures(rows: readonly Passenger[]): FeatureStats {
+export function fitFeatures(rows: readonly LabelledPassenger[]): FeatureStats {
   const titleCounts = new Map<string, number>();
   for (const row of rows) titleCounts.set(titleOf(row.name), (titleCounts.get(titleOf(row.name)) ?? 0) + 1);
   const titles = [...titleCounts]
@@ -172,6 +212,17 @@ export function fitFeatures(rows: readonly Passenger[]): FeatureStats {
   const tickets = new Map<string, number>();
   for (const row of rows) if (row.ticket) tickets.set(row.ticket, (tickets.get(row.ticket) ?? 0) + 1);
   const ticketCounts = Object.fromEntries(tickets); // own properties only, even for a ticket named "__proto__"
+  // The same imputation as rawFeatures, so "is a woman or child" agrees between the counts and the encoding.
+  const sexOf = (row: Passenger): 'male' | 'female' =>
+    row.sex ?? (titleOf(row.name) ? sexByTitle[bucket(row)] : undefined) ?? 'male';
+  const womenChildren = new Map<string, [number, number]>();
+  for (const row of rows) {
+    if (!row.ticket || !isWomanOrChild(sexOf(row), bucket(row))) continue;
+    const counts = womenChildren.get(row.ticket) ?? [0, 0];
+    counts[0] += 1;
+    counts[1] += row.survived;
+    womenChildren.set(row.ticket, counts);
+  }
   const imputation: Imputation = {
     titles,
     ageByTitle,
@@ -187,6 +238,7 @@ export function fitFeatures(rows: readonly Passenger[]): FeatureStats {
       'S',
     ),
     ticketCounts,
+    womenChildrenByTicket: Object.fromEntries(womenChildren),
   };
   const width = featureNames(titles).length;
   const lookup = lookupOf(imputation);
@@ -223,7 +275,7 @@ export function fitFeatures(rows: readonly Passenger[]): FeatureStats {
 export function encoder(
   stats: FeatureStats,
   opts: { trainingRows?: boolean } = {},
-): (p: Passenger, out: Float64Array) => Float64Array {
+): (p: EncodedPassenger, out: Float64Array) => Float64Array {
   const inTraining = opts.trainingRows ?? false;
   const lookup = lookupOf(stats);
   const { min, max, mean, std } = stats;
