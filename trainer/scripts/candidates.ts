@@ -3,7 +3,9 @@
 // rows, plus 5 × repeated seeded 5-fold CV for a less noisy estimate). The candidate list and the selection rule are
 // fixed in this file; the rule picks one by CV alone. Only with --holdout are the 179 hold-out rows scored, and then
 // for every listed candidate, after the CV table and the pick are printed.
-// Run: npx tsx trainer/scripts/candidates.ts [--holdout]
+// Candidates A-M were listed in session 1; N-S (the woman-child group signal) were added in session 2, after A-M's
+// hold-out figures had been seen but before their own. The trainer implements N (candidate A reproduces it).
+// Run: npx tsx trainer/scripts/candidates.ts [--holdout] [--only=A,N] [--all]
 import { readFileSync } from 'node:fs';
 import type { LabelledPassenger, Passenger } from '../src/fields';
 import { fitFeatures, titleOf, type FeatureStats } from '../src/features';
