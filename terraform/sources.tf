@@ -18,12 +18,15 @@ locals {
   ])), 0, 16)
 
   # What the functions run: the compiled code (functions import shared trainer code, e.g. the CSV schema), the npm
-  # manifest and lock (the buildpack installs production dependencies from them) and cloudbuild.yaml, which
+  # manifests and lock (the buildpack installs production dependencies from them) and cloudbuild.yaml, which
   # onDatasetFinalized turns into the Build it submits. Source maps stay out.
   function_source_files = sort([
     for f in setunion(
       fileset(local.repo_root, "dist/**/*.js"),
       fileset(local.repo_root, "{package.json,package-lock.json,cloudbuild.yaml}"),
+      # The manifest of the workspace package.json declares: with it the buildpack's npm ci installs exactly the tree
+      # the lock describes (without it, npm skips the workspace without a word).
+      fileset(local.repo_root, "trainer/package.json"),
     ) : f if !strcontains(f, "node_modules/")
   ])
   function_source_hash = substr(sha256(join("\n", [

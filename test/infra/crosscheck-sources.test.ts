@@ -50,12 +50,15 @@ describe('cross-check: source archives (terraform/sources.tf)', () => {
     trainerFiles = String(tf.local('trainer_source_files'));
   });
 
-  it('the function archive holds the entry module, every compiled file, package.json, the lock and cloudbuild.yaml', () => {
-    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { main: string };
+  it('the function archive holds the entry module, every compiled file, the npm manifests (root and workspaces), the lock and cloudbuild.yaml', () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { main: string; workspaces?: string[] };
     const compiled = compiledFiles();
     assert.ok(compiled.includes(pkg.main), `package.json main ${pkg.main} is not built by tsconfig.build.json`);
+    // The manifest of every workspace package.json declares, so the buildpack's npm ci installs the lock's whole tree.
+    const workspaces = (pkg.workspaces ?? []).map((w) => `${w}/package.json`);
+    assert.ok(workspaces.length > 0);
     // findCloudbuildYaml() looks for cloudbuild.yaml next to package.json: both at the archive root.
-    const needed = [pkg.main, 'package.json', 'package-lock.json', 'cloudbuild.yaml', ...compiled];
+    const needed = [pkg.main, 'package.json', 'package-lock.json', 'cloudbuild.yaml', ...workspaces, ...compiled];
     assert.deepEqual(
       needed.filter((f) => !archiveHolds(functionFiles, f)),
       [],

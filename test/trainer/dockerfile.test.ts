@@ -1,7 +1,7 @@
 // The Dockerfile's test: no Docker engine is available, so the image is checked statically against the repository.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { matchesGlob, posix, relative, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, matchesGlob, posix, relative, resolve } from 'node:path';
 import { DockerfileParser, type Copy, type Instruction } from 'dockerfile-ast';
 import ts from 'typescript';
 import { SERVING_COMMAND, TRAINING_COMMAND } from '../../trainer/src/image-commands';
@@ -94,6 +94,15 @@ describe('trainer/Dockerfile', () => {
     const installs = runs(final).filter((r) => /\bnpm (ci|install|i)\b/.test(r));
     assert.equal(installs.length, 1);
     assert.match(installs[0] as string, /\bnpm ci\b.*--omit=dev/);
+    // ...of the trainer workspace only (not the functions' clients), whose manifest the stage copies in first.
+    const workspace = /--workspace[= ](\S+)/.exec(installs[0] as string)?.[1];
+    assert.equal(workspace, 'trainer', 'the runtime install is limited to the trainer workspace');
+    const root = JSON.parse(readFileSync('package.json', 'utf8')) as { workspaces?: string[] };
+    assert.deepEqual(root.workspaces, ['trainer']);
+    assert.ok(
+      copies(final).some((c) => !c.from && c.sources.includes('trainer/package.json')),
+      'the runtime stage copies trainer/package.json before npm ci',
+    );
     const users = of(final, 'USER').map((u) => args(u)[0]);
     assert.ok(users.length > 0, 'the runtime stage sets USER');
     assert.ok(!['root', '0', '0:0'].includes(users.at(-1) as string), `USER ${users.at(-1)} is root`);
@@ -102,6 +111,29 @@ describe('trainer/Dockerfile', () => {
       env.filter(([name]) => name === 'NODE_ENV'),
       [['NODE_ENV', 'production']],
     );
+  });
+
+  it('trainer/package.json lists exactly the npm packages trainer/src imports, at the root package.json ranges', () => {
+    const trainerPkg = JSON.parse(readFileSync('trainer/package.json', 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    const rootPkg = JSON.parse(readFileSync('package.json', 'utf8')) as { dependencies: Record<string, string> };
+    const imported = new Set<string>();
+    for (const file of readdirSync('trainer/src', { recursive: true, encoding: 'utf8' })) {
+      if (!file.endsWith('.ts')) continue;
+      // Static imports, require() calls and dynamic import()s alike.
+      const { importedFiles } = ts.preProcessFile(readFileSync(join('trainer/src', file), 'utf8'), true, true);
+      for (const { fileName } of importedFiles) {
+        if (fileName.startsWith('.') || fileName.startsWith('node:')) continue;
+        const parts = fileName.split('/');
+        imported.add(fileName.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] as string));
+      }
+    }
+    assert.ok(imported.has('csv-parse') && imported.has('@google-cloud/storage'), [...imported].join());
+    assert.deepEqual(Object.keys(trainerPkg.dependencies).sort(), [...imported].sort());
+    for (const [name, range] of Object.entries(trainerPkg.dependencies)) {
+      assert.equal(range, rootPkg.dependencies[name], `${name}: trainer ${range}, root ${rootPkg.dependencies[name]}`);
+    }
   });
 
   it('sets no AIP_* variable (Vertex AI sets them)', () => {
