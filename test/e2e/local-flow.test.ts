@@ -155,4 +155,22 @@ describe('e2e: the local stack, drop to served prediction', function () {
     assert.equal(done.training?.endpointVersion, 3);
     assert.match(await readFile(jobs[0]?.logFile as string, 'utf8'), /model trained/);
   });
+  it('a second drop of the same name lands before the first run trains: each run trains on its own generation', async () => {
+    const full = await readFile(join(REPO, 'trainer/data/train.csv'));
+    const lines = full.toString('utf8').split('\r\n');
+    const part = Buffer.from(`${lines.slice(0, 301).join('\r\n')}\r\n`); // the header and 300 passengers
+    const name = 'datasets/quick.csv';
+    const a = await store.write('data', name, full, { contentType: 'text/csv' });
+    await until('run A recorded', () => runs.forDataset('data', name, a.generation), 30_000, 10);
+    const b = await store.write('data', name, part, { contentType: 'text/csv' }); // before run A's training starts
+    const runA = await until('run A final', async () => finalRun(await runs.forDataset('data', name, a.generation)));
+    const runB = await until('run B final', async () => finalRun(await runs.forDataset('data', name, b.generation)));
+    const trainedOn = async (run: RunView) => {
+      const text = await store.read('artifacts', `runs/${run.runId}/model/model.json`);
+      assert.ok(text, `no model for ${run.runId} (${run.state}: ${JSON.stringify(run.errors)})`);
+      return (JSON.parse(text.data.toString()) as { trainingData: { rows: number; sha256: string } }).trainingData;
+    };
+    assert.equal((await trainedOn(runA)).rows, 891, 'run A trained on the generation it validated');
+    assert.equal((await trainedOn(runB)).rows, 300);
+  });
 });

@@ -9,6 +9,10 @@ export interface LocalLayout {
   buckets: string;
   /** Sidecar metadata (generation, md5…) in a tree parallel to `buckets`. */
   meta: string;
+  /** Bucket metadata (`<bucket>.json`, e.g. `{"versioning":{"enabled":true}}`), as a bucket resource carries it. */
+  bucketConfig: string;
+  /** Every generation of the objects of versioned buckets: `<bucket>/<sha1 of the name>/<generation>`. */
+  versions: string;
   /** Lock files that serialise compare-and-swap per object across processes. */
   locks: string;
   /** Temporary files, renamed into place (same file system, so the rename is atomic). */
@@ -34,6 +38,8 @@ export function localLayout(root: string = DEFAULT_ROOT): LocalLayout {
     root: abs,
     buckets: join(abs, 'buckets'),
     meta: join(abs, 'meta'),
+    bucketConfig: join(abs, 'bucket-config'),
+    versions: join(abs, 'versions'),
     locks: join(abs, 'locks'),
     tmp: join(abs, 'tmp'),
     queue: join(abs, 'queue'),
@@ -121,7 +127,8 @@ export function localPathOfGsUri(layout: LocalLayout, uri: string, what: string)
   if (typeof uri !== 'string' || !/^gs:\/\/[^/]+\/[^/]/.test(uri)) {
     throw new InvalidObjectNameError(`${what} must be a gs://<bucket>/<name> URI, got ${JSON.stringify(uri)}`);
   }
-  // A `#<generation>` pin (gsutil notation) names a version; the local bucket keeps only the live one, which is read.
+  // A `#<generation>` pin (gsutil notation) names a version: this is the live object's path. Reading exactly that
+  // generation is LocalObjectStore.pathOfGeneration's job (versioned buckets keep every generation).
   return gsUriToPath(layout, uri.replace(/#\d+$/, ''));
 }
 

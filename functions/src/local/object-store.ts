@@ -3,8 +3,10 @@
 // (ifGenerationMatch) is correct across all processes of the stack; writes go to a temp file and are renamed
 // into place, so a reader never sees half an object. A file someone copied into the folder by hand (no sidecar,
 // or a sidecar describing older content) is adopted as a new generation the first time the store looks at it.
+// A bucket with versioning enabled (its bucket-config file, as Terraform sets it on the data bucket) also keeps a
+// copy of every generation, so a `gs://…#<generation>` pin reads exactly the bytes that were validated.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { ObjectTooLargeError, PreconditionFailedError } from '../ports';
 import type { ObjectInfo, ObjectStore, WriteOptions } from '../ports';
@@ -25,6 +27,29 @@ interface ObjectMeta {
 }
 
 const md5 = (data: Buffer): string => createHash('md5').update(data).digest('base64');
+
+/** The bucket metadata this store honours: object versioning, as `google_storage_bucket.versioning` sets it. */
+export interface BucketConfig {
+  versioning?: { enabled: boolean };
+}
+
+/** Sets a local bucket's metadata (the stack enables versioning on the data bucket, as Terraform does). */
+export async function setBucketConfig(layout: LocalLayout, bucket: string, config: BucketConfig): Promise<void> {
+  checkBucketName(bucket);
+  await mkdir(layout.bucketConfig, { recursive: true });
+  await writeFile(join(layout.bucketConfig, `${bucket}.json`), `${JSON.stringify(config)}\n`);
+}
+
+async function isVersioned(layout: LocalLayout, bucket: string): Promise<boolean> {
+  const text = await readFile(join(layout.bucketConfig, `${bucket}.json`), 'utf8').catch(() => undefined);
+  return text !== undefined && (JSON.parse(text) as BucketConfig).versioning?.enabled === true;
+}
+
+/** Where a versioned bucket keeps one generation of an object (hashed name: any object name, one flat folder). */
+function versionPath(layout: LocalLayout, bucket: string, name: string, generation: string): string {
+  if (!/^\d+$/.test(generation)) throw new Error(`not a generation: ${JSON.stringify(generation)}`);
+  return join(layout.versions, bucket, createHash('sha1').update(name).digest('hex'), generation);
+}
 
 export class LocalObjectStore implements ObjectStore {
   constructor(
@@ -49,6 +74,25 @@ export class LocalObjectStore implements ObjectStore {
       }
       const data = await readFile(objectPath(this.layout, bucket, name));
       return { data, info: toInfo(bucket, name, current.meta) };
+    });
+  }
+
+  /**
+   * The path of a file holding exactly `generation` of the object: its kept copy in a versioned bucket, or the live
+   * file if that generation is still the live one; undefined when the generation is gone (as GCS answers 404).
+   */
+  async pathOfGeneration(bucket: string, name: string, generation: string): Promise<string | undefined> {
+    return this.locked(bucket, name, async () => {
+      const kept = versionPath(this.layout, bucket, name, generation);
+      if (
+        await access(kept).then(
+          () => true,
+          () => false,
+        )
+      )
+        return kept;
+      const current = await this.current(bucket, name);
+      return current?.meta.generation === generation ? objectPath(this.layout, bucket, name) : undefined;
     });
   }
 
@@ -138,6 +182,10 @@ export class LocalObjectStore implements ObjectStore {
       updated,
       mtimeNs: String(info.mtimeNs),
     };
+    // The kept copy first: a generation the sidecar names always has its bytes kept.
+    if (await isVersioned(this.layout, bucket)) {
+      await this.atomicWrite(versionPath(this.layout, bucket, name, meta.generation), data);
+    }
     await this.atomicWrite(objectPathIn(this.layout.meta, bucket, name), Buffer.from(JSON.stringify(meta)));
     return meta;
   }

@@ -17,7 +17,7 @@ import { LocalBuildService } from './build-twin';
 import { localLayout } from './layout';
 import type { LocalLayout } from './layout';
 import { LocalModelRegistry } from './model-registry-twin';
-import { LocalObjectStore } from './object-store';
+import { LocalObjectStore, setBucketConfig } from './object-store';
 import { pauseHook } from './pause-hook';
 import { LOCAL_CONTROL_TOKEN_ENV } from './rpc';
 import { ServingReplicas } from './serving-replicas';
@@ -167,6 +167,8 @@ export class LocalStack {
     // Readable by the folder's owner only: the operator commands (another process) call the twins with it.
     await mkdir(this.layout.root, { recursive: true });
     await writeFile(this.layout.controlToken, `${this.controlToken}\n`, { mode: 0o600 });
+    // The data bucket keeps every generation, as terraform/storage.tf sets it: a run trains on the generation it validated.
+    await setBucketConfig(this.layout, this.names.dataBucket, { versioning: { enabled: true } });
     this.controlUrl = await this.control.listen(this.opts.port ?? 0);
     const env = this.functionEnv();
     const root = projectRoot();

@@ -11,6 +11,7 @@ import type { ObjectStore, TrainingRequest, TrainingService, TrainingState, Trai
 import { nodeArgs, pidAlive, spawnNode } from './child-process';
 import { readImage } from './image-builder';
 import { listJson, readJson, updateJson } from './json-objects';
+import { LocalObjectStore } from './object-store';
 import { gsUriToPath, localPathOfGsUri } from './layout';
 import type { LocalLayout } from './layout';
 import type { LocalModelRegistry } from './model-registry-twin';
@@ -119,6 +120,18 @@ export class LocalTrainingService implements TrainingService {
     await Promise.allSettled([...this.finishing]);
   }
 
+  /**
+   * The file the trainer reads for `gs://bucket/name[#generation]`: with a generation pin, exactly that generation
+   * (kept by the versioned data bucket even after a newer drop), as the trainer on Vertex reads it; else the live file.
+   */
+  private async datasetPath(uri: string): Promise<string | undefined> {
+    const live = localPathOfGsUri(this.deps.layout, uri, 'datasetUri');
+    const pinned = /^gs:\/\/([^/]+)\/(.+)#(\d+)$/.exec(uri);
+    if (!pinned) return live;
+    const [, bucket, name, generation] = pinned as unknown as [string, string, string, string];
+    return new LocalObjectStore(this.deps.layout).pathOfGeneration(bucket, name, generation);
+  }
+
   private start(job: LocalTrainingJob): void {
     this.launch(job).catch((err: unknown) =>
       this.finish(job, 'FAILED', `cannot start the trainer: ${(err as Error).message}`),
@@ -138,6 +151,12 @@ export class LocalTrainingService implements TrainingService {
       );
       return;
     }
+    const dataPath = await this.datasetPath(req.datasetUri);
+    if (!dataPath) {
+      // What the trainer on Vertex meets too: a pinned generation that no longer exists reads as 404.
+      await this.finish(job, 'FAILED', `${req.datasetUri}: no such object generation (overwritten or deleted)`);
+      return;
+    }
     const base = req.baseOutputDir.replace(/\/+$/, '');
     localPathOfGsUri(layout, req.baseOutputDir, 'baseOutputDir');
     const child = await spawnNode(layout, {
@@ -148,7 +167,7 @@ export class LocalTrainingService implements TrainingService {
         '--endpoint_version',
         String(req.endpointVersion),
         '--data',
-        localPathOfGsUri(layout, req.datasetUri, 'datasetUri'),
+        dataPath,
         '--run-id',
         req.runId,
       ],

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { ObjectTooLargeError, PreconditionFailedError } from '../../../functions/src/ports';
 import { InvalidObjectNameError, localLayout } from '../../../functions/src/local/layout';
 import type { LocalLayout } from '../../../functions/src/local/layout';
-import { LocalObjectStore } from '../../../functions/src/local/object-store';
+import { LocalObjectStore, setBucketConfig } from '../../../functions/src/local/object-store';
 
 describe('local/object-store', () => {
   let root: string;
@@ -98,6 +98,39 @@ describe('local/object-store', () => {
     await copyFile(join(dir, 'drop.csv.bak'), join(dir, 'drop.csv'));
     const second = await store.stat('data', 'datasets/drop.csv');
     assert.ok(second && BigInt(second.generation) > BigInt(first.generation));
+  });
+
+  it('a versioned bucket keeps every generation: each pinned generation reads its own bytes after overwrites', async () => {
+    await setBucketConfig(layout, 'data', { versioning: { enabled: true } });
+    const first = await store.write('data', 'datasets/t.csv', 'first\n');
+    const second = await store.write('data', 'datasets/t.csv', 'second\n');
+    // A later copy by hand is adopted as a generation, and kept too.
+    await new Promise((r) => setTimeout(r, 15));
+    await writeFile(join(root, 'buckets', 'data', 'datasets', 't.csv'), 'by hand\n');
+    const third = await store.stat('data', 'datasets/t.csv');
+    assert.ok(third && third.generation !== second.generation);
+    for (const [info, text] of [
+      [first, 'first\n'],
+      [second, 'second\n'],
+      [third, 'by hand\n'],
+    ] as const) {
+      const path = await store.pathOfGeneration('data', 'datasets/t.csv', info.generation);
+      assert.ok(path, `generation ${info.generation}`);
+      assert.equal(await readFile(path, 'utf8'), text);
+    }
+    assert.equal(await store.pathOfGeneration('data', 'datasets/t.csv', '12345'), undefined);
+  });
+
+  it('an unversioned bucket has only the live generation: an overwritten one is gone (GCS answers 404)', async () => {
+    const first = await store.write('runs', 'r.json', '{}');
+    assert.equal(
+      await store.pathOfGeneration('runs', 'r.json', first.generation),
+      join(root, 'buckets', 'runs', 'r.json'),
+    );
+    const second = await store.write('runs', 'r.json', '{"a":1}');
+    assert.equal(await store.pathOfGeneration('runs', 'r.json', first.generation), undefined);
+    assert.ok(await store.pathOfGeneration('runs', 'r.json', second.generation));
+    assert.deepEqual(await readdir(root).then((names) => names.includes('versions')), false);
   });
 
   it('lists objects under a prefix, including a prefix that ends mid-name, and no temp files', async () => {

@@ -11,7 +11,7 @@ import { LocalEndpointService } from '../../../functions/src/local/endpoint-twin
 import { gsUriToPath, localLayout } from '../../../functions/src/local/layout';
 import type { LocalLayout } from '../../../functions/src/local/layout';
 import { LocalModelRegistry } from '../../../functions/src/local/model-registry-twin';
-import { LocalObjectStore } from '../../../functions/src/local/object-store';
+import { LocalObjectStore, setBucketConfig } from '../../../functions/src/local/object-store';
 import { rpcClient } from '../../../functions/src/local/rpc';
 import { ServingReplicas } from '../../../functions/src/local/serving-replicas';
 import { LOCAL_NAMES } from '../../../functions/src/local/settings';
@@ -375,5 +375,43 @@ describe('local twins (build, training, registry, endpoint) on a fake trainer', 
     const failed = await fourth.getTraining(again);
     assert.equal(failed.state, 'FAILED');
     assert.match(failed.error ?? '', /interrupted 2 times/);
+  });
+
+  async function trainPinned(runId: string, datasetUri: string): Promise<TrainingStatus> {
+    const { name } = await training.startTraining({
+      runId,
+      imageUri,
+      datasetUri,
+      endpointVersion: 9,
+      baseOutputDir: `gs://artifacts/runs/${runId}/`,
+    });
+    return until(async () => {
+      const status = await training.getTraining(name);
+      return status.state === 'SUCCEEDED' || status.state === 'FAILED' ? status : undefined;
+    });
+  }
+
+  it('trains on exactly the pinned generation of a versioned bucket, even after a newer drop replaced it', async () => {
+    await setBucketConfig(layout, 'data', { versioning: { enabled: true } });
+    const validated = await store.write('data', 'datasets/pinned.csv', 'a\n1\n');
+    await store.write('data', 'datasets/pinned.csv', 'a\n1\n2\n3\n4\n'); // the next drop, before training starts
+    const status = await trainPinned('r-pin', `gs://data/datasets/pinned.csv#${validated.generation}`);
+    assert.equal(status.state, 'SUCCEEDED', status.error);
+    const model = JSON.parse(
+      await readFile(join(gsUriToPath(layout, 'gs://artifacts/runs/r-pin/model/'), 'model.json'), 'utf8'),
+    );
+    assert.equal(model.rows, 2, 'the validated generation, not the live file');
+    assert.notEqual(model.args[model.args.indexOf('--data') + 1], join(root, 'buckets/data/datasets/pinned.csv'));
+    await setBucketConfig(layout, 'data', {});
+  });
+
+  it('fails a training pinned to a generation that is gone (unversioned bucket, overwritten), as Vertex would', async () => {
+    const versionsBefore = (await registry.getModel()).versions.length;
+    const gone = await store.write('scratch', 'datasets/gone.csv', 'a\n1\n');
+    await store.write('scratch', 'datasets/gone.csv', 'a\n2\n');
+    const status = await trainPinned('r-gone', `gs://scratch/datasets/gone.csv#${gone.generation}`);
+    assert.equal(status.state, 'FAILED');
+    assert.match(status.error ?? '', /gone\.csv#\d+: no such object generation/);
+    assert.equal((await registry.getModel()).versions.length, versionsBefore, 'nothing registered');
   });
 });
