@@ -142,12 +142,12 @@ describe('local twins (build, training, registry, endpoint) on a fake trainer', 
     assert.equal(last.failureInfo?.type, 'USER_BUILD_STEP');
   });
 
-  async function train(runId: string, csv: string, endpointVersion: number): Promise<TrainingStatus> {
-    await store.write('data', `datasets/${runId}.csv`, csv);
+  /** Starts a training of `datasetUri` and waits for it to end. */
+  async function trainOn(runId: string, datasetUri: string, endpointVersion: number): Promise<TrainingStatus> {
     const { name } = await training.startTraining({
       runId,
       imageUri,
-      datasetUri: `gs://data/datasets/${runId}.csv`,
+      datasetUri,
       endpointVersion,
       baseOutputDir: `gs://artifacts/runs/${runId}/`,
     });
@@ -155,6 +155,11 @@ describe('local twins (build, training, registry, endpoint) on a fake trainer', 
       const status = await training.getTraining(name);
       return status.state === 'SUCCEEDED' || status.state === 'FAILED' ? status : undefined;
     });
+  }
+
+  async function train(runId: string, csv: string, endpointVersion: number): Promise<TrainingStatus> {
+    await store.write('data', `datasets/${runId}.csv`, csv);
+    return trainOn(runId, `gs://data/datasets/${runId}.csv`, endpointVersion);
   }
 
   it('trains with the AIP_* variables and arguments Vertex would give, then uploads a model version', async () => {
@@ -377,25 +382,11 @@ describe('local twins (build, training, registry, endpoint) on a fake trainer', 
     assert.match(failed.error ?? '', /interrupted 2 times/);
   });
 
-  async function trainPinned(runId: string, datasetUri: string): Promise<TrainingStatus> {
-    const { name } = await training.startTraining({
-      runId,
-      imageUri,
-      datasetUri,
-      endpointVersion: 9,
-      baseOutputDir: `gs://artifacts/runs/${runId}/`,
-    });
-    return until(async () => {
-      const status = await training.getTraining(name);
-      return status.state === 'SUCCEEDED' || status.state === 'FAILED' ? status : undefined;
-    });
-  }
-
   it('trains on exactly the pinned generation of a versioned bucket, even after a newer drop replaced it', async () => {
     await setBucketConfig(layout, 'data', { versioning: { enabled: true } });
     const validated = await store.write('data', 'datasets/pinned.csv', 'a\n1\n');
     await store.write('data', 'datasets/pinned.csv', 'a\n1\n2\n3\n4\n'); // the next drop, before training starts
-    const status = await trainPinned('r-pin', `gs://data/datasets/pinned.csv#${validated.generation}`);
+    const status = await trainOn('r-pin', `gs://data/datasets/pinned.csv#${validated.generation}`, 9);
     assert.equal(status.state, 'SUCCEEDED', status.error);
     const model = JSON.parse(
       await readFile(join(gsUriToPath(layout, 'gs://artifacts/runs/r-pin/model/'), 'model.json'), 'utf8'),
@@ -409,7 +400,7 @@ describe('local twins (build, training, registry, endpoint) on a fake trainer', 
     const versionsBefore = (await registry.getModel()).versions.length;
     const gone = await store.write('scratch', 'datasets/gone.csv', 'a\n1\n');
     await store.write('scratch', 'datasets/gone.csv', 'a\n2\n');
-    const status = await trainPinned('r-gone', `gs://scratch/datasets/gone.csv#${gone.generation}`);
+    const status = await trainOn('r-gone', `gs://scratch/datasets/gone.csv#${gone.generation}`, 9);
     assert.equal(status.state, 'FAILED');
     assert.match(status.error ?? '', /gone\.csv#\d+: no such object generation/);
     assert.equal((await registry.getModel()).versions.length, versionsBefore, 'nothing registered');
