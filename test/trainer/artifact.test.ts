@@ -67,6 +67,37 @@ describe('trainer/artifact', () => {
     assert.ok(accuracy > 0.8, `training accuracy ${accuracy}`);
   });
 
+  it('titles and tickets named like Object.prototype members survive the round trip (serving = training)', () => {
+    // 20 passengers titled "__proto__" / "constructor" (kept titles: >= 8 each, some without Age or Sex) and three
+    // whole tickets renamed "__proto__", "constructor", "prototype".
+    const renamedTickets = new Map([
+      ['347082', '__proto__'],
+      ['CA. 2343', 'constructor'],
+      ['382652', 'prototype'],
+    ]);
+    const odd = rows.map((r, i) => ({
+      ...r,
+      name: i < 20 ? r.name.replace(/,\s*[^.]+\./, i < 10 ? ', __proto__.' : ', constructor.') : r.name,
+      sex: i % 10 === 0 ? undefined : r.sex,
+      age: i % 5 === 0 ? undefined : r.age,
+      ticket: renamedTickets.get(r.ticket) ?? r.ticket,
+    }));
+    const fitted = fitModel(odd, 42);
+    assert.ok(fitted.features.titles.includes('__proto__') && fitted.features.titles.includes('constructor'));
+    const expected = probabilities(fitted, odd);
+    expected.forEach((p, i) => assert.ok(Number.isFinite(p), `row ${i}: ${p}`));
+    const loaded = predictorFromArtifact(serializeArtifact(buildArtifact(fitted, context)));
+    const got = loaded.predict(
+      odd.map((r) => ({ Pclass: r.pclass, Name: r.name, Sex: r.sex, Age: r.age, Ticket: r.ticket, Fare: r.fare })),
+    );
+    // The same passengers without SibSp/Parch/Cabin/Embarked, in memory: identical to what the artifact serves.
+    const bare = probabilities(
+      fitted,
+      odd.map((r) => ({ ...r, sibSp: undefined, parch: undefined, cabin: '', embarked: undefined })),
+    );
+    got.forEach((p, i) => assert.ok(Math.abs(p.probability - (bare[i] as number)) < 1e-9, `row ${i}`));
+  });
+
   it('scores in order, strings or numbers, with sensible direction', () => {
     const [j, r] = predictor.predict([jack, rose]);
     assert.ok(j && r);
@@ -115,13 +146,11 @@ describe('trainer/artifact', () => {
       () => predictorFromArtifact(JSON.stringify({ ...json, schemaVersion: 1 })),
       /schemaVersion 1 is not supported \(this code reads 2\)/,
     );
-    const groups = { ...(json.features as { womenChildrenByTicket: object }).womenChildrenByTicket, X1: [2, 3] };
+    const stats = json.features as { womenChildrenByTicket: unknown[] };
+    const groups = [...stats.womenChildrenByTicket, ['X1', 2, 3]];
     assert.throws(
-      () =>
-        predictorFromArtifact(
-          JSON.stringify({ ...json, features: { ...(json.features as object), womenChildrenByTicket: groups } }),
-        ),
-      /malformed at features\.womenChildrenByTicket\.X1: survivors cannot exceed members/,
+      () => predictorFromArtifact(JSON.stringify({ ...json, features: { ...stats, womenChildrenByTicket: groups } })),
+      /malformed at features\.womenChildrenByTicket\.\d+: survivors cannot exceed members/,
     );
     assert.throws(
       () => predictorFromArtifact(JSON.stringify({ ...json, model: { intercept: 0 } })),

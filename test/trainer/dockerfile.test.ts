@@ -131,6 +131,8 @@ describe('trainer/Dockerfile', () => {
     }
     assert.ok(imported.has('csv-parse') && imported.has('@google-cloud/storage'), [...imported].join());
     assert.deepEqual(Object.keys(trainerPkg.dependencies).sort(), [...imported].sort());
+    // One product, one version: the trainer's codeVersion() reads the nearest package.json, which under tsx is this one.
+    assert.equal((trainerPkg as { version?: string }).version, (rootPkg as { version?: string }).version);
     for (const [name, range] of Object.entries(trainerPkg.dependencies)) {
       assert.equal(range, rootPkg.dependencies[name], `${name}: trainer ${range}, root ${rootPkg.dependencies[name]}`);
     }

@@ -18,13 +18,15 @@ import { chooseLambda, fitModel, probabilities } from '../src/train';
 
 /** Every engineered feature by name; candidates pick a list of names. Statistics come from the training rows only. */
 function rawFeatures(stats: FeatureStats, inTraining: boolean): (p: Passenger) => Record<string, number> {
-  const tickets = new Map(Object.entries(stats.ticketCounts));
+  const tickets = new Map(stats.ticketCounts);
+  const sexByTitle = new Map(stats.sexByTitle);
+  const ageByTitle = new Map(stats.ageByTitle);
   return (p) => {
     const parsed = titleOf(p.name);
     const title = stats.titles.includes(parsed) ? parsed : 'Rare';
-    const sex = p.sex ?? stats.sexByTitle[title] ?? 'male';
+    const sex = p.sex ?? sexByTitle.get(title) ?? 'male';
     const pclass = p.pclass ?? stats.pclassMode;
-    const age = p.age ?? stats.ageByTitle[title] ?? stats.ageMedian;
+    const age = p.age ?? ageByTitle.get(title) ?? stats.ageMedian;
     const sibSp = p.sibSp ?? 0;
     const parch = p.parch ?? 0;
     const family = 1 + sibSp + parch;

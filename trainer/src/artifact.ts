@@ -44,18 +44,19 @@ const num = v.pipe(v.number(), v.finite());
 const positiveInt = v.pipe(v.number(), v.integer(), v.minValue(1));
 const statsSchema = v.object({
   titles: v.array(v.string()),
-  ageByTitle: v.record(v.string(), num),
+  // Maps are [key, value] entries, never JSON objects: a key may be any text ("__proto__", "constructor"), and an
+  // object would lose those keys on the way through (JavaScript objects, and valibot's record, drop them).
+  ageByTitle: v.array(v.tuple([v.string(), num])),
   ageMedian: num,
   fareByClass: v.tuple([num, num, num]),
-  sexByTitle: v.record(v.string(), v.picklist(['male', 'female'])),
+  sexByTitle: v.array(v.tuple([v.string(), v.picklist(['male', 'female'])])),
   pclassMode: v.picklist([1, 2, 3]),
   embarkedMode: v.picklist(['C', 'Q', 'S']),
-  ticketCounts: v.record(v.string(), positiveInt),
-  womenChildrenByTicket: v.record(
-    v.string(),
+  ticketCounts: v.array(v.tuple([v.string(), positiveInt])),
+  womenChildrenByTicket: v.array(
     v.pipe(
-      v.tuple([positiveInt, v.pipe(v.number(), v.integer(), v.minValue(0))]),
-      v.check(([members, survivors]) => survivors <= members, 'survivors cannot exceed members'),
+      v.tuple([v.string(), positiveInt, v.pipe(v.number(), v.integer(), v.minValue(0))]),
+      v.check(([, members, survivors]) => survivors <= members, 'survivors cannot exceed members'),
     ),
   ),
   min: v.array(num),

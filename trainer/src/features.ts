@@ -23,21 +23,21 @@ export interface FeatureStats {
   /** Kept titles (most frequent first); anything else is RARE_TITLE. */
   titles: string[];
   /** Median age per title (and for RARE_TITLE), used when Age is missing. */
-  ageByTitle: Record<string, number>;
+  ageByTitle: [title: string, age: number][];
   ageMedian: number;
   /** Median fare per class 1, 2, 3 (index 0 = class 1), used when Fare is missing. */
   fareByClass: [number, number, number];
   /** The majority sex per title, used when Sex is missing. */
-  sexByTitle: Record<string, 'male' | 'female'>;
+  sexByTitle: [title: string, sex: 'male' | 'female'][];
   pclassMode: 1 | 2 | 3;
   embarkedMode: 'C' | 'Q' | 'S';
   /** Training passengers per ticket number (group travel: families, friends, servants on one ticket). */
-  ticketCounts: Record<string, number>;
+  ticketCounts: [ticket: string, passengers: number][];
   /**
    * Per ticket, the training women and children (female, or title Master) on it and how many of them survived:
    * `[members, survivors]`. Aggregates of training labels, so the artifact carries them (see groupOf).
    */
-  womenChildrenByTicket: Record<string, [number, number]>;
+  womenChildrenByTicket: [ticket: string, members: number, survivors: number][];
   /** Per feature: training min/max (values are clipped to it) and mean/std (values are standardised). */
   min: number[];
   max: number[];
@@ -101,16 +101,22 @@ interface Lookup {
   kept: Set<string>;
   /** Column of each title one-hot, relative to the first; the base title has none. */
   titleColumn: Map<string, number>;
+  ageByTitle: Map<string, number>;
+  sexByTitle: Map<string, 'male' | 'female'>;
   tickets: Map<string, number>;
   womenChildren: Map<string, readonly [number, number]>;
 }
 
-function lookupOf(stats: Pick<FeatureStats, 'titles' | 'ticketCounts' | 'womenChildrenByTicket'>): Lookup {
+function lookupOf(stats: Imputation): Lookup {
   return {
     kept: new Set(stats.titles),
     titleColumn: new Map(titleColumns(stats.titles).map((t, i) => [t, i])),
-    tickets: new Map(Object.entries(stats.ticketCounts)),
-    womenChildren: new Map(Object.entries(stats.womenChildrenByTicket)),
+    ageByTitle: new Map(stats.ageByTitle),
+    sexByTitle: new Map(stats.sexByTitle),
+    tickets: new Map(stats.ticketCounts),
+    womenChildren: new Map(
+      stats.womenChildrenByTicket.map(([ticket, members, survivors]) => [ticket, [members, survivors]]),
+    ),
   };
 }
 
@@ -145,9 +151,9 @@ function rawFeatures(
   const { titleColumn } = lookup;
   const parsed = titleOf(p.name);
   const title = lookup.kept.has(parsed) ? parsed : RARE_TITLE;
-  const sex = p.sex ?? (parsed ? stats.sexByTitle[title] : undefined) ?? 'male';
+  const sex = p.sex ?? (parsed ? lookup.sexByTitle.get(title) : undefined) ?? 'male';
   const pclass = p.pclass ?? stats.pclassMode;
-  const age = p.age ?? stats.ageByTitle[title] ?? stats.ageMedian;
+  const age = p.age ?? lookup.ageByTitle.get(title) ?? stats.ageMedian;
   const family = 1 + (p.sibSp ?? 0) + (p.parch ?? 0);
   const fare = p.fare ?? (stats.fareByClass[pclass - 1] as number);
   const embarked = p.embarked ?? stats.embarkedMode;
@@ -195,13 +201,14 @@ export function fitFeatures(rows: readonly LabelledPassenger[]): FeatureStats {
   const bucket = (row: Passenger): string => (titles.includes(titleOf(row.name)) ? titleOf(row.name) : RARE_TITLE);
   const ages = rows.filter((r) => r.age !== undefined);
   const ageMedian = median(ages.map((r) => r.age as number));
-  const ageByTitle: Record<string, number> = {};
-  const sexByTitle: Record<string, 'male' | 'female'> = {};
+  // Maps, serialised as [key, value] entries: a title or ticket may be any text, "__proto__" and "constructor" too.
+  const ageByTitle = new Map<string, number>();
+  const sexByTitle = new Map<string, 'male' | 'female'>();
   for (const t of [...titles, RARE_TITLE]) {
     const own = ages.filter((r) => bucket(r) === t).map((r) => r.age as number);
-    ageByTitle[t] = own.length > 0 ? median(own) : ageMedian;
+    ageByTitle.set(t, own.length > 0 ? median(own) : ageMedian);
     const sexes = rows.filter((r) => bucket(r) === t && r.sex !== undefined).map((r) => r.sex as 'male' | 'female');
-    sexByTitle[t] = mode(sexes, 'male');
+    sexByTitle.set(t, mode(sexes, 'male'));
   }
   const fares = rows.filter((r) => r.fare !== undefined);
   const fareAll = median(fares.map((r) => r.fare as number));
@@ -211,10 +218,9 @@ export function fitFeatures(rows: readonly LabelledPassenger[]): FeatureStats {
   };
   const tickets = new Map<string, number>();
   for (const row of rows) if (row.ticket) tickets.set(row.ticket, (tickets.get(row.ticket) ?? 0) + 1);
-  const ticketCounts = Object.fromEntries(tickets); // own properties only, even for a ticket named "__proto__"
   // The same imputation as rawFeatures, so "is a woman or child" agrees between the counts and the encoding.
   const sexOf = (row: Passenger): 'male' | 'female' =>
-    row.sex ?? (titleOf(row.name) ? sexByTitle[bucket(row)] : undefined) ?? 'male';
+    row.sex ?? (titleOf(row.name) ? sexByTitle.get(bucket(row)) : undefined) ?? 'male';
   const womenChildren = new Map<string, [number, number]>();
   for (const row of rows) {
     if (!row.ticket || !isWomanOrChild(sexOf(row), bucket(row))) continue;
@@ -225,10 +231,10 @@ export function fitFeatures(rows: readonly LabelledPassenger[]): FeatureStats {
   }
   const imputation: Imputation = {
     titles,
-    ageByTitle,
+    ageByTitle: [...ageByTitle],
     ageMedian,
     fareByClass: [fareOf(1), fareOf(2), fareOf(3)],
-    sexByTitle,
+    sexByTitle: [...sexByTitle],
     pclassMode: mode(
       rows.filter((r) => r.pclass).map((r) => r.pclass as 1 | 2 | 3),
       3,
@@ -237,8 +243,8 @@ export function fitFeatures(rows: readonly LabelledPassenger[]): FeatureStats {
       rows.filter((r) => r.embarked).map((r) => r.embarked as 'C' | 'Q' | 'S'),
       'S',
     ),
-    ticketCounts,
-    womenChildrenByTicket: Object.fromEntries(womenChildren),
+    ticketCounts: [...tickets],
+    womenChildrenByTicket: [...womenChildren].map(([ticket, [members, survivors]]) => [ticket, members, survivors]),
   };
   const width = featureNames(titles).length;
   const lookup = lookupOf(imputation);

@@ -35,6 +35,8 @@ function byScore(p: ArrayLike<number>): number[] {
 
 /** Area under the ROC curve: the probability a random survivor scores above a random non-survivor (ties count 1/2). */
 export function rocAuc(p: ArrayLike<number>, y: ArrayLike<number>): number {
+  // A model that scores NaN has no ranking: the metric is undefined (the quality gate refuses NaN).
+  for (let i = 0; i < p.length; i++) if (!Number.isFinite(p[i])) return NaN;
   const order = byScore(p);
   let positives = 0;
   let negatives = 0;
@@ -43,11 +45,12 @@ export function rocAuc(p: ArrayLike<number>, y: ArrayLike<number>): number {
     let j = i;
     let pos = 0;
     let neg = 0;
-    while (j < order.length && p[order[j] as number] === p[order[i] as number]) {
+    // One row at least per group: a NaN equals nothing, not even itself, and must not stall the loop.
+    do {
       if (y[order[j] as number] === 1) pos++;
       else neg++;
       j++;
-    }
+    } while (j < order.length && p[order[j] as number] === p[order[i] as number]);
     area += neg * (positives + pos / 2);
     positives += pos;
     negatives += neg;

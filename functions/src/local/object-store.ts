@@ -36,14 +36,32 @@ export interface BucketConfig {
 /** Sets a local bucket's metadata (the stack enables versioning on the data bucket, as Terraform does). */
 export async function setBucketConfig(layout: LocalLayout, bucket: string, config: BucketConfig): Promise<void> {
   checkBucketName(bucket);
+  // Written beside and renamed into place: another process never reads half a file.
   await mkdir(layout.bucketConfig, { recursive: true });
-  await writeFile(join(layout.bucketConfig, `${bucket}.json`), `${JSON.stringify(config)}\n`);
+  const tmp = join(layout.bucketConfig, `.${bucket}.${process.pid}-${randomBytes(6).toString('hex')}`);
+  await writeFile(tmp, `${JSON.stringify(config)}\n`);
+  await rename(tmp, join(layout.bucketConfig, `${bucket}.json`));
 }
 
 async function isVersioned(layout: LocalLayout, bucket: string): Promise<boolean> {
-  const text = await readFile(join(layout.bucketConfig, `${bucket}.json`), 'utf8').catch(() => undefined);
-  return text !== undefined && (JSON.parse(text) as BucketConfig).versioning?.enabled === true;
+  const file = join(layout.bucketConfig, `${bucket}.json`);
+  const text = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return undefined;
+    throw err;
+  });
+  if (text === undefined) return false;
+  try {
+    return (JSON.parse(text) as BucketConfig).versioning?.enabled === true;
+  } catch {
+    throw new Error(`${file} is not valid JSON: fix or delete it (it holds the bucket's versioning setting)`);
+  }
 }
+
+const exists = (path: string): Promise<boolean> =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 /** Where a versioned bucket keeps one generation of an object (hashed name: any object name, one flat folder). */
 function versionPath(layout: LocalLayout, bucket: string, name: string, generation: string): string {
@@ -72,27 +90,34 @@ export class LocalObjectStore implements ObjectStore {
           current.meta.size,
         );
       }
-      const data = await readFile(objectPath(this.layout, bucket, name));
+      // In a versioned bucket, the kept copy: exactly the bytes of the generation reported, even if the live file is
+      // replaced by hand right now (copies into the folder do not take the lock).
+      const live = objectPath(this.layout, bucket, name);
+      const kept = (await isVersioned(this.layout, bucket))
+        ? versionPath(this.layout, bucket, name, current.meta.generation)
+        : undefined;
+      const data = kept && (await exists(kept)) ? await readFile(kept) : await readFile(live);
       return { data, info: toInfo(bucket, name, current.meta) };
     });
   }
 
   /**
-   * The path of a file holding exactly `generation` of the object: its kept copy in a versioned bucket, or the live
-   * file if that generation is still the live one; undefined when the generation is gone (as GCS answers 404).
+   * The path of a file holding exactly `generation` of the object: its kept copy in a versioned bucket (made now if
+   * the live generation has none yet), or in an unversioned bucket the live file if that generation is still the
+   * live one; undefined when the generation is gone (as GCS answers 404).
    */
   async pathOfGeneration(bucket: string, name: string, generation: string): Promise<string | undefined> {
     return this.locked(bucket, name, async () => {
       const kept = versionPath(this.layout, bucket, name, generation);
-      if (
-        await access(kept).then(
-          () => true,
-          () => false,
-        )
-      )
-        return kept;
+      if (await exists(kept)) return kept;
       const current = await this.current(bucket, name);
-      return current?.meta.generation === generation ? objectPath(this.layout, bucket, name) : undefined;
+      if (current?.meta.generation !== generation) return undefined;
+      const live = objectPath(this.layout, bucket, name);
+      if (!(await isVersioned(this.layout, bucket))) return live;
+      // The live generation of a versioned bucket without a kept copy (written before versioning was on, or adopted
+      // just now): keep it now, under the lock, so a later drop cannot change what the caller reads.
+      if (!(await exists(kept))) await this.atomicWrite(kept, await readFile(live));
+      return kept;
     });
   }
 

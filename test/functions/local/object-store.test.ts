@@ -121,6 +121,29 @@ describe('local/object-store', () => {
     assert.equal(await store.pathOfGeneration('data', 'datasets/t.csv', '12345'), undefined);
   });
 
+  it('a generation written before versioning was turned on is kept when asked for, so a later drop cannot change it', async () => {
+    const old = await store.write('data', 'datasets/t.csv', 'OLD\n');
+    await setBucketConfig(layout, 'data', { versioning: { enabled: true } });
+    const path = await store.pathOfGeneration('data', 'datasets/t.csv', old.generation);
+    assert.ok(path);
+    await store.write('data', 'datasets/t.csv', 'NEW\n');
+    assert.equal(await readFile(path, 'utf8'), 'OLD\n');
+  });
+
+  it('a read in a versioned bucket returns the bytes of the generation it reports', async () => {
+    await setBucketConfig(layout, 'data', { versioning: { enabled: true } });
+    const info = await store.write('data', 'datasets/t.csv', 'kept\n');
+    const got = await store.read('data', 'datasets/t.csv');
+    assert.equal(got?.info.generation, info.generation);
+    assert.equal(got?.data.toString(), 'kept\n');
+  });
+
+  it('refuses to guess when the bucket configuration is not JSON, naming the file', async () => {
+    await mkdir(join(root, 'bucket-config'), { recursive: true });
+    await writeFile(join(root, 'bucket-config', 'data.json'), '{"versioning":');
+    await assert.rejects(store.write('data', 'a.csv', 'x'), /bucket-config\/data\.json is not valid JSON/);
+  });
+
   it('an unversioned bucket has only the live generation: an overwritten one is gone (GCS answers 404)', async () => {
     const first = await store.write('runs', 'r.json', '{}');
     assert.equal(
