@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { get } from 'node:http';
-import { createServer } from 'node:net';
+import { freePort } from '../../functions/src/local/child-process';
 
 export interface ServerSpec {
   /** Arguments after the node binary (flags, script, script arguments). */
@@ -17,14 +17,6 @@ export interface RunningServer {
   /** From just before spawn to the first 200 on the health route. */
   startToHealthyMs: number;
   stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 const status = (url: string) =>

@@ -61,11 +61,16 @@ export interface Config {
   /** Ends with "/"; only `.csv` objects under it start runs. */
   datasetPrefix: string;
   artifactsBucket: string;
+  /** Artifact Registry repository, e.g. `europe-west1-docker.pkg.dev/<project>/<repo>`. */
   imageRepository: string;
   imageName: string;
+  /** `gs://bucket/object.tar.gz`: the trainer source archive Cloud Build builds from. */
   trainerSourceUri: string;
+  /** Topic (short id or `projects/…/topics/…`) the trainer reports training events to. */
   trainingEventsTopic: string;
+  /** Numeric endpoint id or full `projects/…/locations/…/endpoints/…` name. */
   endpointId: string;
+  /** The registry model every run adds a version to. */
   modelId: string;
   trainingMachineType: string;
   servingMachineType: string;
@@ -80,6 +85,11 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** How long a claim on a side effect is honoured before a redelivery may retake it (check-before-create). */
   claimLeaseSeconds: number;
+}
+
+/** `keys` of `config`, and nothing else: the part of the configuration a component reads. */
+export function pickConfig<K extends keyof Config>(config: Config, keys: readonly K[]): Pick<Config, K> {
+  return Object.fromEntries(keys.map((k) => [k, config[k]])) as Pick<Config, K>;
 }
 
 /** The configuration is invalid; `problems` has one line per variable, each starting with its name. */

@@ -8,6 +8,7 @@ import {
   GOOD_CSV,
   dropDataset,
   harness,
+  runInTraining,
   pubsubEvent,
   successfulBuild,
   writeMetrics,
@@ -139,12 +140,8 @@ describe('functions (index): the whole flow over HTTP', () => {
 
   it('a version worse than the serving one is HELD with the comparison, nothing deployed', async () => {
     await fullRun(h, 'datasets/a.csv', 0.85);
-    const drop = await dropDataset(h, 'datasets/worse.csv', GOOD_CSV);
-    await h.deliver('onDatasetFinalized', drop);
-    const build = h.builds.started.at(-1) as { runId: string; buildId: string };
-    await h.deliver('onBuildStatus', successfulBuild(h, build.runId, build.buildId, h.clock.now.toISOString()));
-    const training = h.training.started.at(-1) as { name: string };
-    h.training.finish(training.name, 'SUCCEEDED', '2');
+    const build = await runInTraining(h, 'datasets/worse.csv');
+    h.training.finish(build.trainingName, 'SUCCEEDED', '2');
     await writeMetrics(h, build.runId, { accuracy: 0.8 });
     const status = await h.deliver(
       'onTrainingStatus',

@@ -190,6 +190,17 @@ export function successfulBuild(h: Harness, runId: string, buildId: string, publ
   );
 }
 
+/** Drops a good dataset and delivers its build's SUCCESS: a run in TRAINING. Returns its id and training name. */
+export async function runInTraining(
+  h: Harness,
+  name = 'datasets/train.csv',
+): Promise<{ runId: string; trainingName: string }> {
+  await h.deliver('onDatasetFinalized', await dropDataset(h, name, GOOD_CSV));
+  const build = h.builds.started.at(-1) as { runId: string; buildId: string };
+  await h.deliver('onBuildStatus', successfulBuild(h, build.runId, build.buildId, h.clock.now.toISOString()));
+  return { runId: build.runId, trainingName: (h.training.started.at(-1) as { name: string }).name };
+}
+
 /** Writes the trainer's metrics.json for a run. */
 export async function writeMetrics(h: Harness, runId: string, holdout: Record<string, number>): Promise<void> {
   await h.store.write(h.config.artifactsBucket, `runs/${runId}/model/metrics.json`, JSON.stringify({ holdout }));

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sinon from 'sinon';
@@ -11,15 +10,7 @@ import { loadPredictor, startServing } from '../../trainer/src/serve';
 import { jsonLogger } from '../../trainer/src/server/json-log';
 import type { PredictionServer } from '../../trainer/src/server/prediction-server';
 import { FakePredictor } from './server/fake-predictor';
-
-/** A port nobody listens on right now (tiny race with other processes; fine for a test). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { freePort } from '../../functions/src/local/child-process';
 
 describe('serve (the prediction server command)', () => {
   let dir: string;

@@ -137,7 +137,8 @@ export function fitBoosting(x: readonly Float64Array[], y: ArrayLike<number>, op
   return { base, learningRate: opts.learningRate, trees };
 }
 
-function treeScore(tree: Tree, x: Float64Array): number {
+/** The value of the leaf `x` falls into. */
+export function treeScore(tree: Tree, x: Float64Array): number {
   let node = 0;
   while ((tree.feature[node] as number) >= 0) {
     node =

@@ -2,15 +2,10 @@
 // the survival rate). Trees see the interactions a linear model cannot (age × class × sex, family size × class);
 // averaging many decorrelated trees keeps their variance down. Seeded, so the same rows and seed give the same forest.
 import { random } from '../src/split';
+import { treeScore, type Tree } from './boosting';
 
-/** A tree as flat arrays: node i is a leaf when feature[i] < 0 (value[i] = survival rate), else x[f] <= threshold → left. */
-export interface ForestTree {
-  feature: number[];
-  threshold: number[];
-  left: number[];
-  right: number[];
-  value: number[];
-}
+/** The boosting script's flat tree; here a leaf's value is the survival rate of its training rows. */
+export type ForestTree = Tree;
 
 export interface ForestOptions {
   trees: number;
@@ -107,15 +102,6 @@ export function fitForest(x: readonly Float64Array[], y: ArrayLike<number>, opts
 /** p(survived) for one feature vector: the mean of the trees' leaf survival rates. */
 export function predictForest(trees: readonly ForestTree[], x: Float64Array): number {
   let sum = 0;
-  for (const tree of trees) {
-    let node = 0;
-    while ((tree.feature[node] as number) >= 0) {
-      node =
-        (x[tree.feature[node] as number] as number) <= (tree.threshold[node] as number)
-          ? (tree.left[node] as number)
-          : (tree.right[node] as number);
-    }
-    sum += tree.value[node] as number;
-  }
+  for (const tree of trees) sum += treeScore(tree, x);
   return sum / trees.length;
 }

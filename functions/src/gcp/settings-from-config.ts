@@ -2,8 +2,8 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { SERVING_COMMAND } from '../../../trainer/src/image-commands';
-import type { Config } from '../config';
-import type { GcpSettings } from './settings';
+import { pickConfig, type Config } from '../config';
+import { GCP_CONFIG_KEYS, type GcpSettings } from './settings';
 
 /**
  * The repository's cloudbuild.yaml, found from this file upwards: the function's deployed source keeps it at the
@@ -26,18 +26,7 @@ function required(value: string | undefined, variable: string): string {
 
 export function gcpSettingsFromConfig(config: Config, cloudbuildYamlPath = findCloudbuildYaml()): GcpSettings {
   return {
-    projectId: config.projectId,
-    region: config.region,
-    dataBucket: config.dataBucket,
-    artifactsBucket: config.artifactsBucket,
-    imageRepository: config.imageRepository,
-    imageName: config.imageName,
-    trainerSourceUri: config.trainerSourceUri,
-    trainingEventsTopic: config.trainingEventsTopic,
-    endpointId: config.endpointId,
-    modelId: config.modelId,
-    trainingMachineType: config.trainingMachineType,
-    servingMachineType: config.servingMachineType,
+    ...pickConfig(config, GCP_CONFIG_KEYS),
     trainingServiceAccount: required(config.trainingServiceAccount, 'TRAINING_SERVICE_ACCOUNT'),
     servingServiceAccount: required(config.servingServiceAccount, 'SERVING_SERVICE_ACCOUNT'),
     buildServiceAccount: required(config.buildServiceAccount, 'BUILD_SERVICE_ACCOUNT'),

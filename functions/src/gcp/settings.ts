@@ -1,25 +1,24 @@
 // The deployment facts the Google Cloud adapters need, and the resource names derived from them.
+import type { Config } from '../config';
 
-/** Mirrors the environment the functions run with (PROJECT_ID, REGION, … read by the config module). */
-export interface GcpSettings {
-  projectId: string;
-  region: string;
-  dataBucket: string;
-  artifactsBucket: string;
-  /** Artifact Registry repository, e.g. `europe-west1-docker.pkg.dev/<project>/<repo>`. */
-  imageRepository: string;
-  imageName: string;
-  /** `gs://bucket/object.tar.gz`: the trainer source archive Cloud Build builds from. */
-  trainerSourceUri: string;
-  /** Topic (short id or `projects/…/topics/…`) the trainer reports training events to. */
-  trainingEventsTopic: string;
-  /** Numeric endpoint id or full `projects/…/locations/…/endpoints/…` name. */
-  endpointId: string;
-  /** The registry model every run adds a version to. */
-  modelId: string;
-  trainingMachineType: string;
-  servingMachineType: string;
-  /** Service account e-mails. */
+/** The configuration fields the adapters read (config.ts documents them). */
+export const GCP_CONFIG_KEYS = [
+  'projectId',
+  'region',
+  'dataBucket',
+  'artifactsBucket',
+  'imageRepository',
+  'imageName',
+  'trainerSourceUri',
+  'trainingEventsTopic',
+  'endpointId',
+  'modelId',
+  'trainingMachineType',
+  'servingMachineType',
+] as const;
+
+export type GcpSettings = Pick<Config, (typeof GCP_CONFIG_KEYS)[number]> & {
+  /** Service account e-mails: optional in Config, required on Vertex. */
   trainingServiceAccount: string;
   servingServiceAccount: string;
   buildServiceAccount: string;
@@ -27,7 +26,7 @@ export interface GcpSettings {
   cloudbuildYamlPath: string;
   /** Command that starts the prediction server inside the trainer image. */
   servingCommand: string[];
-}
+};
 
 /** `projects/<P>/locations/<REGION>` */
 export const locationName = (s: GcpSettings): string => `projects/${s.projectId}/locations/${s.region}`;

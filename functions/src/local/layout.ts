@@ -1,6 +1,7 @@
 // Where local mode keeps everything: one folder (`.vertex-retrain/` by default) standing in for the cloud.
 // Buckets are folders, so a `gs://bucket/name` URI maps to a plain path the trainer and the user can open.
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { parseGcsUri, splitGeneration, type GcsLocation } from '../../../trainer/src/uri-io';
 
 /** The folders of a local stack, all under one root. */
 export interface LocalLayout {
@@ -129,7 +130,8 @@ export function localPathOfGsUri(layout: LocalLayout, uri: string, what: string)
   }
   // A `#<generation>` pin (gsutil notation) names a version: this is the live object's path. Reading exactly that
   // generation is LocalObjectStore.pathOfGeneration's job (versioned buckets keep every generation).
-  return gsUriToPath(layout, uri.replace(/#\d+$/, ''));
+  const { bucket, name } = parseGcsUri(uri) as GcsLocation;
+  return gsUriToPath(layout, `gs://${bucket}/${splitGeneration(name).name}`);
 }
 
 /** The inverse of gsUriToPath for paths inside the buckets folder; undefined for any other path. */

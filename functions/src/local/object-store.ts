@@ -116,7 +116,7 @@ export class LocalObjectStore implements ObjectStore {
       if (!(await isVersioned(this.layout, bucket))) return live;
       // The live generation of a versioned bucket without a kept copy (written before versioning was on, or adopted
       // just now): keep it now, under the lock, so a later drop cannot change what the caller reads.
-      if (!(await exists(kept))) await this.atomicWrite(kept, await readFile(live));
+      await this.atomicWrite(kept, await readFile(live)); // no kept copy: checked above, under this lock
       return kept;
     });
   }

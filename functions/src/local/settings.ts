@@ -2,36 +2,25 @@
 // config.ts's Config, so a Config can be passed as is), plus where the local stack lives.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { parseConfig } from '../config';
+import { parseConfig, pickConfig, type Config } from '../config';
 
 /** The part of the functions' Config the twins read. */
-export interface CloudNames {
-  projectId: string;
-  region: string;
-  dataBucket: string;
-  datasetPrefix: string;
-  artifactsBucket: string;
-  imageRepository: string;
-  imageName: string;
-  trainingEventsTopic: string;
-  endpointId: string;
-  modelId: string;
-}
+const CLOUD_NAME_KEYS = [
+  'projectId',
+  'region',
+  'dataBucket',
+  'datasetPrefix',
+  'artifactsBucket',
+  'imageRepository',
+  'imageName',
+  'trainingEventsTopic',
+  'endpointId',
+  'modelId',
+] as const;
+export type CloudNames = Pick<Config, (typeof CLOUD_NAME_KEYS)[number]>;
 
 /** The local stand-ins: what the functions' own configuration is in local mode (config.ts LOCAL_DEFAULTS). */
-const local = parseConfig({});
-export const LOCAL_NAMES: CloudNames = {
-  projectId: local.projectId,
-  region: local.region,
-  dataBucket: local.dataBucket,
-  datasetPrefix: local.datasetPrefix,
-  artifactsBucket: local.artifactsBucket,
-  imageRepository: local.imageRepository,
-  imageName: local.imageName,
-  trainingEventsTopic: local.trainingEventsTopic,
-  endpointId: local.endpointId,
-  modelId: local.modelId,
-};
+export const LOCAL_NAMES: CloudNames = pickConfig(parseConfig({}), CLOUD_NAME_KEYS);
 
 /** Topics that are not configuration: Cloud Build's fixed topic and the reconcile tick's (Cloud Scheduler's). */
 export const CLOUD_BUILDS_TOPIC = 'cloud-builds';

@@ -12,6 +12,7 @@ import { nodeArgs, pidAlive, spawnNode } from './child-process';
 import { readImage } from './image-builder';
 import { listJson, readJson, updateJson } from './json-objects';
 import { LocalObjectStore } from './object-store';
+import { parseGcsUri, splitGeneration, type GcsLocation } from '../../../trainer/src/uri-io';
 import { gsUriToPath, localPathOfGsUri } from './layout';
 import type { LocalLayout } from './layout';
 import type { LocalModelRegistry } from './model-registry-twin';
@@ -126,9 +127,9 @@ export class LocalTrainingService implements TrainingService {
    */
   private async datasetPath(uri: string): Promise<string | undefined> {
     const live = localPathOfGsUri(this.deps.layout, uri, 'datasetUri');
-    const pinned = /^gs:\/\/([^/]+)\/(.+)#(\d+)$/.exec(uri);
-    if (!pinned) return live;
-    const [, bucket, name, generation] = pinned as unknown as [string, string, string, string];
+    const { bucket, name: pinned } = parseGcsUri(uri) as GcsLocation; // a gs:// URI: localPathOfGsUri checked it
+    const { name, generation } = splitGeneration(pinned);
+    if (!generation) return live;
     return new LocalObjectStore(this.deps.layout).pathOfGeneration(bucket, name, generation);
   }
 

@@ -3,21 +3,14 @@ import {
   GOOD_CSV,
   dropDataset,
   harness,
+  runInTraining,
   pubsubEvent,
-  successfulBuild,
   writeMetrics,
   type Harness,
 } from '../../support/functions-harness';
 
-async function training(h: Harness, name = 'datasets/train.csv') {
-  await h.deliver('onDatasetFinalized', await dropDataset(h, name, GOOD_CSV));
-  const build = h.builds.started.at(-1) as { runId: string; buildId: string };
-  await h.deliver('onBuildStatus', successfulBuild(h, build.runId, build.buildId, h.clock.now.toISOString()));
-  return { runId: build.runId, trainingName: (h.training.started.at(-1) as { name: string }).name };
-}
-
 async function deploying(h: Harness, name = 'datasets/train.csv') {
-  const t = await training(h, name);
+  const t = await runInTraining(h, name);
   h.training.finish(t.trainingName, 'SUCCEEDED', String(h.training.started.length));
   await writeMetrics(h, t.runId, { accuracy: 0.8 });
   await h.deliver('onTrainingStatus', pubsubEvent('training-events', t, h.clock.now.toISOString()));
@@ -34,8 +27,8 @@ describe('handlers/onReconcileTick', () => {
     h.deliver('onReconcileTick', pubsubEvent('reconcile', { any: 'payload' }, h.clock.now.toISOString()));
 
   it('announces a finished training on the training-events topic; a running one is left alone', async () => {
-    const running = await training(h, 'datasets/a.csv');
-    const done = await training(h, 'datasets/b.csv');
+    const running = await runInTraining(h, 'datasets/a.csv');
+    const done = await runInTraining(h, 'datasets/b.csv');
     h.training.finish(done.trainingName, 'FAILED', undefined, 'oom');
     assert.equal(await tick(), 204);
     assert.deepEqual(h.publisher.messages, [
@@ -104,8 +97,8 @@ describe('handlers/onReconcileTick', () => {
   });
 
   it('one run’s error does not stop the others and the tick is acknowledged', async () => {
-    const a = await training(h, 'datasets/a.csv');
-    const b = await training(h, 'datasets/b.csv');
+    const a = await runInTraining(h, 'datasets/a.csv');
+    const b = await runInTraining(h, 'datasets/b.csv');
     h.training.finish(a.trainingName, 'SUCCEEDED', '1');
     h.training.finish(b.trainingName, 'SUCCEEDED', '2');
     h.training.failNext('getTraining', Object.assign(new Error('unavailable'), { code: 14 }));
@@ -171,7 +164,7 @@ describe('handlers/onReconcileTick', () => {
   });
 
   it('a stale tick is dropped', async () => {
-    await training(h);
+    await runInTraining(h);
     const old = new Date(h.clock.now.getTime() - (h.config.maxEventAgeSeconds + 1) * 1000).toISOString();
     assert.equal(await h.deliver('onReconcileTick', pubsubEvent('reconcile', {}, old)), 204);
     assert.ok(h.logs.some((l) => l.message === 'stale event dropped'));

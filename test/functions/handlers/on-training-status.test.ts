@@ -1,21 +1,5 @@
 import assert from 'node:assert/strict';
-import {
-  GOOD_CSV,
-  dropDataset,
-  harness,
-  pubsubEvent,
-  successfulBuild,
-  writeMetrics,
-  type Harness,
-} from '../../support/functions-harness';
-
-/** A run in TRAINING; returns its id and training name. */
-async function training(h: Harness, name = 'datasets/train.csv') {
-  await h.deliver('onDatasetFinalized', await dropDataset(h, name, GOOD_CSV));
-  const build = h.builds.started.at(-1) as { runId: string; buildId: string };
-  await h.deliver('onBuildStatus', successfulBuild(h, build.runId, build.buildId, h.clock.now.toISOString()));
-  return { runId: build.runId, trainingName: (h.training.started.at(-1) as { name: string }).name };
-}
+import { harness, runInTraining, pubsubEvent, writeMetrics, type Harness } from '../../support/functions-harness';
 
 describe('handlers/onTrainingStatus', () => {
   let h: Harness;
@@ -27,20 +11,20 @@ describe('handlers/onTrainingStatus', () => {
   const tick = () => h.deliver('onReconcileTick', pubsubEvent('reconcile', {}, h.clock.now.toISOString()));
 
   it('a training still running → 500 (retry later), nothing recorded', async () => {
-    const t = await training(h);
+    const t = await runInTraining(h);
     assert.equal(await h.deliver('onTrainingStatus', message(t)), 500);
     assert.equal((await h.ledger.get(t.runId))?.state, 'TRAINING');
   });
 
   it('re-reads the training instead of trusting the message', async () => {
-    const t = await training(h);
+    const t = await runInTraining(h);
     // The message claims nothing about the state; the port says RUNNING, so no deploy.
     assert.equal(await h.deliver('onTrainingStatus', message({ runId: t.runId })), 500);
     assert.equal(h.endpoint.deploys.length, 0);
   });
 
   it('the same success message delivered 20 times concurrently deploys exactly once', async () => {
-    const t = await training(h);
+    const t = await runInTraining(h);
     h.training.finish(t.trainingName, 'SUCCEEDED', '1');
     await writeMetrics(h, t.runId, { accuracy: 0.8 });
     const event = message(t);
@@ -55,7 +39,7 @@ describe('handlers/onTrainingStatus', () => {
 
   for (const state of ['FAILED', 'CANCELLED'] as const) {
     it(`${state} → run FAILED with the training's error`, async () => {
-      const t = await training(h);
+      const t = await runInTraining(h);
       h.training.finish(t.trainingName, state, undefined, 'replica workerpool0-0 exited with a non-zero status of 1');
       assert.equal(await h.deliver('onTrainingStatus', message(t)), 204);
       const run = await h.ledger.get(t.runId);
@@ -66,7 +50,7 @@ describe('handlers/onTrainingStatus', () => {
   }
 
   it('success without metrics.json → FAILED with the missing file named', async () => {
-    const t = await training(h);
+    const t = await runInTraining(h);
     h.training.finish(t.trainingName, 'SUCCEEDED', '1');
     assert.equal(await h.deliver('onTrainingStatus', message(t)), 204);
     const run = await h.ledger.get(t.runId);
@@ -75,7 +59,7 @@ describe('handlers/onTrainingStatus', () => {
   });
 
   it('below the floor with nothing serving → HELD, not deployed', async () => {
-    const t = await training(h);
+    const t = await runInTraining(h);
     h.training.finish(t.trainingName, 'SUCCEEDED', '1');
     await writeMetrics(h, t.runId, { accuracy: 0.6 });
     assert.equal(await h.deliver('onTrainingStatus', message(t)), 204);
@@ -86,7 +70,7 @@ describe('handlers/onTrainingStatus', () => {
   });
 
   it('a transient deploy error → 500, claim released; the redelivery checks the endpoint and deploys once', async () => {
-    const t = await training(h);
+    const t = await runInTraining(h);
     h.training.finish(t.trainingName, 'SUCCEEDED', '1');
     await writeMetrics(h, t.runId, { accuracy: 0.8 });
     h.endpoint.failNext('deployModel', Object.assign(new Error('unavailable'), { code: 14 }));
@@ -99,7 +83,7 @@ describe('handlers/onTrainingStatus', () => {
   });
 
   it('a retaken deploy whose model is already on the endpoint is recorded as DEPLOYED, not deployed again', async () => {
-    const t = await training(h);
+    const t = await runInTraining(h);
     h.training.finish(t.trainingName, 'SUCCEEDED', '1');
     await writeMetrics(h, t.runId, { accuracy: 0.8 });
     // deployModel "times out" on our side but the deployment went through.
@@ -132,7 +116,7 @@ describe('handlers/onTrainingStatus', () => {
 
   /** A run whose deploy claim is held: training succeeded, metrics written. */
   async function readyToDeploy() {
-    const t = await training(h);
+    const t = await runInTraining(h);
     h.training.finish(t.trainingName, 'SUCCEEDED', '1');
     await writeMetrics(h, t.runId, { accuracy: 0.8 });
     return t;
@@ -195,8 +179,8 @@ describe('handlers/onTrainingStatus', () => {
   });
 
   it('a message naming the training of another run is ignored with an error log', async () => {
-    const a = await training(h, 'datasets/a.csv');
-    const b = await training(h, 'datasets/b.csv');
+    const a = await runInTraining(h, 'datasets/a.csv');
+    const b = await runInTraining(h, 'datasets/b.csv');
     h.training.finish(b.trainingName, 'SUCCEEDED', '1');
     await writeMetrics(h, a.runId, { accuracy: 0.8 });
     await writeMetrics(h, b.runId, { accuracy: 0.8 });
@@ -217,7 +201,7 @@ describe('handlers/onTrainingStatus', () => {
 
   it('messages for unknown or finished runs are acknowledged without action', async () => {
     assert.equal(await h.deliver('onTrainingStatus', message({ runId: 'no-such-run' })), 204);
-    const t = await training(h);
+    const t = await runInTraining(h);
     h.training.finish(t.trainingName, 'FAILED', undefined, 'x');
     await h.deliver('onTrainingStatus', message(t));
     assert.equal(await h.deliver('onTrainingStatus', message(t)), 204);
