@@ -19,6 +19,8 @@ table.runs th, table.runs td { padding: 7px 8px; }
 table.runs td { font-size: 13px; }
 table.runs td code { word-break: normal; overflow-wrap: anywhere; }
 table.runs td.run code, table.runs td.created, table.runs td.dataset code { white-space: nowrap; }
+table.runs td.n, table.versions td.n { white-space: nowrap; }
+table.versions td.run code { word-break: normal; white-space: nowrap; }
 table.runs td.reason { min-width: 180px; max-width: 300px; overflow-wrap: anywhere; }
 table.runs tr.serving td:first-child { box-shadow: inset 3px 0 0 #16a34a; }
 .split { display: flex; height: 30px; border-radius: 8px; overflow: hidden; background: #e2e8f0; margin: 4px 0 12px; }
@@ -118,7 +120,7 @@ function endpointSection(v: DashboardView): SafeHtml {
             (d) => markup`<tr data-deployed-model="${d.deployedModelId}">
                 <td><code>${d.deployedModelId}</code>${d.displayName ? markup` <span class="muted">${d.displayName}</span>` : ''}</td>
                 <td>${d.version ?? DASH}</td>
-                <td>${d.runId ? markup`<code>${d.runId}</code>` : DASH}</td>
+                <td class="run">${d.runId ? markup`<code>${d.runId}</code>` : DASH}</td>
                 <td><code>${d.model}@${d.modelVersionId}</code></td>
                 <td class="n">${d.percent} %</td>
               </tr>`,

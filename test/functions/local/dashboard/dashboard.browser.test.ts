@@ -2,7 +2,7 @@
 // folder (ledger records written through the ledger, report.html rendered by the report renderer), with two runs and
 // a rollback. No console error, no page error, no request but the page itself; the runs and the split are shown and a
 // report link opens the report. CI installs Chromium (.ci/run), so there a missing browser fails the suite; elsewhere
-// the tests skip with a loud reason. DASHBOARD_SCREENSHOT=<file.png> keeps the screenshot (docs/images/dashboard.png).
+// the tests skip with a loud reason. DASHBOARD_SCREENSHOT=<file.png> keeps the screenshot of the busier page.
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
