@@ -160,7 +160,7 @@ function tiles(v: DashboardView): SafeHtml {
   return markup`<div class="tiles">
     ${tile('Runs', v.runs.length, `${counts('DEPLOYED')} deployed · ${counts('HELD')} held · ${counts('REJECTED') + counts('FAILED')} rejected or failed`)}
     ${tile('Serving', serving ? `${serving.percent} %` : DASH, serving ? serving.label : 'no traffic')}
-    ${tile('Deployed versions', v.endpoint.versions.length, 'each keeps a node billing')}
+    ${tile('Deployed versions', v.endpoint.versions.length, 'each keeps a serving replica up (a billed node on Vertex)')}
     ${tile('Latest run', v.runs[0] ? badge(v.runs[0].state) : DASH, v.runs[0] ? when(v.runs[0].createdAt) : 'none yet')}
   </div>`;
 }
