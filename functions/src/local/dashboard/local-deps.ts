@@ -1,0 +1,43 @@
+// Where the local stack's dashboard reads from: the run ledger (the artifacts bucket's `runs/<id>.json`, through the
+// ledger's own reader), the endpoint twin's state, and each run's report at the URI its record names. Read-only.
+import { RunLedger } from '../../ledger/run-ledger';
+import type { EndpointService, ObjectStore } from '../../ports';
+import { parseGcsUri } from '../../../../trainer/src/uri-io';
+import { InvalidObjectNameError, type LocalLayout } from '../layout';
+import { LocalObjectStore } from '../object-store';
+import type { DashboardDeps } from './handler';
+import { runFacts } from './model';
+
+export interface DashboardSources {
+  /** The bucket holding the run ledger and the reports (config ARTIFACTS_BUCKET). */
+  artifactsBucket: string;
+  /** The endpoint (the stack's endpoint twin): only its state is read. */
+  endpoint: Pick<EndpointService, 'getEndpoint'>;
+}
+
+/** The dashboard's reads over any object store holding the ledger. */
+export function dashboardDepsFromStore(store: ObjectStore, sources: DashboardSources): DashboardDeps {
+  const ledger = new RunLedger(store, sources.artifactsBucket);
+  return {
+    listRuns: () => ledger.list(),
+    endpointState: () => sources.endpoint.getEndpoint(),
+    async readReport(runId) {
+      const record = await ledger.get(runId);
+      const uri = record && runFacts(record).reportUri;
+      const loc = uri ? parseGcsUri(uri) : undefined;
+      // Only the artifacts bucket: a record is data, and the dashboard must not serve whatever a URI in it names.
+      if (!loc || loc.bucket !== sources.artifactsBucket || loc.name === '') return undefined;
+      try {
+        return (await store.read(loc.bucket, loc.name))?.data;
+      } catch (err) {
+        if (err instanceof InvalidObjectNameError) return undefined;
+        throw err;
+      }
+    },
+  };
+}
+
+/** The dashboard's reads for the local stack in `layout`'s folder. */
+export function localDashboardDeps(layout: LocalLayout, sources: DashboardSources): DashboardDeps {
+  return dashboardDepsFromStore(new LocalObjectStore(layout), sources);
+}

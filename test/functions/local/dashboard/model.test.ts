@@ -1,0 +1,210 @@
+import assert from 'node:assert/strict';
+import {
+  dashboardView,
+  reportHref,
+  runFacts,
+  runReason,
+  type RunFacts,
+} from '../../../../functions/src/local/dashboard/model';
+import { newRunRecord, type RunRecord } from '../../../../functions/src/pipeline/run-record';
+import type { EndpointState } from '../../../../functions/src/ports';
+import {
+  DM_A,
+  DM_B,
+  endpointAfterRollback,
+  ENDPOINT,
+  heldRun,
+  rejectedRun,
+  ROLLBACK,
+  RUN_A,
+  RUN_B,
+  twoRunsAndARollback,
+} from './sample-runs';
+
+const NOW = new Date('2026-12-05T00:00:00.000Z');
+const EMPTY: EndpointState = { name: ENDPOINT, deployedModels: [], trafficSplit: {} };
+
+const facts = (over: Partial<RunFacts>): RunFacts => ({
+  runId: 'r',
+  state: 'DEPLOYED',
+  createdAt: '2026-12-01T00:00:00Z',
+  rejectionReasons: [],
+  trafficChanges: [],
+  ...over,
+});
+const gate = (promote: boolean, reason: string): RunFacts['gate'] => ({
+  metric: 'accuracy',
+  direction: 'higher',
+  promote,
+  candidate: 0.7,
+  threshold: 0.8,
+  reason,
+});
+
+describe('local/dashboard/model', () => {
+  it('runFacts reads the record fields the dashboard shows', () => {
+    const [a] = twoRunsAndARollback() as [RunRecord];
+    const f = runFacts({ ...a, errors: [{ at: 'x', stage: 'DEPLOYING', reason: 'DEPLOY_FAILED', message: 'boom' }] });
+    assert.equal(f.runId, RUN_A);
+    assert.equal(f.state, 'DEPLOYED');
+    assert.equal(f.datasetUri, 'gs://local-data/datasets/train.csv');
+    assert.equal(f.datasetRows, 891);
+    assert.equal(f.endpointVersion, 1);
+    assert.equal(f.deployedModelId, DM_A);
+    assert.deepEqual(f.gate, {
+      metric: 'accuracy',
+      direction: 'higher',
+      promote: true,
+      candidate: 0.8212,
+      threshold: 0.75,
+      reason: 'accuracy 0.8212 >= 0.75',
+    });
+    assert.equal(f.costOnceUsd, a.cost?.totalOnceUsd);
+    assert.equal(f.reportUri, a.report?.uri);
+    assert.deepEqual(f.trafficChanges, [ROLLBACK]);
+    assert.deepEqual(f.lastError, { stage: 'DEPLOYING', reason: 'DEPLOY_FAILED', message: 'boom' });
+    // A fresh record has none of the optional parts.
+    const bare = runFacts(newRunRecord('fresh', 'dataset-drop', '2026-12-01T00:00:00Z'));
+    assert.deepEqual(
+      Object.entries(bare).filter(([, v]) => v !== undefined),
+      [
+        ['runId', 'fresh'],
+        ['state', 'RECEIVED'],
+        ['createdAt', '2026-12-01T00:00:00Z'],
+        ['rejectionReasons', []],
+        ['trafficChanges', []],
+      ],
+    );
+  });
+
+  const reasons: [string, RunFacts, string | undefined][] = [
+    [
+      'rejected: first reason and how many more',
+      facts({ state: 'REJECTED', rejectionReasons: ['no Survived column', 'row 4'], rejectionCount: 5 }),
+      'no Survived column (+4 more)',
+    ],
+    [
+      'rejected with one problem',
+      facts({ state: 'REJECTED', rejectionReasons: ['empty'], rejectionCount: 1 }),
+      'empty',
+    ],
+    [
+      'rejected, count missing: the reasons listed',
+      facts({ state: 'REJECTED', rejectionReasons: ['a', 'b'] }),
+      'a (+1 more)',
+    ],
+    [
+      'failed: the last error',
+      facts({ state: 'FAILED', lastError: { stage: 'BUILDING', reason: 'BUILD_FAILED', message: 'npm ci exited 1' } }),
+      'BUILD_FAILED: npm ci exited 1',
+    ],
+    ['held: the gate reason', facts({ state: 'HELD', gate: gate(false, 'accuracy 0.7 < 0.8') }), 'accuracy 0.7 < 0.8'],
+    [
+      'deployed despite the gate',
+      facts({ gate: gate(false, 'held'), overriddenBy: 'ana' }),
+      'deployed despite the gate by ana',
+    ],
+    ['deployed normally: nothing to say', facts({ gate: gate(true, 'ok') }), undefined],
+    [
+      'in progress with a retried error: nothing yet',
+      facts({ state: 'TRAINING', lastError: { stage: 'TRAINING', reason: 'X', message: 'y' } }),
+      undefined,
+    ],
+  ];
+  for (const [name, f, want] of reasons) it(`runReason: ${name}`, () => assert.equal(runReason(f), want));
+
+  it('two runs and a rollback: newest first, traffic and split from the endpoint, the rollback once', () => {
+    const v = dashboardView(twoRunsAndARollback(), endpointAfterRollback(), NOW);
+    assert.equal(v.generatedAt, NOW.toISOString());
+    assert.deepEqual(
+      v.runs.map((r) => [r.runId, r.state, r.version, r.trafficPercent, r.reportHref]),
+      [
+        [RUN_B, 'DEPLOYED', 'v2', 0, `runs/${RUN_B}/report`],
+        [RUN_A, 'DEPLOYED', 'v1', 100, `runs/${RUN_A}/report`],
+      ],
+    );
+    assert.deepEqual(
+      v.endpoint.versions.map((d) => [d.deployedModelId, d.version, d.runId, d.percent]),
+      [
+        [DM_A, 'v1', RUN_A, 100],
+        [DM_B, 'v2', RUN_B, 0],
+      ],
+    );
+    assert.deepEqual(v.endpoint.split, [{ deployedModelId: DM_A, percent: 100, label: `v1 · ${RUN_A}` }]);
+    assert.deepEqual(v.trafficEvents, [{ ...ROLLBACK }]);
+    assert.deepEqual(
+      v.gate?.points.map((p) => [p.label, p.value, p.threshold, p.promote, p.serving]),
+      [
+        ['v1', 0.8212, 0.75, true, true],
+        ['v2', 0.8379, 0.8112, true, false],
+      ],
+    );
+  });
+
+  it('a canary split: both slices, largest first, and an id the ledger does not know shown as the id', () => {
+    const endpoint: EndpointState = {
+      ...endpointAfterRollback(),
+      trafficSplit: { [DM_A]: 10, [DM_B]: 80, '999': 10 },
+    };
+    endpoint.deployedModels.push({ id: '999', model: 'm', modelVersionId: '9' });
+    const v = dashboardView(twoRunsAndARollback(), endpoint, NOW);
+    assert.deepEqual(
+      v.endpoint.split.map((s) => [s.label, s.percent]),
+      [
+        [`v2 · ${RUN_B}`, 80],
+        [`v1 · ${RUN_A}`, 10], // equal shares: by deployed model id
+        ['999', 10],
+      ],
+    );
+    assert.deepEqual(
+      v.runs.map((r) => r.trafficPercent),
+      [80, 10],
+    );
+    assert.equal(v.endpoint.versions.find((d) => d.deployedModelId === '999')?.runId, undefined);
+  });
+
+  it('a run whose model is no longer on the endpoint has no traffic figure (not 0 %)', () => {
+    const v = dashboardView(twoRunsAndARollback(), EMPTY, NOW);
+    assert.deepEqual(
+      v.runs.map((r) => r.trafficPercent),
+      [undefined, undefined],
+    );
+    assert.deepEqual(v.endpoint.split, []);
+  });
+
+  it('the gate series: runs without a usable candidate left out, another metric counted, not drawn', () => {
+    const [a, b] = twoRunsAndARollback() as [RunRecord, RunRecord];
+    const old: RunRecord = {
+      ...heldRun(),
+      runId: 'old-auc',
+      createdAt: '2026-11-01T00:00:00Z',
+      gate: { ...heldRun().gate!, metric: 'rocAuc', candidate: 0.9 },
+    };
+    const noCandidate: RunRecord = { ...heldRun(), runId: 'nan', gate: { ...heldRun().gate!, candidate: null } };
+    const v = dashboardView([b, old, noCandidate, rejectedRun(), a], EMPTY, NOW);
+    assert.equal(v.gate?.metric, 'accuracy');
+    assert.equal(v.gate?.otherMetricRuns, 1);
+    assert.deepEqual(
+      v.gate?.points.map((p) => p.runId),
+      [RUN_A, RUN_B],
+    );
+    assert.equal(dashboardView([rejectedRun()], EMPTY, NOW).gate, undefined);
+  });
+
+  it('a held then overridden run is drawn as held by the gate, marked overridden', () => {
+    const overridden: RunRecord = {
+      ...heldRun(),
+      state: 'DEPLOYED',
+      override: { by: 'ana', at: '2026-12-04T09:00:00Z' },
+    };
+    const [p] = dashboardView([overridden], EMPTY, NOW).gate?.points ?? [];
+    assert.deepEqual([p?.promote, p?.overridden], [false, true]);
+    assert.equal(dashboardView([overridden], EMPTY, NOW).runs[0]?.gate?.overriddenBy, 'ana');
+  });
+
+  it('no report link before a report exists; the run id is URL-encoded in the link', () => {
+    const v = dashboardView([rejectedRun()], EMPTY, NOW);
+    assert.equal(v.runs[0]?.reportHref, undefined);
+    assert.equal(reportHref('a b/c'), 'runs/a%20b%2Fc/report');
+  });
+});
