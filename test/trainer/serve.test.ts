@@ -6,7 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sinon from 'sinon';
 import request from 'supertest';
-import { loadPredictor, startServing } from '../../trainer/src/serve';
+import { readFileSync } from 'node:fs';
+import { buildArtifact, serializeArtifact } from '../../trainer/src/artifact';
+import { parseTrainingSet } from '../../trainer/src/preprocess';
+import { INSTANCE_FIELDS, loadPredictor, startServing } from '../../trainer/src/serve';
+import { fitModel } from '../../trainer/src/train';
 import { jsonLogger } from '../../trainer/src/server/json-log';
 import type { PredictionServer } from '../../trainer/src/server/prediction-server';
 import { FakePredictor } from './server/fake-predictor';
@@ -56,6 +60,45 @@ describe('serve (the prediction server command)', () => {
       .expect(200);
     assert.deepEqual(res.body, { predictions: [{ survived: 1, probability: 0.8999999999999999 }] });
     await request(base).get('/health').expect(404);
+  });
+
+  it('with the real model: an unknown or misspelled field is a 400 naming it, missing fields are imputed', async () => {
+    const rows = parseTrainingSet(readFileSync('test/fixtures/titanic/train.csv'));
+    const artifact = buildArtifact(fitModel(rows), {
+      codeVersion: 'test',
+      seed: 42,
+      trainingData: { uri: 'train.csv', sha256: '-', rows: rows.length },
+    });
+    await writeFile(join(dir, 'model.json'), serializeArtifact(artifact));
+    const port = await freePort();
+    server = await startServing({
+      env: { AIP_STORAGE_URI: dir, AIP_HTTP_PORT: String(port), SERVE_HOST: '127.0.0.1' },
+      argv: [],
+      logger: silent,
+      process: fakeProcess(),
+    });
+    assert.equal((await server.loaded).status, 'ready');
+    const base = `http://127.0.0.1:${port}`;
+    const predict = (instances: unknown[]) => request(base).post('/predict').send({ instances });
+
+    const misspelled = await predict([{ pclass: 1, sex: 'female', age: 30 }]).expect(400);
+    assert.deepEqual(misspelled.body.error.unknownFields, ['pclass', 'sex', 'age']);
+    assert.deepEqual(misspelled.body.error.expectedFields, [...INSTANCE_FIELDS.expected]);
+    assert.match(misspelled.body.error.message, /"pclass" \(did you mean "Pclass"\?\)/);
+    assert.match(
+      misspelled.body.error.message,
+      /expected columns: Pclass, Name, Sex, Age, SibSp, Parch, Ticket, Fare, Cabin, Embarked/,
+    );
+    const foo = await predict([{ Foo: 1 }]).expect(400);
+    assert.deepEqual(foo.body.error.unknownFields, ['Foo']);
+
+    // Correct names, most fields missing: imputed, and a prediction; a Kaggle row with its id and label is accepted.
+    const ok = await predict([
+      { Pclass: 1, Sex: 'female', Age: 30 },
+      { PassengerId: 1, Survived: 0, Pclass: 3, Sex: 'male' },
+    ]).expect(200);
+    assert.equal(ok.body.predictions.length, 2);
+    assert.ok(ok.body.predictions[0].probability > ok.body.predictions[1].probability);
   });
 
   it('closes and exits 1 when the model cannot be loaded', async () => {

@@ -1,18 +1,24 @@
-// The training entry point (the image's ENTRYPOINT). Reads the dataset, validates it, trains, evaluates, and writes
-// model.json + metrics.json, then LAST outcome.json: the marker a watcher reads to know the run is over.
-// Exit codes: 0 trained, 2 dataset rejected (outcome.json REJECTED lists the problems, no model), 1 anything else.
+// The training entry point (the image's ENTRYPOINT): the training command of the trainer contract
+// (docs/trainer-contract.md). Reads the dataset, validates it, trains, evaluates, scores the serving version's model
+// on the same hold-out rows when given one (--baseline-model-dir), and writes model.json + metrics.json (v1) to the
+// model directory. Last, on Vertex, it publishes the outcome message v1 to TRAINING_EVENTS_TOPIC.
+// Exit codes: 0 trained, 2 dataset rejected (the problems on stderr and in the outcome message; no model), 1 anything
+// else.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ARTIFACT_FILE, buildArtifact, serializeArtifact } from './artifact';
-import { sendTrainingNotice } from './outcome-notice';
+import { scoreBaseline, type BaselineResult } from './baseline';
+import type { LabelledPassenger } from './fields';
+import { metricsDocument, withFormerFields } from './metrics-file';
+import { sendOutcome, type OutcomeStatus } from './outcome-notice';
 import { DatasetError, parseTrainingSet } from './preprocess';
-import { DEFAULT_SEED, train } from './train';
+import { stratifiedHoldout } from './split';
+import { DEFAULT_SEED, FOLDS, HOLDOUT_FRACTION, train } from './train';
 import { joinUri, parseGcsUri, readUri, writeUri } from './uri-io';
 
 export const METRICS_FILE = 'metrics.json';
-export const OUTCOME_FILE = 'outcome.json';
 
 /** Bad command-line arguments: exit 1 with this message. */
 export class UsageError extends Error {
@@ -25,11 +31,13 @@ export interface TrainerArgs {
   data: string;
   modelDir: string;
   runId?: string;
+  /** The serving version's model directory (absent for the first run). */
+  baselineModelDir?: string;
   seed: number;
 }
 
 const USAGE =
-  'usage: main --data URI [--env local|vertex] [--endpoint_version N] [--model-dir URI (default $AIP_MODEL_DIR)] [--run-id ID] [--seed N]';
+  'usage: main --data URI [--env local|vertex] [--endpoint_version N] [--model-dir URI (default $AIP_MODEL_DIR)] [--run-id ID] [--baseline-model-dir URI] [--seed N]';
 
 /** Parses and checks the arguments; throws UsageError saying which one is wrong. */
 export function parseTrainerArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): TrainerArgs {
@@ -45,6 +53,7 @@ export function parseTrainerArgs(argv: string[], env: NodeJS.ProcessEnv = proces
         data: { type: 'string' },
         'model-dir': { type: 'string' },
         'run-id': { type: 'string' },
+        'baseline-model-dir': { type: 'string' },
         seed: { type: 'string' },
       },
     }));
@@ -65,16 +74,27 @@ export function parseTrainerArgs(argv: string[], env: NodeJS.ProcessEnv = proces
   if (!values.data) throw new UsageError(`--data is required\n${USAGE}`);
   const modelDir = values['model-dir'] ?? env.AIP_MODEL_DIR;
   if (!modelDir) throw new UsageError('--model-dir is required when AIP_MODEL_DIR is not set');
+  const baselineModelDir = values['baseline-model-dir'];
+  if (baselineModelDir === '') throw new UsageError('--baseline-model-dir must not be empty (leave it out for none)');
   if (values.env === 'local') {
     for (const [name, uri] of [
       ['--data', values.data],
       ['--model-dir', modelDir],
+      ['--baseline-model-dir', baselineModelDir],
     ] as const) {
-      if (parseGcsUri(uri))
+      if (uri !== undefined && parseGcsUri(uri))
         throw new UsageError(`${name} ${uri}: gs:// URIs need --env vertex (local mode uses paths)`);
     }
   }
-  return { env: values.env, endpointVersion, data: values.data, modelDir, runId: values['run-id'], seed };
+  return {
+    env: values.env,
+    endpointVersion,
+    data: values.data,
+    modelDir,
+    runId: values['run-id'],
+    ...(baselineModelDir !== undefined ? { baselineModelDir } : {}),
+    seed,
+  };
 }
 
 /** CODE_VERSION when set (the image build sets it), else the package version. */
@@ -94,8 +114,45 @@ function log(message: string, fields: Record<string, unknown> = {}, severity = '
 
 const json = (value: unknown): string => `${JSON.stringify(value, null, 1)}\n`;
 
-/** Runs one training job; resolves to the exit code. */
-export async function run(args: TrainerArgs): Promise<number> {
+/** How a run ended: the exit code and a short reason for the outcome message. */
+export interface RunResult {
+  code: 0 | 2;
+  message: string;
+}
+
+/** The candidate's hold-out rows: the same seeded stratified split the evaluation holds out (train.ts evaluate). */
+function holdoutRows(rows: readonly LabelledPassenger[], seed: number): LabelledPassenger[] {
+  const { test } = stratifiedHoldout(
+    rows.map((r) => r.survived),
+    HOLDOUT_FRACTION,
+    seed,
+  );
+  return test.map((i) => rows[i] as LabelledPassenger);
+}
+
+/** Scores the baseline on the candidate's hold-out; an unusable baseline is logged and reported, never fatal. */
+async function baselineOf(args: TrainerArgs, rows: readonly LabelledPassenger[], holdoutCount: number) {
+  if (args.baselineModelDir === undefined) return undefined;
+  const held = holdoutRows(rows, args.seed);
+  let result: BaselineResult = await scoreBaseline(args.baselineModelDir, held);
+  if (result.scored && result.rows !== holdoutCount) {
+    // Not reachable while train.ts holds out with stratifiedHoldout; refuse rather than compare on other rows.
+    result = {
+      modelDir: result.modelDir,
+      scored: false,
+      reason: `scored on ${result.rows} rows but the candidate's hold-out has ${holdoutCount}`,
+    };
+  }
+  if (result.scored) {
+    log('baseline scored on the hold-out', { modelDir: result.modelDir, rows: result.rows, ...result.figures });
+  } else {
+    log('baseline not scored', { modelDir: result.modelDir, reason: result.reason }, 'WARNING');
+  }
+  return result;
+}
+
+/** Runs one training job; resolves to the exit code (0 or 2) and a short reason. Throws on anything else. */
+export async function run(args: TrainerArgs): Promise<RunResult> {
   const { runId, endpointVersion } = args;
   const out = (file: string): string => joinUri(args.modelDir, file);
   const { data, metadata } = await readUri(args.data);
@@ -106,10 +163,8 @@ export async function run(args: TrainerArgs): Promise<number> {
   } catch (error) {
     if (!(error instanceof DatasetError)) throw error;
     console.error(error.message);
-    const { problems, problemCount } = error;
-    await writeUri(out(OUTCOME_FILE), json({ status: 'REJECTED', runId, endpointVersion, problemCount, problems }));
-    log('dataset rejected', { problemCount }, 'WARNING');
-    return 2;
+    log('dataset rejected', { problemCount: error.problemCount }, 'WARNING');
+    return { code: 2, message: `dataset rejected: ${error.message}` };
   }
   const result = train(rows, args.seed);
   const artifact = buildArtifact(result.fitted, {
@@ -126,6 +181,28 @@ export async function run(args: TrainerArgs): Promise<number> {
     },
   });
   const { holdout, crossValidation } = result.evaluation;
+  const baseline = await baselineOf(args, rows, holdout.rows);
+  const document = metricsDocument({
+    seed: args.seed,
+    rows: { total: rows.length, train: holdout.trainRows, holdout: holdout.rows },
+    holdout,
+    cv: { folds: FOLDS, mean: crossValidation.mean },
+    features: { names: result.fitted.featureNames, weights: result.fitted.model.weights },
+    ...(baseline?.scored ? { baseline: { modelDir: baseline.modelDir, figures: baseline.figures } } : {}),
+    extra: {
+      modelVersion: artifact.modelVersion,
+      ...(runId !== undefined ? { runId } : {}),
+      ...(endpointVersion !== undefined ? { endpointVersion } : {}),
+      survivors: result.evaluation.survivors,
+      lambda: result.fitted.lambda,
+      trainingMs: result.trainingMs,
+      fitMs: result.fitMs,
+      ...(baseline?.scored ? { baselineModelVersion: baseline.modelVersion } : {}),
+      ...(baseline && !baseline.scored
+        ? { baselineUnavailable: { modelDir: baseline.modelDir, reason: baseline.reason } }
+        : {}),
+    },
+  });
   const summary = {
     holdoutAccuracy: holdout.accuracy,
     holdoutRocAuc: holdout.rocAuc,
@@ -133,7 +210,8 @@ export async function run(args: TrainerArgs): Promise<number> {
     cvAccuracy: crossValidation.mean.accuracy,
     cvRocAuc: crossValidation.mean.rocAuc,
   };
-  const metrics = {
+  // The former metrics.json fields, kept beside the v1 ones until the pipeline reads v1 (see withFormerFields).
+  const former = {
     modelVersion: artifact.modelVersion,
     runId,
     endpointVersion,
@@ -144,18 +222,21 @@ export async function run(args: TrainerArgs): Promise<number> {
     fitMs: result.fitMs,
   };
   await writeUri(out(ARTIFACT_FILE), serializeArtifact(artifact));
-  await writeUri(out(METRICS_FILE), json(metrics));
-  await writeUri(
-    out(OUTCOME_FILE),
-    json({ status: 'SUCCEEDED', runId, endpointVersion, modelVersion: artifact.modelVersion, metrics: summary }),
-  );
+  await writeUri(out(METRICS_FILE), json(withFormerFields(document, former)));
   log('model trained', {
     modelVersion: artifact.modelVersion,
     rows: rows.length,
     trainingMs: result.trainingMs,
     ...summary,
+    baseline: baseline === undefined ? 'none' : baseline.scored ? 'scored' : 'unavailable',
   });
-  return 0;
+  const against =
+    baseline === undefined
+      ? ''
+      : baseline.scored
+        ? `; baseline accuracy ${baseline.figures.accuracy} on the same ${baseline.rows} hold-out rows`
+        : `; baseline not scored: ${baseline.reason}`;
+  return { code: 0, message: `model ${artifact.modelVersion}, hold-out accuracy ${holdout.accuracy}${against}` };
 }
 
 /** CLI wrapper: parse arguments, run, map failures to exit codes (1: usage or unexpected error). */
@@ -167,21 +248,19 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`invalid arguments: ${(error as Error).message}`);
     return 1;
   }
-  let code: number;
+  let result: RunResult | { code: 1; message: string };
   try {
-    code = await run(args);
+    result = await run(args);
   } catch (error) {
     console.error(`training failed: ${(error as Error).message}`);
     log('training failed', { error: (error as Error).message }, 'ERROR');
-    code = 1;
+    result = { code: 1, message: `training failed: ${(error as Error).message}` };
   }
-  const status = code === 0 ? 'SUCCEEDED' : code === 2 ? 'REJECTED' : 'FAILED';
-  const notice = await sendTrainingNotice(
-    { runId: args.runId, endpointVersion: args.endpointVersion, status },
-    args.env,
-  );
-  if (notice !== 'skipped') log('training notice', { notice, status });
-  return code;
+  const status: OutcomeStatus = result.code === 0 ? 'SUCCEEDED' : result.code === 2 ? 'REJECTED' : 'FAILED';
+  const { runId, endpointVersion } = args;
+  const sent = await sendOutcome({ runId, endpointVersion, status, message: result.message }, args.env);
+  if (sent !== 'skipped') log('outcome message', { sent, status });
+  return result.code;
 }
 
 if (require.main === module) {

@@ -20,6 +20,24 @@ export class InstanceError extends Error {
   }
 }
 
+/**
+ * A request instance with fields the model does not know (a misspelling such as `pclass`, or another data set's
+ * column): the server answers 400 naming every one of them and the expected columns, rather than imputing the
+ * fields it did not find and predicting from nothing.
+ */
+export class UnknownFieldError extends InstanceError {
+  constructor(
+    index: number,
+    readonly unknownFields: readonly string[],
+    readonly expectedFields: readonly string[],
+    message: string,
+  ) {
+    super(index, unknownFields[0] ?? '', message);
+    this.name = 'UnknownFieldError';
+    this.message = `instances[${index}]: ${message}`;
+  }
+}
+
 export interface Predictor {
   /** Scores every instance or throws an InstanceError for the first bad one. Never mutates its input. */
   predict(instances: readonly unknown[]): Prediction[];

@@ -1,18 +1,30 @@
 // The prediction server's command (the image's serving command, see image-commands.ts): reads the Vertex AI
 // serving environment, starts listening at once (503 on health until the model is in), then loads
-// `$AIP_STORAGE_URI/model.json`.
+// `$AIP_STORAGE_URI/model.json`. Every instance's field names are checked against INSTANCE_FIELDS first: an unknown
+// or misspelled field is a 400 naming it and the expected columns (missing fields are still imputed by the model).
 //
 // A model that fails to load is fatal: the reason is logged and the process exits 1. Vertex restarts exited
 // containers, which retries transient failures (e.g. a storage permission still propagating), and a permanent
 // one shows as a failed deployment with the reason in the logs, rather than a replica answering 503 forever
 // (Vertex never restarts a container that only fails its health check). Local mode sees the exit at once.
-import { ARTIFACT_FILE, predictorFromArtifact } from './artifact';
+import { predictorFromArtifact } from './artifact';
+import { COLUMNS, PASSENGER_FIELDS } from './fields';
+import { loadPredictor } from './model-dir';
 import type { Predictor } from './predictor';
 import { jsonLogger, type JsonLogger } from './server/json-log';
 import { createPredictionServer, type PredictionServer } from './server/prediction-server';
 import { readServeConfig, ServeConfigError } from './server/serve-config';
 import { exitGracefullyOnSignals, type ProcessLike } from './server/shutdown';
-import { joinUri, readUri } from './uri-io';
+import { checkingFields, type InstanceFields } from './server/instance-fields';
+
+/**
+ * The fields a request instance may carry: the passenger columns the model reads (fields.ts), plus the data set's
+ * other columns (PassengerId, Survived), accepted so a row of a Kaggle file can be sent as it is, and ignored.
+ */
+export const INSTANCE_FIELDS: InstanceFields = {
+  expected: PASSENGER_FIELDS,
+  ignored: COLUMNS.filter((c) => !(PASSENGER_FIELDS as readonly string[]).includes(c)),
+};
 
 export interface ServeOptions {
   env: NodeJS.ProcessEnv;
@@ -34,7 +46,7 @@ export async function startServing(options: ServeOptions): Promise<PredictionSer
   } = options;
   const config = readServeConfig(env, argv);
   const server = createPredictionServer({
-    loadPredictor: () => loadPredictor(config.storageUri, parseArtifact),
+    loadPredictor: async () => checkingFields(await loadPredictor(config.storageUri, parseArtifact), INSTANCE_FIELDS),
     healthRoute: config.healthRoute,
     predictRoute: config.predictRoute,
     logger,
@@ -50,21 +62,7 @@ export async function startServing(options: ServeOptions): Promise<PredictionSer
   return server;
 }
 
-/** Reads `<dir>/model.json` (gs:// or local) and parses it, with errors that name the file. */
-export async function loadPredictor(dir: string, parseArtifact: (text: string) => Predictor): Promise<Predictor> {
-  const uri = joinUri(dir, ARTIFACT_FILE);
-  let text: string;
-  try {
-    text = (await readUri(uri)).data.toString('utf8');
-  } catch (err) {
-    throw new Error(`cannot read the model artifact ${uri}: ${(err as Error).message}`);
-  }
-  try {
-    return parseArtifact(text);
-  } catch (err) {
-    throw new Error(`${uri} is not a usable model artifact: ${(err as Error).message}`);
-  }
-}
+export { loadPredictor };
 
 if (require.main === module) {
   const logger = jsonLogger(process.env.LOG_LEVEL);

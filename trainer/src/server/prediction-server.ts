@@ -6,7 +6,7 @@
 // routes need no framework (see bench/README.md for the figures).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { InstanceError, type Predictor } from '../predictor';
+import { InstanceError, UnknownFieldError, type Predictor } from '../predictor';
 import { readBody } from './read-body';
 import { BadRequestError, instancesOf } from './request-body';
 
@@ -61,7 +61,16 @@ export interface PredictionServer {
 
 /** The body of every error response. */
 export interface ErrorBody {
-  error: { message: string; index?: number; field?: string };
+  error: ErrorDetail;
+}
+
+/** Where a 400 is: the instance and field, and for unknown fields all of them and the columns the model expects. */
+export interface ErrorDetail {
+  message: string;
+  index?: number;
+  field?: string;
+  unknownFields?: readonly string[];
+  expectedFields?: readonly string[];
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -99,7 +108,11 @@ export function createPredictionServer(options: PredictionServerOptions): Predic
         }
         send(res, 200, { predictions });
       } catch (err) {
-        if (err instanceof InstanceError) sendError(res, 400, err.message, { index: err.index, field: err.field });
+        if (err instanceof UnknownFieldError) {
+          const { index, field, unknownFields, expectedFields } = err;
+          sendError(res, 400, err.message, { index, field, unknownFields, expectedFields });
+        } else if (err instanceof InstanceError)
+          sendError(res, 400, err.message, { index: err.index, field: err.field });
         else if (err instanceof BadRequestError) sendError(res, 400, err.message, { field: err.field });
         else unexpected(res, err, req);
       }
@@ -189,12 +202,7 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(json);
 }
 
-function sendError(
-  res: ServerResponse,
-  status: number,
-  message: string,
-  where: { index?: number; field?: string } = {},
-) {
+function sendError(res: ServerResponse, status: number, message: string, where: Omit<ErrorDetail, 'message'> = {}) {
   const body: ErrorBody = { error: { message, ...where } };
   if (status === 503) res.setHeader('retry-after', '10');
   send(res, status, body);
