@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { instance, readRows, regression, toCsv, type Row } from './csv';
-import { EXAMPLE, python, serve, train, PREDICT } from './python';
+import { DATA, EXAMPLE, python, serve, train, PREDICT } from './python';
 
 interface Metrics {
   contract: string;
@@ -32,14 +32,21 @@ describe('examples/diabetes main.py (training command)', function () {
   const { header, rows } = readRows();
   const byId = new Map(rows.map((r) => [Number(r.row_id), r]));
 
-  before(() => python()); // fails with the packages to install when no interpreter has them
+  // One training on the bundled CSV, read by the first tests.
+  let shared: string;
+  let trained: { status: number | null; stderr: string };
+  before(() => {
+    python(); // fails naming the packages to install when no interpreter has them
+    shared = mkdtempSync(join(tmpdir(), 'diabetes-shared-'));
+    trained = train(DATA, join(shared, 'model'));
+  });
+  after(() => rmSync(shared, { recursive: true, force: true }));
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'diabetes-'))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('trains on the CSV: metrics.json carries the contract fields, on a hold-out of known rows', () => {
-    const model = join(dir, 'model');
-    const r = train(join(EXAMPLE, 'data/diabetes.csv'), model);
-    assert.equal(r.status, 0, r.stderr);
+    const model = join(shared, 'model');
+    assert.equal(trained.status, 0, trained.stderr);
     assert.ok(existsSync(join(model, 'model.json')));
     const m = readMetrics(model);
     assert.equal(m.contract, 'vertex-retrain.metrics/v1');
@@ -83,9 +90,8 @@ describe('examples/diabetes main.py (training command)', function () {
   });
 
   it('beats predicting the training mean by a clear margin on its hold-out', () => {
-    const model = join(dir, 'model');
-    assert.equal(train(join(EXAMPLE, 'data/diabetes.csv'), model).status, 0);
-    const m = readMetrics(model);
+    assert.equal(trained.status, 0, trained.stderr);
+    const m = readMetrics(join(shared, 'model'));
     const held = new Set(m.extra.holdoutRowIds);
     const trainTargets = rows.filter((r) => !held.has(Number(r.row_id))).map((r) => Number(r.target));
     const mean = trainTargets.reduce((a, b) => a + b, 0) / trainTargets.length;
@@ -147,11 +153,8 @@ describe('examples/diabetes main.py (training command)', function () {
     assert.equal(gs.status, 1);
     assert.match(gs.stderr, /gs:\/\/ URIs need --env vertex/);
     assert.equal(train(join(dir, 'missing.csv'), model).status, 1);
-    assert.equal(train(join(EXAMPLE, 'data/diabetes.csv'), model, ['--endpoint_version', 'x']).status, 1);
-    assert.equal(
-      train(join(EXAMPLE, 'data/diabetes.csv'), model, ['--baseline-model-dir', join(dir, 'none')]).status,
-      1,
-    );
+    assert.equal(train(DATA, model, ['--endpoint_version', 'x']).status, 1);
+    assert.equal(train(DATA, model, ['--baseline-model-dir', join(dir, 'none')]).status, 1);
   });
 
   it('with --baseline-model-dir, scores the serving model on the candidate’s own hold-out rows', async () => {
@@ -161,7 +164,7 @@ describe('examples/diabetes main.py (training command)', function () {
     writeFileSync(firstData, toCsv(header, rows.slice(0, 300)));
     assert.equal(train(firstData, first).status, 0);
     const second = join(dir, 'v2');
-    const r = train(join(EXAMPLE, 'data/diabetes.csv'), second, ['--baseline-model-dir', first]);
+    const r = train(DATA, second, ['--baseline-model-dir', first]);
     assert.equal(r.status, 0, r.stderr);
     const m1 = readMetrics(first);
     const m2 = readMetrics(second);

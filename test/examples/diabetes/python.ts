@@ -6,6 +6,9 @@ import { join, resolve } from 'node:path';
 import { freePort, stopChild, waitForHttp } from '../../../functions/src/local/child-process';
 
 export const EXAMPLE = 'examples/diabetes';
+// Routes other than the manifest's defaults, as Vertex may set them: the server must read AIP_*_ROUTE.
+export const HEALTH = '/v1/health';
+export const PREDICT = '/v1/models/diabetes:predict';
 export const DATA = join(EXAMPLE, 'data/diabetes.csv');
 const MODULES = ['sklearn', 'numpy', 'jsonschema'];
 const INSTALL = 'apt-get install -y python3-sklearn python3-jsonschema';
@@ -64,16 +67,24 @@ export interface Server {
   stop: () => Promise<void>;
 }
 
-/** Starts the serving command on a free port; waits until it listens (not until the model is loaded). */
-export async function serve(storageUri: string, cwd = EXAMPLE, command = ['serve.py']): Promise<Server> {
+/**
+ * Starts the serving command on a free port; waits until health is 200 (the model is loaded), or with
+ * `listening` only until the server answers at all.
+ */
+export async function serve(
+  storageUri: string,
+  cwd = EXAMPLE,
+  command = ['serve.py'],
+  wait: 'loaded' | 'listening' = 'loaded',
+): Promise<Server> {
   const port = await freePort();
   const child = spawn(python(), [...command, '--host', '127.0.0.1'], {
     cwd,
     env: childEnv({
       AIP_STORAGE_URI: storageUri,
       AIP_HTTP_PORT: String(port),
-      AIP_HEALTH_ROUTE: '/v1/health',
-      AIP_PREDICT_ROUTE: '/v1/models/diabetes:predict',
+      AIP_HEALTH_ROUTE: HEALTH,
+      AIP_PREDICT_ROUTE: PREDICT,
     }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -82,13 +93,10 @@ export async function serve(storageUri: string, cwd = EXAMPLE, command = ['serve
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   const url = `http://127.0.0.1:${port}`;
   try {
-    await waitForHttp(`${url}/v1/health`, child, 15_000);
+    await waitForHttp(`${url}${HEALTH}`, child, 15_000, (status) => wait === 'listening' || status === 200);
   } catch (error) {
     await stopChild(child);
     throw new Error(`${(error as Error).message}\n${output}`);
   }
   return { url, child, output: () => output, stop: () => stopChild(child) };
 }
-
-export const HEALTH = '/v1/health';
-export const PREDICT = '/v1/models/diabetes:predict';
