@@ -229,7 +229,7 @@ describe('examples/diabetes/Dockerfile', () => {
       );
       assert.equal(trained.status, 0, trained.stderr);
       assert.deepEqual(readdirSync(modelDir).sort(), ['metrics.json', 'model.json']);
-      const server = await serve(modelDir, dir, manifest.serve.command.slice(1));
+      const server = await serve(modelDir, { cwd: dir, command: manifest.serve.command.slice(1), env });
       try {
         assert.equal((await fetch(server.url + HEALTH)).status, 200);
         const res = await fetch(server.url + PREDICT, {

@@ -67,20 +67,24 @@ export interface Server {
   stop: () => Promise<void>;
 }
 
-/**
- * Starts the serving command on a free port; waits until health is 200 (the model is loaded), or with
- * `listening` only until the server answers at all.
- */
-export async function serve(
-  storageUri: string,
-  cwd = EXAMPLE,
-  command = ['serve.py'],
-  wait: 'loaded' | 'listening' = 'loaded',
-): Promise<Server> {
+export interface ServeOptions {
+  /** The folder to run in (default: the example's). */
+  cwd?: string;
+  /** The Python file and its arguments (default: serve.py). */
+  command?: string[];
+  /** Wait until health is 200 (the model is loaded; default), or only until the server answers at all. */
+  wait?: 'loaded' | 'listening';
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Starts the serving command on a free port, with the AIP_* variables Vertex sets. */
+export async function serve(storageUri: string, options: ServeOptions = {}): Promise<Server> {
+  const { cwd = EXAMPLE, command = ['serve.py'], wait = 'loaded', env = {} } = options;
   const port = await freePort();
   const child = spawn(python(), [...command, '--host', '127.0.0.1'], {
     cwd,
     env: childEnv({
+      ...env,
       AIP_STORAGE_URI: storageUri,
       AIP_HTTP_PORT: String(port),
       AIP_HEALTH_ROUTE: HEALTH,

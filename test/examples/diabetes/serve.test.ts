@@ -37,7 +37,7 @@ describe('examples/diabetes serve.py (prediction server)', function () {
     const slow = join(dir, 'slow');
     mkdirSync(slow);
     execFileSync('mkfifo', [join(slow, 'model.json')]);
-    const loading = await serve(slow, undefined, undefined, 'listening');
+    const loading = await serve(slow, { wait: 'listening' });
     try {
       const before = await fetch(loading.url + HEALTH);
       assert.equal(before.status, 503);
@@ -58,7 +58,7 @@ describe('examples/diabetes serve.py (prediction server)', function () {
     const broken = join(dir, 'broken');
     mkdirSync(broken);
     writeFileSync(join(broken, 'model.json'), '{"format": "something else"}');
-    const failing = await serve(broken, undefined, undefined, 'listening').catch((error: Error) => error);
+    const failing = await serve(broken, { wait: 'listening' }).catch((error: Error) => error);
     if (failing instanceof Error) {
       assert.match(failing.message, /model not loaded.*not a vertex-retrain\.examples\.diabetes\.ridge\/v1 model/s);
     } else {
