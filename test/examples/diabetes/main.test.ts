@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { instance, readRows, regression, toCsv, type Row } from './csv';
-import { DATA, EXAMPLE, python, serve, train, PREDICT } from './python';
+import { DATA, EXAMPLE, findPython, python, serve, train, PREDICT } from './python';
 
 interface Metrics {
   contract: string;
@@ -202,5 +202,13 @@ describe('examples/diabetes main.py (training command)', function () {
     } finally {
       await server.stop();
     }
+  });
+
+  it('finds an interpreter with the modules, or says exactly what to install', () => {
+    assert.equal(findPython(['/nonexistent/python3', python()]), python());
+    assert.throws(
+      () => findPython(['/nonexistent/python3']),
+      /no Python 3 with sklearn, numpy, jsonschema among \/nonexistent\/python3: install them with `apt-get install -y python3-sklearn python3-jsonschema`/,
+    );
   });
 });

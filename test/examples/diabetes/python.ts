@@ -17,15 +17,19 @@ const CANDIDATES = ['python3', '/usr/bin/python3'];
 let found: string | undefined;
 
 /** The first candidate interpreter that imports every module; throws naming what to install when none does. */
-export function python(): string {
-  if (found) return found;
-  for (const candidate of CANDIDATES) {
+export function findPython(candidates: readonly string[] = CANDIDATES): string {
+  for (const candidate of candidates) {
     const probe = spawnSync(candidate, ['-c', `import ${MODULES.join(', ')}`], { encoding: 'utf8' });
-    if (probe.status === 0) return (found = candidate);
+    if (probe.status === 0) return candidate;
   }
   throw new Error(
-    `no Python 3 with ${MODULES.join(', ')} among ${CANDIDATES.join(', ')}: install them with \`${INSTALL}\``,
+    `no Python 3 with ${MODULES.join(', ')} among ${candidates.join(', ')}: install them with \`${INSTALL}\``,
   );
+}
+
+/** The interpreter the tests run the trainer with (found once). */
+export function python(): string {
+  return (found ??= findPython());
 }
 
 const childEnv = (env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({
