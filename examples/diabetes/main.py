@@ -19,7 +19,6 @@ import model as artifact
 import storage
 from outcome import outcome_message, publish_outcome
 from preprocess import DatasetError, load_schema, parse_training_csv
-from train import DEFAULT_SEED, train
 
 METRICS_FILE = "metrics.json"
 METRICS_CONTRACT = "vertex-retrain.metrics/v1"
@@ -42,7 +41,7 @@ def parse_args(argv, env):
     parser.add_argument("--run-id", dest="run_id")
     parser.add_argument("--baseline-model-dir", dest="baseline_model_dir")
     parser.add_argument("--model-dir", dest="model_dir", default=env.get("AIP_MODEL_DIR"))
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--seed", type=int, help="default: train.DEFAULT_SEED (42)")
     args = parser.parse_args(argv)
     if args.endpoint_version is not None and args.endpoint_version < 1:
         raise UsageError(f"--endpoint_version must be >= 1, got {args.endpoint_version}")
@@ -73,17 +72,21 @@ def score_baseline(model_dir, result, features):
 
 
 def run(args):
+    # scikit-learn is imported only once the data is accepted: a rejection or a bad argument answers at once.
     data = storage.read_bytes(args.data)
     log("dataset read", uri=args.data, bytes=len(data))
     schema = load_schema()
     dataset = parse_training_csv(data, schema)
+    from train import DEFAULT_SEED, train  # pylint: disable=import-outside-toplevel
+
+    seed = DEFAULT_SEED if args.seed is None else args.seed
     metadata = {
         "runId": args.run_id,
         "endpointVersion": args.endpoint_version,
         "trainingData": {"uri": args.data, "sha256": hashlib.sha256(data).hexdigest(), "rows": len(dataset.y)},
-        "seed": args.seed,
+        "seed": seed,
     }
-    result = train(dataset, args.seed, metadata)
+    result = train(dataset, seed, metadata)
     metrics = {
         "contract": METRICS_CONTRACT,
         "task": "regression",
