@@ -62,7 +62,12 @@ def score_baseline(model_dir, result, features):
     """The serving model's metrics on this run's hold-out rows, or (None, reason) when it cannot read them."""
     from train import regression_metrics  # pylint: disable=import-outside-toplevel
 
-    baseline = artifact.loads(storage.read_bytes(storage.join(model_dir, artifact.MODEL_FILE)))
+    data = storage.read_bytes(storage.join(model_dir, artifact.MODEL_FILE))  # unreadable: the training fails (1)
+    try:
+        baseline = artifact.loads(data)
+    except (ValueError, KeyError, TypeError) as error:
+        # Another trainer's model (the trainer was switched) cannot be scored here; the gate sees no baseline.
+        return None, f"the baseline model.json is not this trainer's: {error}"
     missing = [f for f in baseline["features"] if f not in features]
     if missing:
         return None, f"the baseline model needs columns this data lacks: {', '.join(missing)}"

@@ -1,6 +1,6 @@
 // The diabetes trainer's training command (examples/diabetes/main.py), run as the image runs it.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -202,6 +202,38 @@ describe('examples/diabetes main.py (training command)', function () {
     } finally {
       await server.stop();
     }
+  });
+
+  it('a baseline it cannot score (another trainer’s model, or columns the data lacks) is skipped, saying why', () => {
+    const foreign = join(dir, 'titanic');
+    mkdirSync(foreign);
+    writeFileSync(join(foreign, 'model.json'), JSON.stringify({ modelVersion: 'titanic-1', weights: [1, 2] }));
+    const model = join(dir, 'model');
+    const r = train(DATA, model, ['--baseline-model-dir', foreign]);
+    assert.equal(r.status, 0, r.stderr);
+    const m = readMetrics(model);
+    assert.equal(m.baseline, undefined);
+    assert.match(m.extra.baselineSkipped ?? '', /the baseline model\.json is not this trainer's: not a vertex-retrain/);
+    // A model of this trainer that needs a column the new data does not have.
+    const shared1 = JSON.parse(readFileSync(join(shared, 'model', 'model.json'), 'utf8')) as Record<string, unknown[]>;
+    const wider = join(dir, 'wider');
+    mkdirSync(wider);
+    const features = [...(shared1.features as string[]), 'hba1c'];
+    const widen = (key: string, value: number) => [...(shared1[key] as number[]), value];
+    writeFileSync(
+      join(wider, 'model.json'),
+      JSON.stringify({
+        ...shared1,
+        features,
+        impute: widen('impute', 0),
+        mean: widen('mean', 0),
+        scale: widen('scale', 1),
+        coef: widen('coef', 0),
+      }),
+    );
+    const r2 = train(DATA, model, ['--baseline-model-dir', wider]);
+    assert.equal(r2.status, 0, r2.stderr);
+    assert.match(readMetrics(model).extra.baselineSkipped ?? '', /needs columns this data lacks: hba1c/);
   });
 
   it('finds an interpreter with the modules, or says exactly what to install', () => {
