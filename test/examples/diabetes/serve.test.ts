@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stopChild } from '../../../functions/src/local/child-process';
+import { stopChild, waitForHttp } from '../../../functions/src/local/child-process';
 import { FEATURES, instance, readRows, type Row } from './csv';
 import { DATA, HEALTH, PREDICT, python, serve, train, type Server } from './python';
 
@@ -43,12 +43,7 @@ describe('examples/diabetes serve.py (prediction server)', function () {
       assert.equal(before.status, 503);
       assert.equal((await post(loading, JSON.stringify({ instances: [] }))).status, 503);
       writeFileSync(join(slow, 'model.json'), readFileSync(join(modelDir, 'model.json')));
-      let status = 0;
-      for (let i = 0; i < 200 && status !== 200; i++) {
-        status = (await fetch(loading.url + HEALTH)).status;
-        if (status !== 200) await new Promise((r) => setTimeout(r, 25));
-      }
-      assert.equal(status, 200);
+      await waitForHttp(loading.url + HEALTH, loading.child, 15_000, (status) => status === 200);
     } finally {
       await loading.stop();
     }
