@@ -23,6 +23,8 @@ SCHEMA_FILE = Path(__file__).with_name("dataset.schema.json")
 # How many problems a rejection lists; the count covers all of them.
 MAX_LISTED = 20
 _INTEGER = re.compile(r"^[+-]?\d+$")
+# A decimal number as CSV writers write it (float() alone would also take "1_000", "nan", "infinity").
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
 
 class DatasetError(Exception):
@@ -94,12 +96,8 @@ def _coerce(text, prop):
         if kind == "number":
             if _INTEGER.match(text.strip()):
                 return int(text)  # 130, not 130.0, in messages; the same number
-            try:
-                value = float(text)
-            except ValueError:
-                continue
-            if math.isfinite(value):
-                return value
+            if _NUMBER.match(text.strip()) and math.isfinite(float(text)):
+                return float(text)
         if kind == "boolean" and text.strip().lower() in ("true", "false"):
             return text.strip().lower() == "true"
         if kind == "string":

@@ -112,6 +112,8 @@ describe('examples/diabetes main.py (training command)', function () {
     (bad[14] as Row).bmi = ''; // line 16
     (bad[19] as Row).row_id = '3'; // line 21: id of line 4
     (bad[24] as Row).target = '-5'; // line 26
+    (bad[29] as Row).bp = 'nan'; // line 31: float() would take it
+    (bad[34] as Row).s1 = '1_000'; // line 36: and this
     const file = join(dir, 'bad.csv');
     writeFileSync(file, toCsv(header, bad));
     const model = join(dir, 'model');
@@ -123,9 +125,11 @@ describe('examples/diabetes main.py (training command)', function () {
       /line 16, column bmi: required value missing/,
       /line 21, column row_id: duplicate id 3 \(first on line 4\)/,
       /line 26, column target: -5 is less than the minimum of 0/,
+      /line 31, column bp: must be number, got 'nan'/,
+      /line 36, column s1: must be number, got '1_000'/,
     ])
       assert.match(r.stderr, reason);
-    assert.match(r.stderr, /dataset rejected: 5 problem/);
+    assert.match(r.stderr, /dataset rejected: 7 problem/);
     assert.ok(!existsSync(join(model, 'model.json')) && !existsSync(join(model, 'metrics.json')));
 
     const header2 = header.map((h) => (h === 'bmi' ? 'BMI' : h));
