@@ -151,16 +151,12 @@ export function buildProgram(): CommandType {
     .option('--instances <file>', 'JSON ([...] or {"instances": [...]}) or CSV with a header; - reads stdin', '-')
     .option('--json', 'print the raw response')
     .action(async (o: { instances: string; json?: boolean }) => {
+      // Locally, find the stack before waiting on stdin: no point reading instances nobody can answer.
+      const stack = globals().env === 'vertex' ? undefined : await runningStack(localLayout(globals().dir));
+      if (globals().env !== 'vertex' && !stack)
+        throw new Error(`no local stack is running on ${globals().dir}: start one with \`vertex-retrain up\``);
       const instances = readInstances(await readInput(o.instances));
-      let response;
-      if (globals().env === 'vertex') {
-        response = await predictVertex(instances);
-      } else {
-        const stack = await runningStack(localLayout(globals().dir));
-        if (!stack)
-          throw new Error(`no local stack is running on ${globals().dir}: start one with \`vertex-retrain up\``);
-        response = await predictLocal(stack, instances);
-      }
+      const response = stack ? await predictLocal(stack, instances) : await predictVertex(instances);
       if (o.json) return void process.stdout.write(`${JSON.stringify(response, null, 2)}\n`);
       process.stdout.write(
         `deployed model ${response.deployedModelId ?? '?'}:\n${renderPredictions(instances, response).join('\n')}\n`,

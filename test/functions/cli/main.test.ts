@@ -2,12 +2,13 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { writeStackInfo } from '../../../functions/src/cli/stack-file';
 import { startStack } from '../../../functions/src/cli/up';
 import { dirFlag } from '../../../functions/src/cli/up';
 import { localLayout } from '../../../functions/src/local/layout';
@@ -121,5 +122,29 @@ describe('cli/main', function () {
     assert.equal(dirFlag('.vertex-retrain', true), '');
     assert.equal(dirFlag('/tmp/x', false), '--dir /tmp/x');
     assert.equal(dirFlag("/tmp/my stack's", false), `--dir '/tmp/my stack'\\''s'`);
+  });
+
+  it('a bare predict on a terminal says what it reads from stdin', async function () {
+    // script(1) gives the command a pseudo-terminal; its stdin then ends at once (from /dev/null).
+    const hasScript = await promisify(execFile)('script', ['--version']).then(
+      () => true,
+      () => false,
+    );
+    if (!hasScript) this.skip();
+    await mkdir(join(root, 'tty'), { recursive: true });
+    await writeStackInfo(localLayout(join(root, 'tty')), {
+      pid: process.pid,
+      url: 'http://127.0.0.1:9',
+      predictUrl: 'http://127.0.0.1:9/p',
+      dropFolder: 'd',
+      startedAt: 'now',
+    });
+    const command = [process.execPath, '--import', TSX, MAIN, '--dir', 'tty', 'predict'].join(' ');
+    const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    await new Promise((resolve) => child.once('exit', resolve));
+    const r = { stdout };
+    assert.match(r.stdout, /reading instances from stdin: JSON .* or CSV with a header, then Ctrl-D/);
   });
 });
