@@ -12,6 +12,7 @@ import type { RunRecord } from '../pipeline/run-record';
 import { deadLetters } from './dead-letters';
 import { operatorContext, operatorName, promoteCommand, rollbackCommand } from './operator';
 import { demo } from './demo';
+import { followRun } from './follow';
 import { runLogs } from './logs';
 import { readInstances } from './passengers';
 import { predictLocal, renderPredictions } from './predict';
@@ -143,6 +144,24 @@ export function buildProgram(): CommandType {
       });
       const lines = [...renderLineage(run), ...outcome, '', ...renderStages(run, new Date())];
       process.stdout.write(`${lines.join('\n')}\n`);
+    });
+
+  program
+    .command('follow [run]')
+    .description('follow a run (default: the newest) stage by stage until it ends, as the demo shows it')
+    .option('--timeout <seconds>', 'give up after this long', int('--timeout'), 3600)
+    .action(async (runArg: string | undefined, o: { timeout: number }) => {
+      const reader = runReader(globals());
+      const newest = runArg === undefined ? (await reader.list()).at(-1) : await reader.resolve(runArg);
+      if (!newest) throw new Error('no runs yet: drop a CSV into the data bucket first');
+      process.stdout.write(`run ${newest.runId}\n`);
+      const run = await followRun({
+        fetch: () => reader.get(newest.runId),
+        out: process.stdout,
+        timeoutMs: o.timeout * 1000,
+        pollMs: globals().env === 'vertex' ? 5000 : 250,
+      });
+      if (run.state !== 'DEPLOYED') process.exitCode = 1;
     });
 
   program

@@ -84,6 +84,31 @@ describe('cli/main', function () {
     assert.match(none.stderr, /no run zzz/);
   });
 
+  it('follow prints a run stage by stage until it ends: the newest by default, or the one named', async () => {
+    const store = new LocalObjectStore(localLayout(join(root, 'follow')));
+    const t = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
+    const deployed = {
+      ...newRunRecord('good-run-1', 'dataset-drop', t(0)),
+      state: 'DEPLOYED',
+      updatedAt: t(9),
+      stages: { RECEIVED: t(0), BUILDING: t(1), TRAINING: t(3), DEPLOYING: t(7), DEPLOYED: t(9) },
+    };
+    const rejected = {
+      ...newRunRecord('bad-run-2', 'dataset-drop', t(20)),
+      state: 'REJECTED',
+      updatedAt: t(21),
+      stages: { RECEIVED: t(20), REJECTED: t(21) },
+      rejection: { reasons: ['missing column Sex'], problemCount: 1 },
+    };
+    for (const r of [deployed, rejected]) await store.write('artifacts', `runs/${r.runId}.json`, JSON.stringify(r));
+    const newest = await cli(root, '--dir', 'follow', 'follow');
+    assert.equal(newest.code, 1, 'the newest run did not deploy');
+    assert.match(newest.stdout, /^run bad-run-2\n[^]*✘ REJECTED .*missing column Sex/);
+    const named = await cli(root, '--dir', 'follow', 'follow', 'good');
+    assert.equal(named.code, 0, named.stderr);
+    assert.match(named.stdout, /✔ TRAINING .* 4\.0 s\n[^]*✔ DEPLOYED/);
+  });
+
   it('stops quietly when the reader of its output goes away (… | head): no EPIPE stack trace', async () => {
     const child = spawn(process.execPath, ['--import', TSX, MAIN, '--dir', 'stack', 'runs', '--json'], {
       cwd: root,
