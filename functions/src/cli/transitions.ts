@@ -4,7 +4,7 @@ import type { RunRecord, RunState } from '../pipeline/run-record';
 
 /** The parts of a run record the lines show. */
 export type TransitionRun = Pick<RunRecord, 'runId' | 'state' | 'updatedAt' | 'stages' | 'errors'> &
-  Partial<Pick<RunRecord, 'dataset' | 'rejection' | 'build' | 'training' | 'metrics' | 'gate' | 'deploy'>>;
+  Partial<Pick<RunRecord, 'dataset' | 'rejection' | 'build' | 'training' | 'metrics' | 'gate' | 'deploy' | 'override'>>;
 
 export interface TransitionContext {
   /** The endpoint's predict URL (printed when a run is deployed). */
@@ -69,8 +69,13 @@ function lineFor(state: RunState, run: TransitionRun, ctx: TransitionContext): s
     }
     case 'DEPLOYING': {
       const g = run.gate;
+      if (g && !g.promote) {
+        const by = run.override ? ` by ${run.override.by}` : '';
+        return `promoted${by} despite the quality gate (${g.metric} ${figure(g.candidate)}); deploying to the endpoint`;
+      }
       const gate = g ? `; gate passed (${g.metric} ${figure(g.candidate)} vs threshold ${figure(g.threshold)})` : '';
-      return `trained${secs(run.stages.TRAINING, run.stages.DEPLOYING)}${gate}; deploying to the endpoint`;
+      const trained = run.stages.HELD ? '' : secs(run.stages.TRAINING, run.stages.DEPLOYING);
+      return `trained${trained}${gate}; deploying to the endpoint`;
     }
     case 'DEPLOYED': {
       const id = run.deploy?.deployedModelId;
@@ -92,16 +97,32 @@ function lineFor(state: RunState, run: TransitionRun, ctx: TransitionContext): s
   }
 }
 
-/** One line per state the run entered between the two views (none if it did not move). */
+/** Operator traffic changes (promote a canary, rollback) recorded since `before`, on the run that gained traffic. */
+function trafficLines(before: TransitionRun | undefined, after: TransitionRun): string[] {
+  const changes = after.deploy?.trafficChanges ?? [];
+  return changes
+    .slice(before?.deploy?.trafficChanges?.length ?? 0)
+    .filter((c) => c.to === after.runId)
+    .map((c) => {
+      const split = Object.entries(c.split)
+        .map(([id, pct]) => `${id}: ${pct} %`)
+        .join(', ');
+      return `${c.action} by ${c.by}: this run now serves (traffic ${split})`;
+    });
+}
+
+/** One line per state the run entered between the two views, and per operator traffic change (none if neither). */
 export function transitionLines(
   before: TransitionRun | undefined,
   after: TransitionRun,
   ctx: TransitionContext = {},
 ): string[] {
-  return enteredStates(before, after)
-    .map((state) => lineFor(state, after, ctx))
-    .filter((line): line is string => line !== undefined)
-    .map((line) => `run ${after.runId}  ${line}`);
+  return [
+    ...enteredStates(before, after)
+      .map((state) => lineFor(state, after, ctx))
+      .filter((line): line is string => line !== undefined),
+    ...(before ? trafficLines(before, after) : []),
+  ].map((line) => `run ${after.runId}  ${line}`);
 }
 
 /** The fields `runReason` reads (structural, so the CLI's table can pass what it holds). */

@@ -79,6 +79,15 @@ describe('cli/transitions', () => {
       ],
     },
     {
+      name: 'HELD → DEPLOYING after `promote`: says who overrode the gate, not that it passed',
+      before: run([...FLOW.slice(0, 3), 'HELD'], { gate: gate(false) }),
+      after: run([...FLOW.slice(0, 3), 'HELD', 'DEPLOYING'], {
+        gate: gate(false),
+        override: { at: t(9), by: 'ada' },
+      }),
+      expect: [/ promoted by ada despite the quality gate \(accuracy 0\.7000\); deploying to the endpoint$/],
+    },
+    {
       name: 'HELD on a stack folder of its own: the promote command carries --dir',
       before: run(FLOW.slice(0, 3)),
       after: run([...FLOW.slice(0, 3), 'HELD'], { gate: gate(false) }),
@@ -117,6 +126,38 @@ describe('cli/transitions', () => {
       name: 'first seen already moving (no before): every state it entered',
       after: run(['RECEIVED', 'BUILDING']),
       expect: [/ accepted /],
+    },
+    {
+      name: 'a rollback that gave this run the traffic: who, and the split',
+      before: run(FLOW, { deploy: { deployedModelId: '41', traffic: { '41': 100 } } }),
+      after: run(FLOW, {
+        deploy: {
+          deployedModelId: '41',
+          traffic: { '41': 100 },
+          trafficChanges: [
+            {
+              at: t(20),
+              action: 'rollback',
+              to: 'train-abc123',
+              from: 'new-2',
+              by: 'ada',
+              split: { '41': 100, '42': 0 },
+            },
+          ],
+        },
+      }),
+      expect: [/ rollback by ada: this run now serves \(traffic 41: 100 %, 42: 0 %\)$/],
+    },
+    {
+      name: 'the same rollback seen on the run that lost the traffic: nothing there',
+      before: run(FLOW, { runId: 'new-2' }),
+      after: run(FLOW, {
+        runId: 'new-2',
+        deploy: {
+          trafficChanges: [{ at: t(20), action: 'rollback', to: 'train-abc123', by: 'ada', split: { '41': 100 } }],
+        },
+      }),
+      expect: [],
     },
     {
       name: 'the same state again (another field changed): nothing',
