@@ -13,7 +13,7 @@ import { deadLetters } from './dead-letters';
 import { operatorContext, operatorName, promoteCommand, rollbackCommand } from './operator';
 import { demo } from './demo';
 import { followRun } from './follow';
-import { runLogs } from './logs';
+import { localLogFiles, runLogs } from './logs';
 import { readInstances } from './passengers';
 import { predictLocal, renderPredictions } from './predict';
 import { renderOutcome } from './run-outcome-view';
@@ -142,7 +142,16 @@ export function buildProgram(): CommandType {
         ...(traffic ? { traffic } : {}),
         ...(globals().env === 'local' ? { localPath: (b: string, n: string) => objectPath(layout, b, n) } : {}),
       });
-      const lines = [...renderLineage(run), ...outcome, '', ...renderStages(run, new Date())];
+      // The build log is in the lineage; the training and serving logs too, and the command gathering the rest.
+      const logs =
+        globals().env === 'local'
+          ? localLogFiles(layout, run)
+              .filter(([label]) => label !== 'build log')
+              .map(([label, path]) => `  ${label.padEnd(16)} ${path}`)
+          : [];
+      const flags = globals().env === 'vertex' ? '--env vertex' : cliFlags();
+      const logsHint = `  ${'function logs'.padEnd(16)} npx vertex-retrain${flags ? ` ${flags}` : ''} logs ${run.runId}`;
+      const lines = [...renderLineage(run), ...logs, logsHint, ...outcome, '', ...renderStages(run, new Date())];
       process.stdout.write(`${lines.join('\n')}\n`);
     });
 

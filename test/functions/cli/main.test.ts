@@ -84,7 +84,7 @@ describe('cli/main', function () {
     assert.match(none.stderr, /no run zzz/);
   });
 
-  it('follow prints a run stage by stage until it ends: the newest by default, or the one named', async () => {
+  it('follow prints a run stage by stage until it ends (the newest by default, or the one named); show names its logs', async () => {
     const store = new LocalObjectStore(localLayout(join(root, 'follow')));
     const t = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
     const deployed = {
@@ -92,6 +92,8 @@ describe('cli/main', function () {
       state: 'DEPLOYED',
       updatedAt: t(9),
       stages: { RECEIVED: t(0), BUILDING: t(1), TRAINING: t(3), DEPLOYING: t(7), DEPLOYED: t(9) },
+      training: { name: 'projects/p/locations/l/trainingPipelines/77' },
+      deploy: { deployedModelId: '42' },
     };
     const rejected = {
       ...newRunRecord('bad-run-2', 'dataset-drop', t(20)),
@@ -107,6 +109,10 @@ describe('cli/main', function () {
     const named = await cli(root, '--dir', 'follow', 'follow', 'good');
     assert.equal(named.code, 0, named.stderr);
     assert.match(named.stdout, /✔ TRAINING .* 4\.0 s\n[^]*✔ DEPLOYED/);
+    const shown = await cli(root, '--dir', 'follow', 'show', 'good');
+    assert.match(shown.stdout, /training log +\/.*\/follow\/logs\/trainings\/77\.log$/m);
+    assert.match(shown.stdout, /serving log +\/.*\/follow\/logs\/serving\/42\.log$/m);
+    assert.match(shown.stdout, /function logs +npx vertex-retrain --dir follow logs good-run-1$/m);
   });
 
   it('stops quietly when the reader of its output goes away (… | head): no EPIPE stack trace', async () => {
