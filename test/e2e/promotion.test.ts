@@ -9,7 +9,6 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { parse } from 'csv-parse/sync';
 import { operatorContext, promoteCommand, rollbackCommand } from '../../functions/src/cli/operator';
 import { RunReader } from '../../functions/src/cli/runs';
 import { writeStackInfo } from '../../functions/src/cli/stack-file';
@@ -19,8 +18,8 @@ import type { LocalModel } from '../../functions/src/local/model-registry-twin';
 import { readJson } from '../../functions/src/local/json-objects';
 import { ledgerTraffic } from '../../functions/src/pipeline/ledger-traffic';
 import type { RunRecord } from '../../functions/src/pipeline/run-record';
-import { Prng } from '../../functions/src/testing/prng';
 import { chromiumInstalled, startChromium } from '../functions/report/headless-chromium';
+import { shuffledLabels } from './support/datasets';
 
 const REPO = join(__dirname, '../..');
 const PASSENGERS = [
@@ -29,23 +28,6 @@ const PASSENGERS = [
   { Pclass: 2, Sex: 'female', Age: 8, Name: 'Roe, Miss. Jane', Fare: 26, Embarked: 'C' },
   { Pclass: 3, Sex: 'male', Age: 22, Name: 'Poe, Master. Tom', Fare: 8.05, Embarked: 'Q' },
 ];
-
-/** train.csv with the Survived column permuted by a seeded Fisher–Yates shuffle (same rows, same label counts). */
-export function shuffledLabels(csv: string, seed: number): string {
-  const rows = parse(csv, { relaxColumnCount: false }) as string[][];
-  const [header = [], ...body] = rows;
-  const col = header.indexOf('Survived');
-  assert.ok(col >= 0, 'train.csv has a Survived column');
-  const labels = body.map((r) => r[col] as string);
-  const prng = new Prng(seed);
-  for (let i = labels.length - 1; i > 0; i--) {
-    const j = prng.int(0, i);
-    [labels[i], labels[j]] = [labels[j] as string, labels[i] as string];
-  }
-  const quote = (v: string) => (/[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-  const out = [header, ...body.map((r, i) => r.map((v, k) => (k === col ? (labels[i] as string) : v)))];
-  return `${out.map((r) => r.map(quote).join(',')).join('\n')}\n`;
-}
 
 async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 40_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

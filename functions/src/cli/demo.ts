@@ -1,7 +1,8 @@
 // `vertex-retrain demo`: the whole flow once, on this machine. Starts the local stack, drops the bundled Titanic
 // training set into the data bucket, follows the run stage by stage, asks the served endpoint about a few
 // passengers from the test set, prints the run's lineage, stops everything. Exit 0 only if predictions came back.
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { objectPath } from '../local/layout';
@@ -17,7 +18,8 @@ import { RunReader } from './runs';
 import { startStack, stopStack } from './up';
 
 export interface DemoOptions {
-  dir: string;
+  /** The stack folder; default: a fresh one of its own under the system's temp folder, so every demo is the same. */
+  dir?: string;
   port: number;
   passengers: number;
   timeoutMs: number;
@@ -42,14 +44,16 @@ export async function demo(opts: DemoOptions): Promise<DemoResult> {
   const say = (line = '') => out.write(`${line}\n`);
   const root = projectRoot();
   const startMs = performance.now();
+  const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'vertex-retrain-demo-')));
   const stack = await startStack({
-    dir: opts.dir,
+    dir,
     port: opts.port,
     verbose: opts.verbose,
     reconcileIntervalMs: 250,
     out,
   });
   try {
+    say(`stack folder: ${stack.layout.root}${opts.dir ? '' : ' (fresh for this demo; --dir <folder> to choose one)'}`);
     say(
       `local stack up in ${secs(performance.now() - startMs)} (functions, router, build/training/endpoint twins on 127.0.0.1)`,
     );

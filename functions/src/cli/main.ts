@@ -1,7 +1,9 @@
 // The `vertex-retrain` command line. Compiled ahead of time (npm's prepare builds it); it loads only our own small
 // modules up front (esbuild and the cloud clients load when used), so it starts fast. `--env local` (the default)
 // works on the local stack's folder; `--env vertex` points the read and predict commands at Google Cloud.
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Command as CommandType } from 'commander' with { 'resolution-mode': 'import' };
 import { LocalObjectStore } from '../local/object-store';
 import { localLayout, objectPath } from '../local/layout';
@@ -10,14 +12,18 @@ import type { RunRecord } from '../pipeline/run-record';
 import { deadLetters } from './dead-letters';
 import { operatorContext, operatorName, promoteCommand, rollbackCommand } from './operator';
 import { demo } from './demo';
+import { followRun } from './follow';
+import { localLogFiles, runLogs } from './logs';
 import { readInstances } from './passengers';
 import { predictLocal, renderPredictions } from './predict';
 import { renderOutcome } from './run-outcome-view';
 import { renderLineage, renderRunTable, renderStages } from './run-view';
 import { RunReader } from './runs';
+import { resetStack } from './reset';
 import { runningStack } from './stack-file';
-import { localConfig, up } from './up';
-import { predictVertex, vertexStore } from './vertex';
+import { dirFlag, localConfig, up } from './up';
+import { projectRoot } from '../local/settings';
+import { predictVertex, vertexStore, vertexTarget } from './vertex';
 
 // commander is an ES module; Node 22 loads it with require(), which TypeScript's CommonJS output cannot express.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -48,8 +54,23 @@ function runReader(opts: GlobalOptions): RunReader {
   return new RunReader(new LocalObjectStore(localLayout(opts.dir)), localConfig().artifactsBucket);
 }
 
+/** A `--dir` value; one starting with `-` is an option mistaken for it (`--dir --no-config` made a folder so named). */
+function dirValue(value: string): string {
+  if (value.startsWith('-')) throw new InvalidArgumentError(`expects a folder, got the option-like ${value}`);
+  return value;
+}
+
+function version(): string {
+  return (JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}
+
 async function readInput(source: string): Promise<string> {
   if (source !== '-') return readFile(source, 'utf8');
+  if (process.stdin.isTTY) {
+    process.stderr.write(
+      'reading instances from stdin: JSON ([...] or {"instances": [...]}) or CSV with a header, then Ctrl-D (or pass --instances <file>)\n',
+    );
+  }
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
@@ -59,9 +80,12 @@ export function buildProgram(): CommandType {
   const program = new Command('vertex-retrain')
     .description('Event-driven continuous training for Vertex AI: drop a CSV, get a new deployed model version.')
     .addOption(new Option('--env <env>', 'where the flow runs').choices(['local', 'vertex']).default('local'))
-    .option('--dir <path>', 'the local stack folder', '.vertex-retrain')
+    .option('--dir <path>', 'the local stack folder', dirValue, '.vertex-retrain')
+    .version(version(), '-V, --version', 'print the version')
     .showHelpAfterError();
   const globals = () => program.opts<GlobalOptions>();
+  const dirIsDefault = () => program.getOptionValueSource('dir') === 'default';
+  const cliFlags = () => dirFlag(globals().dir, dirIsDefault());
 
   program
     .command('up')
@@ -70,12 +94,14 @@ export function buildProgram(): CommandType {
     .option('--verbose', 'print stack events')
     .action(async (o: { port: number; verbose?: boolean }) => {
       localOnly('up', globals().env);
-      await up({ dir: globals().dir, port: o.port, verbose: o.verbose });
+      await up({ dir: globals().dir, port: o.port, verbose: o.verbose, cliFlags: cliFlags() });
     });
 
   program
     .command('demo')
-    .description('start the local stack, drop the Titanic CSV, follow the run, print predictions and lineage, stop')
+    .description(
+      'start a local stack on a fresh folder of its own (or --dir), drop the Titanic CSV, follow the run, print predictions and lineage, stop',
+    )
     .option('--port <n>', 'port of the local endpoint URL (0 = any free port)', int('--port'), 0)
     .option('--passengers <n>', 'how many test passengers to predict', int('--passengers'), 5)
     .option('--timeout <seconds>', 'give up after this long', int('--timeout'), 120)
@@ -83,7 +109,7 @@ export function buildProgram(): CommandType {
     .action(async (o: { port: number; passengers: number; timeout: number; verbose?: boolean }) => {
       localOnly('demo', globals().env);
       await demo({
-        dir: globals().dir,
+        ...(dirIsDefault() ? {} : { dir: globals().dir }),
         port: o.port,
         passengers: o.passengers,
         timeoutMs: o.timeout * 1000,
@@ -96,7 +122,7 @@ export function buildProgram(): CommandType {
     .description('list the runs in the ledger, newest first')
     .option('--json', 'print the run records as JSON')
     .action(async (o: { json?: boolean }) => {
-      const runs = await runReader(globals()).list();
+      const runs = (await runReader(globals()).list()).reverse(); // the ledger lists oldest first
       if (o.json) return void process.stdout.write(`${JSON.stringify(runs, null, 2)}\n`);
       const serving = ledgerTraffic(runs as RunRecord[])?.byRun;
       process.stdout.write(runs.length === 0 ? 'no runs yet\n' : `${renderRunTable(runs, serving).join('\n')}\n`);
@@ -104,12 +130,11 @@ export function buildProgram(): CommandType {
 
   program
     .command('show <run>')
-    .description("a run's stages, timings and lineage")
+    .description("a run's stages, timings and lineage (the run id or an unambiguous prefix of it)")
     .option('--json', 'print the run record as JSON')
-    .action(async (runId: string, o: { json?: boolean }) => {
+    .action(async (runArg: string, o: { json?: boolean }) => {
       const reader = runReader(globals());
-      const run = (await reader.get(runId)) as RunRecord | undefined;
-      if (!run) throw new Error(`no run ${runId} (see: vertex-retrain runs)`);
+      const run = (await reader.resolve(runArg)) as RunRecord;
       if (o.json) return void process.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
       const traffic = ledgerTraffic((await reader.list()) as RunRecord[]);
       const layout = localLayout(globals().dir);
@@ -117,8 +142,35 @@ export function buildProgram(): CommandType {
         ...(traffic ? { traffic } : {}),
         ...(globals().env === 'local' ? { localPath: (b: string, n: string) => objectPath(layout, b, n) } : {}),
       });
-      const lines = [...renderLineage(run), ...outcome, '', ...renderStages(run, new Date())];
+      // The build log is in the lineage; the training and serving logs too, and the command gathering the rest.
+      const logs =
+        globals().env === 'local'
+          ? localLogFiles(layout, run)
+              .filter(([label]) => label !== 'build log')
+              .map(([label, path]) => `  ${label.padEnd(16)} ${path}`)
+          : [];
+      const flags = globals().env === 'vertex' ? '--env vertex' : cliFlags();
+      const logsHint = `  ${'function logs'.padEnd(16)} npx vertex-retrain${flags ? ` ${flags}` : ''} logs ${run.runId}`;
+      const lines = [...renderLineage(run), ...logs, logsHint, ...outcome, '', ...renderStages(run, new Date())];
       process.stdout.write(`${lines.join('\n')}\n`);
+    });
+
+  program
+    .command('follow [run]')
+    .description('follow a run (default: the newest) stage by stage until it ends, as the demo shows it')
+    .option('--timeout <seconds>', 'give up after this long', int('--timeout'), 3600)
+    .action(async (runArg: string | undefined, o: { timeout: number }) => {
+      const reader = runReader(globals());
+      const newest = runArg === undefined ? (await reader.list()).at(-1) : await reader.resolve(runArg);
+      if (!newest) throw new Error('no runs yet: drop a CSV into the data bucket first');
+      process.stdout.write(`run ${newest.runId}\n`);
+      const run = await followRun({
+        fetch: () => reader.get(newest.runId),
+        out: process.stdout,
+        timeoutMs: o.timeout * 1000,
+        pollMs: globals().env === 'vertex' ? 5000 : 250,
+      });
+      if (run.state !== 'DEPLOYED') process.exitCode = 1;
     });
 
   program
@@ -127,16 +179,12 @@ export function buildProgram(): CommandType {
     .option('--instances <file>', 'JSON ([...] or {"instances": [...]}) or CSV with a header; - reads stdin', '-')
     .option('--json', 'print the raw response')
     .action(async (o: { instances: string; json?: boolean }) => {
+      // Locally, find the stack before waiting on stdin: no point reading instances nobody can answer.
+      const stack = globals().env === 'vertex' ? undefined : await runningStack(localLayout(globals().dir));
+      if (globals().env !== 'vertex' && !stack)
+        throw new Error(`no local stack is running on ${globals().dir}: start one with \`vertex-retrain up\``);
       const instances = readInstances(await readInput(o.instances));
-      let response;
-      if (globals().env === 'vertex') {
-        response = await predictVertex(instances);
-      } else {
-        const stack = await runningStack(localLayout(globals().dir));
-        if (!stack)
-          throw new Error(`no local stack is running on ${globals().dir}: start one with \`vertex-retrain up\``);
-        response = await predictLocal(stack, instances);
-      }
+      const response = stack ? await predictLocal(stack, instances) : await predictVertex(instances);
       if (o.json) return void process.stdout.write(`${JSON.stringify(response, null, 2)}\n`);
       process.stdout.write(
         `deployed model ${response.deployedModelId ?? '?'}:\n${renderPredictions(instances, response).join('\n')}\n`,
@@ -166,6 +214,29 @@ export function buildProgram(): CommandType {
     });
 
   program
+    .command('logs <run>')
+    .description("one run's lines from the function logs, and where its build, training and serving logs are")
+    .action(async (runArg: string) => {
+      const reader = runReader(globals());
+      const run = (await reader.resolve(runArg)) as RunRecord;
+      const lines =
+        globals().env === 'vertex'
+          ? runLogs.vertex(run, vertexTarget().projectId)
+          : await runLogs.local(localLayout(globals().dir), run);
+      process.stdout.write(`${lines.join('\n')}\n`);
+    });
+
+  program
+    .command('reset')
+    .description('empty the local stack folder (runs, data, models, logs) so the next `up` starts from nothing')
+    .action(async () => {
+      localOnly('reset', globals().env);
+      const layout = localLayout(globals().dir);
+      const removed = await resetStack(layout);
+      process.stdout.write(removed.length === 0 ? `${layout.root}: nothing to remove\n` : `emptied ${layout.root}\n`);
+    });
+
+  program
     .command('dead-letters')
     .description('events the local router gave up on, with their last error')
     .option('--replay', 'queue them again for delivery')
@@ -179,6 +250,11 @@ export function buildProgram(): CommandType {
 
 /** Runs the CLI; prints errors without a stack trace and exits 1. */
 export async function main(argv: string[] = process.argv): Promise<void> {
+  // `vertex-retrain predict … | head`: the reader went away; stop quietly, as other command-line tools do.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   try {
     await buildProgram().parseAsync(argv);
   } catch (err) {

@@ -1,5 +1,6 @@
 // How the CLI shows a run: the stage timeline (live while it moves), and its lineage, from the run record the
 // ledger keeps (gs://<ARTIFACTS_BUCKET>/runs/<runId>.json). Pure functions over the record: easy to test.
+import { runReason } from './transitions';
 
 /** The fields of a run record the CLI displays (the ledger's RunRecord has these and more). */
 export interface RunView {
@@ -124,8 +125,9 @@ export function renderRunTable(runs: RunView[], servingByRun: Record<string, num
     servingByRun[r.runId] ? `${servingByRun[r.runId]} %` : '',
     typeof r.cost?.totalOnceUsd === 'number' ? `$${r.cost.totalOnceUsd.toFixed(4)}` : '',
     r.dataset?.uri ?? '',
+    runReason(r),
   ]);
-  const header = ['RUN', 'STATE', 'CREATED', 'VERSION', 'TRAFFIC', 'COST', 'DATASET'];
+  const header = ['RUN', 'STATE', 'CREATED', 'VERSION', 'TRAFFIC', 'COST', 'DATASET', 'REASON'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
   return [header, ...rows].map((row) =>
     row

@@ -21,6 +21,17 @@ export class RunReader {
     return this.ledger.get(runId);
   }
 
+  /** The run named by its id or by an unambiguous prefix of it; throws saying which runs match otherwise. */
+  async resolve(idOrPrefix: string): Promise<RunView> {
+    const exact = await this.get(idOrPrefix);
+    if (exact) return exact;
+    const matches = idOrPrefix === '' ? [] : (await this.list()).filter((r) => r.runId.startsWith(idOrPrefix));
+    if (matches.length === 1) return matches[0] as RunView;
+    if (matches.length === 0) throw new Error(`no run ${idOrPrefix} (see: vertex-retrain runs)`);
+    const ids = matches.map((r) => r.runId);
+    throw new Error(`${idOrPrefix} matches ${ids.length} runs (${ids.slice(0, 5).join(', ')}…): give more of the id`);
+  }
+
   /** The run a given generation of a dataset object starts (its id is derived from them), once the ledger has it. */
   forDataset(bucket: string, name: string, generation: string): Promise<RunView | undefined> {
     return this.ledger.get(runIdForDataset(bucket, name, generation));

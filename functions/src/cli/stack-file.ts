@@ -13,7 +13,9 @@ export interface StackInfo {
   startedAt: string;
 }
 
-const file = (layout: LocalLayout) => join(layout.root, 'stack.json');
+/** The file's name in the stack folder. */
+export const STACK_FILE = 'stack.json';
+const file = (layout: LocalLayout) => join(layout.root, STACK_FILE);
 
 /** The running stack of this folder, or undefined (a file left by a dead process does not count). */
 export async function runningStack(layout: LocalLayout): Promise<StackInfo | undefined> {

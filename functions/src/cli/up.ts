@@ -1,16 +1,27 @@
 // `vertex-retrain up`: the local stack in the foreground until Ctrl-C.
 import { parseConfig } from '../config';
-import { localLayout } from '../local/layout';
+import { gsUriToPath, localLayout } from '../local/layout';
 import { LocalStack } from '../local/stack';
 import type { StackLog } from '../local/stack';
 import { removeStackInfo, runningStack, writeStackInfo } from './stack-file';
+import { TransitionFeed } from './transition-feed';
 
 export interface UpOptions {
   dir: string;
   port: number;
   verbose?: boolean;
   reconcileIntervalMs?: number;
+  /** How long a copied file must stay unchanged before it starts a run (default: dataset-watcher.ts). */
+  dropStableMs?: number;
+  /** The CLI flags that point another command at this stack (`--dir X` when not the default folder). */
+  cliFlags?: string;
   out?: NodeJS.WritableStream;
+}
+
+/** The `--dir` flag another command needs to reach the stack on `dir`, or '' for the default folder. */
+export function dirFlag(dir: string, isDefault: boolean): string {
+  if (isDefault) return '';
+  return /^[\w@%+=:,./-]+$/.test(dir) ? `--dir ${dir}` : `--dir '${dir.replace(/'/g, "'\\''")}'`;
 }
 
 /** The functions' configuration in local mode (the stand-in names, overridable through the same variables). */
@@ -32,12 +43,18 @@ export async function startStack(opts: UpOptions): Promise<LocalStack> {
     port: opts.port,
     log,
     reconcileIntervalMs: opts.reconcileIntervalMs,
+    ...(opts.dropStableMs !== undefined ? { dropStableMs: opts.dropStableMs } : {}),
     names: localConfig(),
   });
   try {
     await stack.start();
   } catch (err) {
     await stack.stop().catch(() => undefined);
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new Error(
+        `port ${opts.port} is already in use (EADDRINUSE): stop what listens there, or choose another port with --port <n> (--port 0 takes any free port)`,
+      );
+    }
     throw err;
   }
   await writeStackInfo(layout, {
@@ -59,14 +76,26 @@ export async function stopStack(stack: LocalStack): Promise<void> {
 export async function up(opts: UpOptions): Promise<void> {
   const out = opts.out ?? process.stdout;
   const stack = await startStack(opts);
+  const cli = `npx vertex-retrain${opts.cliFlags ? ` ${opts.cliFlags}` : ''}`;
+  const feed = new TransitionFeed(
+    stack.layout,
+    stack.names.artifactsBucket,
+    {
+      predictUrl: stack.predictUrl,
+      ...(opts.cliFlags ? { cliFlags: opts.cliFlags } : {}),
+      localPath: (uri) => gsUriToPath(stack.layout, uri),
+    },
+    (line) => out.write(`${line}\n`),
+  );
+  await feed.start();
   out.write(
     [
       'vertex-retrain local stack is up (everything on 127.0.0.1).',
       `  drop a CSV into:  ${stack.dropFolder}/`,
       `  endpoint:         POST ${stack.predictUrl}`,
-      `  logs:             ${stack.layout.logs}/`,
-      '  runs:             npx vertex-retrain runs',
-      'Ctrl-C stops everything.',
+      `  logs:             ${stack.layout.logs}/  (one run's: ${cli} logs <run>)`,
+      `  runs:             ${cli} runs`,
+      'Runs are printed below as they move. Ctrl-C stops everything.',
       '',
     ].join('\n'),
   );
@@ -76,5 +105,6 @@ export async function up(opts: UpOptions): Promise<void> {
     process.once('SIGTERM', stop);
   });
   out.write('stopping…\n');
+  await feed.stop();
   await stopStack(stack);
 }

@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdir, open, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -83,6 +83,34 @@ export async function freePort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise((resolve) => server.close(resolve));
   return port;
+}
+
+/**
+ * Waits until `port` on 127.0.0.1 accepts a TCP connection (the server is listening), without sending a request: for
+ * servers where every request means something (functions-framework answers a bare GET with a stack trace in its log).
+ * Fails early if the process exits, or after `timeoutMs`.
+ */
+export async function waitForPort(port: number, child: ChildProcess | undefined, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer';
+  for (;;) {
+    if (child && child.exitCode !== null) throw new Error(`process exited with code ${child.exitCode} (${last})`);
+    if (child && child.signalCode !== null) throw new Error(`process killed by ${child.signalCode}`);
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect({ port, host: '127.0.0.1' });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', (err) => {
+        last = err.message;
+        resolve(false);
+      });
+    });
+    if (open) return;
+    if (Date.now() > deadline) throw new Error(`port ${port} not listening after ${timeoutMs} ms (${last})`);
+    await sleep(25);
+  }
 }
 
 /**

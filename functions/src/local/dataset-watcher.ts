@@ -1,19 +1,26 @@
-// Eventarc's storage trigger for the local data bucket: polls the bucket folder under the dataset prefix and, once
-// a file has stopped changing (same size and mtime for `stableMs`, i.e. fully written), emits
-// `google.cloud.storage.object.v1.finalized` for its generation. Copying a file again makes a new generation and a
-// new event. What was emitted is remembered on disk, so a restart emits only what changed while the stack was down.
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+// Eventarc's storage trigger for the local data bucket: watches the bucket folder under the dataset prefix (chokidar)
+// and emits `google.cloud.storage.object.v1.finalized` for a file's generation once the file is complete:
+// - a file copied into the folder is complete when its size and mtime have not changed for `stableMs` (default 5 s,
+//   chokidar's awaitWriteFinish) AND its last line is complete (it ends with a newline). A file that is stable but
+//   ends mid-line waits for the rest; if nothing more arrives for `unterminatedMs` (default 30 s) it is taken as it is.
+// - an object written through the store (LocalObjectStore.write: temp file renamed into place, as a GCS upload is
+//   finalized at once) is complete as soon as it appears.
+// Write-then-rename is honoured: names with a segment starting with `.` (editors', rsync's and `mv`-based writers'
+// temp files) are ignored, and the renamed file counts from the rename. Copying a file again makes a new generation
+// and a new event. What was emitted is remembered on disk, so a restart emits only what changed while it was down.
+import { open, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import type { ObjectInfo, ObjectStore } from '../ports';
+import { watch } from 'chokidar';
+import type { FSWatcher } from 'chokidar';
+import type { ObjectInfo } from '../ports';
 import { checkObjectName } from './layout';
 import type { LocalLayout } from './layout';
-import { walk } from './object-store';
+import type { LocalObjectStore } from './object-store';
 
-interface Seen {
-  size: number;
-  mtimeMs: number;
-  since: number;
-}
+/** How long a copied file's size and mtime must stay unchanged before it counts as written. */
+export const DEFAULT_STABLE_MS = 5000;
+/** How long a stable file whose last line has no newline is given to finish that line. */
+export const DEFAULT_UNTERMINATED_MS = 30_000;
 
 interface Emitted {
   /** Object name → the generation last emitted and the file signature it had. */
@@ -24,22 +31,41 @@ export interface WatcherOptions {
   bucket: string;
   /** A folder prefix such as `datasets/`. */
   prefix: string;
-  intervalMs?: number;
   stableMs?: number;
+  unterminatedMs?: number;
+  /** How often chokidar checks a file's size while it waits for it to settle. */
+  pollMs?: number;
   onFinalized: (info: ObjectInfo) => Promise<void>;
   onError?: (name: string, err: Error) => void;
+  /** A file that is stable but not (yet) complete: what it waits for. */
+  onWaiting?: (name: string, why: string) => void;
+}
+
+type Store = Pick<LocalObjectStore, 'stat' | 'isFinalized'>;
+
+/** True when the file is empty or its last byte is a newline. */
+async function endsWithNewline(file: string, size: number): Promise<boolean> {
+  if (size === 0) return false;
+  const handle = await open(file, 'r');
+  try {
+    const { buffer } = await handle.read(Buffer.alloc(1), 0, 1, size - 1);
+    return buffer[0] === 0x0a;
+  } finally {
+    await handle.close();
+  }
 }
 
 export class DatasetWatcher {
-  private readonly seen = new Map<string, Seen>();
   private emitted: Emitted = {};
-  private timer: NodeJS.Timeout | undefined;
-  private scanning: Promise<void> | undefined;
+  private watchers: FSWatcher[] = [];
+  /** One emission at a time, in arrival order (the emitted state is written after each). */
+  private queue: Promise<void> = Promise.resolve();
+  private readonly unterminated = new Map<string, NodeJS.Timeout>();
   private readonly stateFile: string;
 
   constructor(
     private readonly layout: LocalLayout,
-    private readonly store: ObjectStore,
+    private readonly store: Store,
     private readonly opts: WatcherOptions,
   ) {
     this.stateFile = join(layout.root, 'watcher', `${opts.bucket}.json`);
@@ -50,54 +76,80 @@ export class DatasetWatcher {
     return join(this.layout.buckets, this.opts.bucket, ...this.opts.prefix.split('/').filter(Boolean));
   }
 
+  /** Resolves once the folder is watched (files already there are considered too). */
   async start(): Promise<void> {
     await mkdir(this.folder, { recursive: true });
     this.emitted = JSON.parse(await readFile(this.stateFile, 'utf8').catch(() => '{}')) as Emitted;
-    const tick = () => {
-      this.scanning = this.scan()
-        .catch((err: unknown) => this.opts.onError?.('(scan)', err as Error))
-        .finally(() => {
-          if (this.timer) this.timer = setTimeout(tick, this.opts.intervalMs ?? 150);
-        });
-    };
-    this.timer = setTimeout(tick, 0);
+    const ignored = (path: string) =>
+      relative(this.folder, path)
+        .split(sep)
+        .some((segment) => segment.startsWith('.'));
+    const stableMs = this.opts.stableMs ?? DEFAULT_STABLE_MS;
+    const settled = watch(this.folder, {
+      ignored,
+      awaitWriteFinish: { stabilityThreshold: stableMs, pollInterval: this.opts.pollMs ?? Math.min(100, stableMs) },
+    });
+    const instant = watch(this.folder, { ignored });
+    for (const event of ['add', 'change'] as const) {
+      settled.on(event, (path: string) => this.enqueue(path, 'settled'));
+      instant.on(event, (path: string) => this.enqueue(path, 'uploaded'));
+    }
+    for (const w of [settled, instant]) w.on('error', (err: unknown) => this.opts.onError?.('(watch)', err as Error));
+    this.watchers = [settled, instant];
+    await Promise.all(this.watchers.map((w) => new Promise<void>((resolve) => w.once('ready', () => resolve()))));
   }
 
   async stop(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.scanning;
+    for (const timer of this.unterminated.values()) clearTimeout(timer);
+    this.unterminated.clear();
+    await Promise.all(this.watchers.map((w) => w.close()));
+    this.watchers = [];
+    await this.queue;
   }
 
-  /** One pass: emit every file that is stable and not yet emitted in its current form. */
-  async scan(now: number = Date.now()): Promise<void> {
-    const stableMs = this.opts.stableMs ?? 250;
-    const present = new Set<string>();
-    for (const file of await walk(this.folder)) {
-      const name = `${this.opts.prefix}${relative(this.folder, file).split(sep).join('/')}`;
-      if (name.split('/').some((segment) => segment.startsWith('.'))) continue; // editors' and rsync's temp files
-      present.add(name);
-      const info = await stat(file).catch(() => undefined);
-      if (!info) continue;
-      const previous = this.seen.get(name);
-      if (!previous || previous.size !== info.size || previous.mtimeMs !== info.mtimeMs) {
-        this.seen.set(name, { size: info.size, mtimeMs: info.mtimeMs, since: now });
-        continue;
-      }
+  private enqueue(path: string, how: 'settled' | 'uploaded' | 'unterminated'): void {
+    this.queue = this.queue.then(() => this.consider(path, how));
+  }
+
+  private async consider(path: string, how: 'settled' | 'uploaded' | 'unterminated'): Promise<void> {
+    const name = `${this.opts.prefix}${relative(this.folder, path).split(sep).join('/')}`;
+    try {
+      const info = await stat(path).catch(() => undefined);
+      if (!info?.isFile()) return;
       const signature = `${info.size}:${info.mtimeMs}`;
-      if (now - previous.since < stableMs || this.emitted[name]?.signature === signature) continue;
-      try {
-        checkObjectName(name);
-        const object = await this.store.stat(this.opts.bucket, name);
-        if (!object) continue;
-        if (this.emitted[name]?.generation !== object.generation) await this.opts.onFinalized(object);
-        this.emitted[name] = { generation: object.generation, signature };
-        await this.save();
-      } catch (err) {
-        this.opts.onError?.(name, err as Error);
+      if (this.emitted[name]?.signature === signature) return;
+      if (how === 'uploaded' && !(await this.store.isFinalized(this.opts.bucket, name))) return; // a copy: settles
+      if (how === 'settled' && !(await endsWithNewline(path, info.size))) {
+        this.waitForLastLine(path, name, signature);
+        return;
       }
+      checkObjectName(name);
+      const object = await this.store.stat(this.opts.bucket, name);
+      if (!object) return;
+      if (this.emitted[name]?.generation !== object.generation) await this.opts.onFinalized(object);
+      this.emitted[name] = { generation: object.generation, signature };
+      await this.save();
+    } catch (err) {
+      this.opts.onError?.(name, err as Error);
     }
-    for (const name of this.seen.keys()) if (!present.has(name)) this.seen.delete(name);
+  }
+
+  /** A stable file ending mid-line: taken as it is if it has not changed after `unterminatedMs`. */
+  private waitForLastLine(path: string, name: string, signature: string): void {
+    const key = `${name}@${signature}`;
+    if (this.unterminated.has(key)) return;
+    const ms = this.opts.unterminatedMs ?? DEFAULT_UNTERMINATED_MS;
+    this.opts.onWaiting?.(name, `its last line has no newline yet; taken as it is if unchanged for ${ms / 1000} s`);
+    const timer = setTimeout(() => {
+      this.unterminated.delete(key);
+      void stat(path)
+        .then((now) => {
+          if (`${now.size}:${now.mtimeMs}` === signature) this.enqueue(path, 'unterminated');
+        })
+        .catch(() => undefined);
+    }, ms);
+    timer.unref();
+    this.unterminated.set(key, timer);
   }
 
   private async save(): Promise<void> {

@@ -4,7 +4,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BIND_HOST_ENV, freePort, spawnNode, stopChild, waitForHttp } from './child-process';
+import { BIND_HOST_ENV, freePort, spawnNode, stopChild, waitForPort } from './child-process';
 import type { LocalLayout } from './layout';
 
 /** functions-framework's CLI script (the package exports only its index, which sits beside it). */
@@ -75,8 +75,9 @@ export class FunctionServer {
     });
     this.child = child;
     this.port = port;
-    // Any HTTP answer means the framework is listening (a GET on a CloudEvent function is a 4xx).
-    await waitForHttp(`http://127.0.0.1:${port}/`, child, timeoutMs);
+    // The framework listens once the function is loaded, so an accepted connection means ready. No request is sent:
+    // a bodiless GET makes functions-framework log a TypeError stack trace ("Cannot use 'in' operator…").
+    await waitForPort(port, child, timeoutMs);
   }
 
   async stop(): Promise<void> {

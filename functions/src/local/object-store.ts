@@ -168,6 +168,22 @@ export class LocalObjectStore implements ObjectStore {
     return withFileLock(join(this.layout.locks, `${key}.lock`), fn);
   }
 
+  /**
+   * True when the file is exactly what the store last wrote (its sidecar matches its size and mtime): an upload the
+   * store finalized in one rename, so complete. A file copied in behind the store's back answers false.
+   */
+  async isFinalized(bucket: string, name: string): Promise<boolean> {
+    // Under the object's lock: a write in progress (data renamed, sidecar not yet) finishes first.
+    return this.locked(bucket, name, async () => {
+      const info = await stat(objectPath(this.layout, bucket, name), { bigint: true }).catch(() => undefined);
+      if (!info?.isFile()) return false;
+      const meta = await readFile(objectPathIn(this.layout.meta, bucket, name), 'utf8')
+        .then((text) => JSON.parse(text) as ObjectMeta)
+        .catch(() => undefined);
+      return meta?.mtimeNs === String(info.mtimeNs) && meta.size === Number(info.size);
+    });
+  }
+
   /** The current generation's metadata (adopting a hand-copied file), or undefined if absent. Lock held. */
   private async current(bucket: string, name: string): Promise<{ meta: ObjectMeta } | undefined> {
     const path = objectPath(this.layout, bucket, name);

@@ -47,6 +47,8 @@ export interface StackOptions {
   /** Extra environment for the function processes (e.g. TRAFFIC_POLICY). */
   functionEnv?: Record<string, string>;
   reconcileIntervalMs?: number;
+  /** How long a file copied into the drop folder must stay unchanged before it starts a run (dataset-watcher.ts). */
+  dropStableMs?: number;
   router?: Partial<RouterOptions>;
   /** The module registering the functions (default: the compiled dist/functions/src/index.js). */
   functionSource?: string;
@@ -125,11 +127,13 @@ export class LocalStack {
     this.watcher = new DatasetWatcher(this.layout, this.store, {
       bucket: this.names.dataBucket,
       prefix: this.names.datasetPrefix,
+      ...(opts.dropStableMs !== undefined ? { stableMs: opts.dropStableMs } : {}),
       onFinalized: async (info) => {
         this.log('object finalized', { uri: `gs://${info.bucket}/${info.name}`, generation: info.generation });
         await this.router.dispatch(storageFinalizedEvent(info), info.bucket);
       },
       onError: (name, err) => this.log('watcher error', { name, error: err.message }),
+      onWaiting: (name, why) => this.log('dataset waiting', { name, why }),
     });
     this.control = new ControlServer({
       services: {

@@ -75,8 +75,29 @@ describe('cli/run-view', () => {
     const older = { ...deployed, runId: 'old-1', createdAt: t(0) };
     const newer = { ...deployed, runId: 'new-2', createdAt: t(30), state: 'TRAINING' };
     const lines = renderRunTable([older, newer]);
-    assert.match(lines[0] ?? '', /^RUN\s+STATE\s+CREATED\s+VERSION\s+TRAFFIC\s+COST\s+DATASET$/);
+    assert.match(lines[0] ?? '', /^RUN\s+STATE\s+CREATED\s+VERSION\s+TRAFFIC\s+COST\s+DATASET\s+REASON$/);
     assert.match(lines[1] ?? '', /^new-2\s+TRAINING/);
     assert.match(lines[2] ?? '', /^old-1\s+DEPLOYED/);
+  });
+
+  it('says in the REASON column why a run was rejected, held or failed', () => {
+    const rejected = {
+      ...deployed,
+      runId: 'rej-1',
+      state: 'REJECTED',
+      rejection: { reasons: ['missing column Survived', 'Age: 3 bad values'], problemCount: 4 },
+    };
+    const held = { ...deployed, runId: 'held-2', state: 'HELD', gate: { promote: false, reason: 'below serving' } };
+    const failed = {
+      ...deployed,
+      runId: 'fail-3',
+      state: 'FAILED',
+      errors: [{ at: t(1), stage: 'TRAINING', reason: 'TRAINING_FAILED', message: 'exit 1' }],
+    };
+    const text = renderRunTable([rejected, held, failed, deployed]).join('\n');
+    assert.match(text, /rej-1 .*missing column Survived \(\+3 more\)$/m);
+    assert.match(text, /held-2 .*below serving$/m);
+    assert.match(text, /fail-3 .*TRAINING_FAILED: exit 1$/m);
+    assert.match(text, /train-abc123 .*train\.csv$/m, 'a deployed run has no reason');
   });
 });

@@ -52,6 +52,12 @@ describe('local/function-server', function () {
     assert.equal(got?.data.name, 'datasets/a.csv');
   });
 
+  it('is probed for readiness without a request: its log has no stack trace after start', async () => {
+    const log = await readFile(join(root, 'logs', 'functions', 'echo.log'), 'utf8');
+    assert.match(log, /Function: echo/, 'the framework started');
+    assert.doesNotMatch(log, /TypeError|Cannot use 'in' operator|\n\s+at /);
+  });
+
   it('answers 500 when the function throws (the router then retries)', async () => {
     const res = await post({ fail: true });
     assert.equal(res.status, 500);
