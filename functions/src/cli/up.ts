@@ -93,6 +93,7 @@ export async function up(opts: UpOptions): Promise<void> {
       'vertex-retrain local stack is up (everything on 127.0.0.1).',
       `  drop a CSV into:  ${stack.dropFolder}/`,
       `  endpoint:         POST ${stack.predictUrl}`,
+      `  dashboard:        ${stack.url}/`,
       `  logs:             ${stack.layout.logs}/  (one run's: ${cli} logs <run>)`,
       `  runs:             ${cli} runs`,
       'Runs are printed below as they move. Ctrl-C stops everything.',

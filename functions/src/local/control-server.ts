@@ -12,6 +12,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { isDashboardPath, type DashboardListener } from './dashboard/handler';
 import type { LocalEndpointService } from './endpoint-twin';
 import { CONTROL_TOKEN_HEADER, RPC_METHODS } from './rpc';
 import type { RpcService } from './rpc';
@@ -36,6 +37,8 @@ export interface ControlServerDeps {
   /** The secret every RPC must carry in the CONTROL_TOKEN_HEADER header. */
   token: string;
   random?: () => number;
+  /** The dashboard (GET / and each run's report), behind the Host check like every route. */
+  dashboard?: DashboardListener;
 }
 
 export class ControlServer {
@@ -87,6 +90,7 @@ export class ControlServer {
       return send(res, 200, await this.deps.endpoint.getEndpoint());
     }
     if (url.pathname === '/healthz') return send(res, 200, { ok: true });
+    if (this.deps.dashboard && isDashboardPath(url.pathname)) return this.deps.dashboard(req, res);
     send(res, 404, {
       error: { code: 404, message: `no route for ${req.method} ${url.pathname}`, status: 'NOT_FOUND' },
     });

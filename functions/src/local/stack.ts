@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { SERVING_COMMAND, TRAINING_COMMAND } from '../../../trainer/src/image-commands';
 import { PUBSUB_PUBLISHED, STORAGE_FINALIZED, storageFinalizedEvent } from './cloud-events';
 import { ControlServer } from './control-server';
+import { dashboardHandler } from './dashboard/handler';
+import { localDashboardDeps } from './dashboard/local-deps';
 import { DatasetWatcher } from './dataset-watcher';
 import { LocalEndpointService } from './endpoint-twin';
 import { EventRouter } from './event-router';
@@ -150,6 +152,9 @@ export class LocalStack {
       replicas: this.replicas,
       endpointId: this.names.endpointId,
       token: this.controlToken,
+      dashboard: dashboardHandler(
+        localDashboardDeps(this.layout, { artifactsBucket: this.names.artifactsBucket, endpoint: this.endpoint }),
+      ),
     });
   }
 

@@ -117,4 +117,40 @@ describe('local/control-server', () => {
     assert.equal((await send(START, good(), '{"args":{"0":1}}')).status, 400);
     assert.equal(startTraining.callCount, 0);
   });
+
+  it('serves the dashboard at / behind the same Host check, and only its own paths', async () => {
+    const dashboard = sinon.fake(async (_req: unknown, res: import('node:http').ServerResponse) => {
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>runs</title>');
+    });
+    const withDashboard = new ControlServer({
+      services: { builds: {}, training: { startTraining }, endpoint: {}, registry: {}, publisher: {} },
+      endpoint: {} as LocalEndpointService,
+      replicas: {} as ServingReplicas,
+      endpointId: 'ep',
+      token: TOKEN,
+      dashboard,
+    });
+    const base = await withDashboard.listen(0);
+    try {
+      const { request } = await import('node:http');
+      const get = (path: string, host: string) =>
+        new Promise<number>((resolve, reject) => {
+          request(`${base}${path}`, { headers: { host } }, (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          })
+            .on('error', reject)
+            .end();
+        });
+      const host = new URL(base).host;
+      assert.equal(await get('/', host), 200);
+      assert.equal(await get('/runs/some-run-0123456789ab/report', host), 200);
+      assert.equal(dashboard.callCount, 2);
+      assert.equal(await get('/', 'evil.example:80'), 421, 'a foreign Host never reaches the dashboard');
+      assert.equal(await get('/nothing-here', host), 404);
+      assert.equal(dashboard.callCount, 2);
+    } finally {
+      await withDashboard.close();
+    }
+  });
 });
