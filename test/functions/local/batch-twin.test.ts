@@ -162,14 +162,19 @@ describe('local batch prediction twin on the Titanic trainer', function () {
     assert.equal((await batch.describe('s1'))?.predictRequests, Math.ceil(418 / 64));
   });
 
-  it('starts one job per run, even from two twins at once (a redelivered event in another process)', async () => {
-    const [a, b] = [twin(), twin()];
-    const [one, two] = await Promise.all([a.startBatchJob(request('s7')), b.startBatchJob(request('s7'))]);
+  it('starts one job per run: 200 starts from four twins at once (redelivered events, other processes)', async () => {
+    const twins = [twin(), twin(), twin(), twin()];
+    const starts = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => twins[i % twins.length]!.startBatchJob(request('s7'))),
+    );
+    assert.equal(new Set(starts.map((s) => s.name)).size, 1);
+    const [a, b] = twins as [LocalBatchPredictionService, LocalBatchPredictionService];
+    const [one, two] = [starts[0]!, starts[199]!];
     assert.equal(one.name, two.name);
     assert.deepEqual(await a.startBatchJob(request('s7')), one);
     assert.deepEqual(await b.findBatchJobForRun('s7'), one);
     assert.equal(await a.findBatchJobForRun('nobody'), undefined);
-    await Promise.all([a.idle(), b.idle()]);
+    await Promise.all(twins.map((t) => t.idle()));
     const jobs = await store.list('local-cloud', 'batchPredictionJobs/s7');
     assert.equal(jobs.length, 1);
     assert.equal((await a.getBatchJob(one.name)).state, 'SUCCEEDED');
