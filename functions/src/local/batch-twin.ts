@@ -11,10 +11,9 @@ import type { ObjectStore } from '../ports';
 import { parseGcsUri, type GcsLocation } from '../../../trainer/src/uri-io';
 import { listJson, readJson, updateJson } from './json-objects';
 import { localPathOfGsUri, type LocalLayout } from './layout';
-import type { LocalModelRegistry } from './model-registry-twin';
+import { NotFoundError, type LocalModelRegistry } from './model-registry-twin';
 import type { ServingReplicas } from './serving-replicas';
 import { parentName, TWIN_STATE_BUCKET, type CloudNames } from './settings';
-import { InvalidRequestError } from './traffic';
 
 /** Request bodies stay under this (Vertex's 1.5 MB limit for a prediction request, with room to spare). */
 export const MAX_REQUEST_BYTES = 1_500_000;
@@ -74,7 +73,7 @@ export class LocalBatchPredictionService implements BatchPredictionService {
   async getBatchJob(name: string): Promise<BatchJobStatus> {
     const jobs = await listJson<LocalBatchJob>(this.deps.store, TWIN_STATE_BUCKET, 'batchPredictionJobs/');
     const job = jobs.find((j) => j.name === name);
-    if (!job) throw new InvalidRequestError(`batch prediction job ${name} not found`);
+    if (!job) throw new NotFoundError(`batch prediction job ${name} not found`);
     return {
       name: job.name,
       state: job.state,

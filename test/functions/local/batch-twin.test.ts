@@ -236,7 +236,7 @@ describe('local batch prediction twin on the Titanic trainer', function () {
     const status = await batch.getBatchJob(name);
     assert.equal(status.state, 'FAILED');
     assert.match(status.error!, /input gs:\/\/data\/score\/none.jsonl not found/);
-    await assert.rejects(batch.getBatchJob('projects/x/locations/y/batchPredictionJobs/1'), /not found/);
+    await assert.rejects(batch.getBatchJob('projects/x/locations/y/batchPredictionJobs/1'), { name: 'NotFoundError' });
   });
 
   it('resumes a job that had not ended when the stack stopped', async () => {
