@@ -80,3 +80,13 @@ output "git_push_trigger" {
   description = "Cloud Build trigger that rebuilds the trainer on push (null when github_repository is empty)."
   value       = one(google_cloudbuild_trigger.trainer_on_push[*].id)
 }
+
+output "run_events_topic" {
+  description = "Topic every run transition is published on (CloudEvents, binary mode): subscribe to be notified."
+  value       = google_pubsub_topic.run_events.id
+}
+
+output "monitoring_dashboard" {
+  description = "The Cloud Monitoring dashboard of runs, function errors and dead letters."
+  value       = google_monitoring_dashboard.pipeline.id
+}
