@@ -72,8 +72,14 @@ output "function_environment" {
 }
 
 output "env_file" {
-  description = "function_environment as KEY=VALUE lines: terraform output -raw env_file > .env.vertex"
-  value       = join("", [for k in sort(keys(local.function_environment)) : "${k}=${local.function_environment[k]}\n"])
+  description = "function_environment as KEY=VALUE lines, plus DEAD_LETTER_ROUTES for the CLI: terraform output -raw env_file > ../.env.vertex"
+  value = join("", concat(
+    [for k in sort(keys(local.function_environment)) : "${k}=${local.function_environment[k]}\n"],
+    # For `vertex-retrain dead-letters --env vertex`: <keeping subscription>=<topic its function listens on>, comma
+    # separated; the storage-triggered function has no topic of ours (Eventarc owns its transport), so its letters
+    # can be listed but not replayed.
+    ["DEAD_LETTER_ROUTES=${join(",", [for k in sort(keys(local.functions)) : "${google_pubsub_subscription.dead_letter[k].id}=${local.functions[k].pubsub_topic != null ? local.functions[k].pubsub_topic : ""}"])}\n"],
+  ))
 }
 
 output "git_push_trigger" {
