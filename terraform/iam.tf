@@ -165,6 +165,15 @@ resource "google_pubsub_topic_iam_member" "reconciler_training_events" {
   member = "serviceAccount:${google_service_account.function["reconcile-tick"].email}"
 }
 
+# Every function moves runs between states, and publishes each transition on the run-events topic (that topic only).
+resource "google_pubsub_topic_iam_member" "function_run_events" {
+  for_each = local.functions
+
+  topic  = google_pubsub_topic.run_events.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.function[each.key].email}"
+}
+
 # ---- trainer image builds -------------------------------------------------------------------------------------
 
 resource "google_artifact_registry_repository_iam_member" "build_writer" {

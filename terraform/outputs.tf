@@ -72,11 +72,27 @@ output "function_environment" {
 }
 
 output "env_file" {
-  description = "function_environment as KEY=VALUE lines: terraform output -raw env_file > .env.vertex"
-  value       = join("", [for k in sort(keys(local.function_environment)) : "${k}=${local.function_environment[k]}\n"])
+  description = "function_environment as KEY=VALUE lines, plus DEAD_LETTER_ROUTES for the CLI: terraform output -raw env_file > ../.env.vertex"
+  value = join("", concat(
+    [for k in sort(keys(local.function_environment)) : "${k}=${local.function_environment[k]}\n"],
+    # For `vertex-retrain dead-letters --env vertex`: <keeping subscription>=<topic its function listens on>, comma
+    # separated; the storage-triggered function has no topic of ours (Eventarc owns its transport), so its letters
+    # can be listed but not replayed.
+    ["DEAD_LETTER_ROUTES=${join(",", [for k in sort(keys(local.functions)) : "${google_pubsub_subscription.dead_letter[k].id}=${local.functions[k].pubsub_topic != null ? local.functions[k].pubsub_topic : ""}"])}\n"],
+  ))
 }
 
 output "git_push_trigger" {
   description = "Cloud Build trigger that rebuilds the trainer on push (null when github_repository is empty)."
   value       = one(google_cloudbuild_trigger.trainer_on_push[*].id)
+}
+
+output "run_events_topic" {
+  description = "Topic every run transition is published on (CloudEvents, binary mode): subscribe to be notified."
+  value       = google_pubsub_topic.run_events.id
+}
+
+output "monitoring_dashboard" {
+  description = "The Cloud Monitoring dashboard of runs, function errors and dead letters."
+  value       = google_monitoring_dashboard.pipeline.id
 }

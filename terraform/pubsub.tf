@@ -53,3 +53,14 @@ resource "google_pubsub_subscription" "dead_letter" {
     ttl = ""
   }
 }
+
+# Every run transition, as a CloudEvent (functions/src/pipeline/run-event.ts: binary content mode, `ce-*` attributes,
+# plus `runId`, `from` and `to` attributes for subscription filters). Nothing subscribes by default: add a push
+# subscription to a chat webhook, or a Cloud Function that mails, as docs/deploy.md shows.
+resource "google_pubsub_topic" "run_events" {
+  name                       = "${var.name_prefix}-run-events"
+  labels                     = local.labels
+  message_retention_duration = "604800s"
+
+  depends_on = [google_project_service.required]
+}

@@ -5,11 +5,11 @@
 locals {
   repo_root = abspath("${path.module}/..")
 
-  # What a data-drop build needs: the trainer, the npm manifest and lock, the TypeScript configs and the build
+  # What a data-drop build needs: the trainer folder (var.trainer_dir), the npm manifest and lock, the TypeScript configs and the build
   # config itself (the same files a git-push build sees, minus everything else in the repository).
   trainer_source_files = sort([
     for f in setunion(
-      fileset(local.repo_root, "trainer/**"),
+      fileset(local.repo_root, "${var.trainer_dir}/**"),
       fileset(local.repo_root, "{package.json,package-lock.json,tsconfig*.json,cloudbuild.yaml,.dockerignore}"),
     ) : f if !strcontains(f, "node_modules/")
   ])

@@ -269,3 +269,53 @@ variable "labels" {
   type        = map(string)
   default     = {}
 }
+
+variable "trainer_dir" {
+  description = "Folder of the trainer, relative to the repository root: its whole tree goes into the source archive data-drop builds use."
+  type        = string
+  default     = "trainer"
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$", var.trainer_dir)) && !startswith(var.trainer_dir, ".")
+    error_message = "trainer_dir must be a relative folder path without a trailing '/', e.g. trainer, and not start with '.'."
+  }
+}
+
+variable "alert_notification_channels" {
+  description = "Cloud Monitoring notification channel ids (projects/<p>/notificationChannels/<id>) the alert policies notify. Empty: the policies still open incidents in the console."
+  type        = list(string)
+  default     = []
+  validation {
+    condition     = alltrue([for c in var.alert_notification_channels : can(regex("^projects/[^/]+/notificationChannels/[^/]+$", c))])
+    error_message = "alert_notification_channels must be notification channel names: projects/<p>/notificationChannels/<id>."
+  }
+}
+
+variable "alert_failed_runs_threshold" {
+  description = "The 'a run FAILED' alert opens when more than this many runs fail within 5 minutes (0: on the first failure)."
+  type        = number
+  default     = 0
+  validation {
+    condition     = var.alert_failed_runs_threshold >= 0 && floor(var.alert_failed_runs_threshold) == var.alert_failed_runs_threshold
+    error_message = "alert_failed_runs_threshold must be a whole number of 0 or more."
+  }
+}
+
+variable "alert_dead_letters_threshold" {
+  description = "The 'dead letters waiting' alert opens when a dead-letter subscription holds more than this many undelivered events for 5 minutes."
+  type        = number
+  default     = 0
+  validation {
+    condition     = var.alert_dead_letters_threshold >= 0 && floor(var.alert_dead_letters_threshold) == var.alert_dead_letters_threshold
+    error_message = "alert_dead_letters_threshold must be a whole number of 0 or more."
+  }
+}
+
+variable "alert_no_success_days" {
+  description = "The 'no successful run' alert opens when no run has reached DEPLOYED for this many days."
+  type        = number
+  default     = 7
+  validation {
+    condition     = var.alert_no_success_days >= 1 && var.alert_no_success_days <= 90 && floor(var.alert_no_success_days) == var.alert_no_success_days
+    error_message = "alert_no_success_days must be a whole number from 1 to 90."
+  }
+}

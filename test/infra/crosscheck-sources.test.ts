@@ -8,9 +8,15 @@ import { DockerfileParser } from 'dockerfile-ast';
 import ts from 'typescript';
 import { TerraformConfig } from './terraform-config';
 
-/** The `fileset(local.repo_root, "...")` patterns of an archive's file list, `{a,b}` alternatives expanded. */
-export function archivePatterns(expression: string): string[] {
-  const patterns = [...expression.matchAll(/fileset\(local\.repo_root,\s*"([^"]+)"\)/g)].map((m) => m[1]!);
+/** The `fileset(local.repo_root, "...")` patterns of an archive's file list, `{a,b}` alternatives expanded and
+ * `${var.x}` replaced by `vars.x` (the variables' defaults in the tests below). */
+export function archivePatterns(expression: string, vars: Record<string, unknown> = {}): string[] {
+  const patterns = [...expression.matchAll(/fileset\(local\.repo_root,\s*"((?:[^"$]|\$\{[^}]*\})+)"\)/g)].map((m) =>
+    m[1]!.replace(/\$\{var\.([a-z0-9_]+)\}/g, (_, name: string) => {
+      if (!(name in vars)) throw new Error(`archive pattern uses var.${name}, which has no value here`);
+      return String(vars[name]);
+    }),
+  );
   return patterns.flatMap((p) => {
     const alt = /\{([^}]*)\}/.exec(p);
     return alt ? alt[1]!.split(',').map((a) => p.replace(alt[0], a)) : [p];
@@ -18,10 +24,10 @@ export function archivePatterns(expression: string): string[] {
 }
 
 /** Whether the archive described by `expression` would hold `file` (a repository-relative path). */
-export function archiveHolds(expression: string, file: string): boolean {
+export function archiveHolds(expression: string, file: string, vars: Record<string, unknown> = {}): boolean {
   // sources.tf drops anything under node_modules/ from both archives.
   if (file.includes('node_modules/') && /strcontains\(f, "node_modules\/"\)/.test(expression)) return false;
-  return archivePatterns(expression).some((p) => matchesGlob(file, p));
+  return archivePatterns(expression, vars).some((p) => matchesGlob(file, p));
 }
 
 /** Repository-relative paths of the .js files `npm run build` (tsconfig.build.json) emits. */
@@ -43,9 +49,11 @@ function compiledFiles(): string[] {
 describe('cross-check: source archives (terraform/sources.tf)', () => {
   let functionFiles: string;
   let trainerFiles: string;
+  let defaults: Record<string, unknown>;
 
   before(async () => {
     const tf = await TerraformConfig.load();
+    defaults = Object.fromEntries(Object.entries(tf.variables()).map(([k, v]) => [k, v.default]));
     functionFiles = String(tf.local('function_source_files'));
     trainerFiles = String(tf.local('trainer_source_files'));
   });
@@ -84,13 +92,20 @@ describe('cross-check: source archives (terraform/sources.tf)', () => {
     // A directory source is represented by one file in it.
     const files = sources.map((s) => (s.includes('.') ? s : `${s}/main.ts`));
     assert.deepEqual(
-      [...files, '.dockerignore'].filter((f) => !archiveHolds(trainerFiles, f)),
+      [...files, '.dockerignore'].filter((f) => !archiveHolds(trainerFiles, f, defaults)),
       [],
     );
   });
 });
 
 describe('cross-check: the archive check itself', () => {
+  it('substitutes variables in patterns, and refuses one it has no value for', () => {
+    const e = 'fileset(local.repo_root, "${var.trainer_dir}/**")';
+    assert.equal(archiveHolds(e, 'my-trainer/Dockerfile', { trainer_dir: 'my-trainer' }), true);
+    assert.equal(archiveHolds(e, 'trainer/Dockerfile', { trainer_dir: 'my-trainer' }), false);
+    assert.throws(() => archiveHolds(e, 'trainer/Dockerfile'), /var\.trainer_dir/);
+  });
+
   const expr =
     '${sort([for f in setunion(fileset(local.repo_root, "dist/**/*.js"), fileset(local.repo_root, "{package.json,cloudbuild.yaml}")) : f if !strcontains(f, "node_modules/")])}';
   const cases: [string, boolean][] = [

@@ -15,6 +15,11 @@ const UNLABELLABLE = [
   'google_cloud_run_v2_service_iam_member',
   'google_cloud_scheduler_job',
   'google_cloudbuild_trigger',
+  // Log-based metrics and dashboards take no labels; alert policies take user_labels (set to local.labels, checked in
+  // test/infra/monitoring.test.ts).
+  'google_logging_metric',
+  'google_monitoring_alert_policy',
+  'google_monitoring_dashboard',
   'google_project_service',
   'google_service_account',
   'google_storage_bucket_object',

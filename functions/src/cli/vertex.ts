@@ -1,6 +1,10 @@
 // `--env vertex`: the read and predict commands against Google Cloud. Project, region, artifacts bucket and endpoint
 // come from the same variables the deployed functions get (PROJECT_ID, REGION, ARTIFACTS_BUCKET, ENDPOINT_ID). The
 // ledger is read through the Cloud Storage adapter; predictions go to the Vertex AI endpoint. Clients load on use.
+// The variables may also come from `.env.vertex` (`terraform output -raw env_file > .env.vertex`, see docs/deploy.md)
+// in the working directory, or from the file VERTEX_RETRAIN_ENV_FILE names; the environment wins over the file.
+import { readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
 import { createGcsStore } from '../gcp/storage';
 import { toProtoValue } from '../gcp/proto-value';
 import type { ProtoValue } from '../gcp/proto-value';
@@ -21,11 +25,43 @@ const VARIABLES = {
   endpointId: 'ENDPOINT_ID',
 } as const;
 
-/** Reads the target from the environment; throws naming every missing variable. */
-export function vertexTarget(env: Record<string, string | undefined> = process.env): VertexTarget {
+/** The env file read when none is named: what docs/deploy.md writes with `terraform output -raw env_file`. */
+export const DEFAULT_ENV_FILE = '.env.vertex';
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * `env` with the KEY=VALUE lines of an env file filled in under it (set variables are kept). The file is `envFile`,
+ * else VERTEX_RETRAIN_ENV_FILE, else `.env.vertex`; a missing default file is no error, a named one is.
+ */
+export function withEnvFile(
+  env: Env = process.env,
+  envFile?: string,
+  read: (path: string) => string = (p) => readFileSync(p, 'utf8'),
+): Env {
+  const named = envFile ?? env.VERTEX_RETRAIN_ENV_FILE;
+  const path = named ?? DEFAULT_ENV_FILE;
+  let text: string;
+  try {
+    text = read(path);
+  } catch (err) {
+    if (named === undefined && (err as NodeJS.ErrnoException).code === 'ENOENT') return env;
+    throw new Error(`cannot read the env file ${path}: ${(err as Error).message}`);
+  }
+  const fromFile = parseEnv(text);
+  const merged: Env = { ...fromFile };
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') merged[k] = v;
+  return merged;
+}
+
+/** Reads the target from the environment (and the env file); throws naming every missing variable. */
+export function vertexTarget(env: Env = withEnvFile()): VertexTarget {
   const missing = Object.values(VARIABLES).filter((name) => !env[name]);
   if (missing.length > 0)
-    throw new Error(`--env vertex needs ${missing.join(', ')} in the environment (as the deployed functions have)`);
+    throw new Error(
+      `--env vertex needs ${missing.join(', ')} in the environment or in ${env.VERTEX_RETRAIN_ENV_FILE ?? DEFAULT_ENV_FILE} ` +
+        '(write it with `terraform output -raw env_file > ../.env.vertex` in terraform/)',
+    );
   return Object.fromEntries(
     Object.entries(VARIABLES).map(([key, name]) => [key, env[name]]),
   ) as unknown as VertexTarget;
@@ -39,7 +75,7 @@ export function vertexEndpointName(t: VertexTarget): string {
 }
 
 /** The Cloud Storage store and the bucket holding the ledger. */
-export function vertexStore(env: Record<string, string | undefined> = process.env): {
+export function vertexStore(env: Env = withEnvFile()): {
   store: ObjectStore;
   artifactsBucket: string;
 } {
@@ -98,7 +134,7 @@ function predictionClient(target: VertexTarget): PredictClient {
 /** endpoints.predict on the Vertex AI endpoint. */
 export async function predictVertex(
   instances: unknown[],
-  env: Record<string, string | undefined> = process.env,
+  env: Env = withEnvFile(),
   client?: PredictClient,
 ): Promise<PredictResponse> {
   const target = vertexTarget(env);

@@ -31,7 +31,12 @@ export interface PricingTable {
  * - Vertex AI training n1-standard-4 $0.21849885 / hour: https://cloud.google.com/vertex-ai/pricing as transcribed
  *   (verbatim, read 2026-10-07) in github.com/api-evangelist/google-vertex-ai plans/google-vertex-ai-plans-pricing.yml;
  *   the transcription does not state the region.
- * - Vertex AI prediction n1-standard-2: not found in any source we could read, so null.
+ * - Vertex AI prediction (n1-standard-2, the default serving machine, and n1-standard-4, n1-highmem-2, e2-standard-2,
+ *   e2-standard-4): the per-node-hour figures are in the "Prediction and explanation" tables of
+ *   https://cloud.google.com/vertex-ai/pricing, but no copy of those tables could be read on 2026-12-02 (the stored
+ *   copies of the page stop before them; the transcription above has no prediction rows), so null: an estimate says
+ *   "not confirmed" rather than a guess. Set the figures you see on that page with PREDICTION_PRICES (see
+ *   parsePriceOverrides) — they then replace the nulls and the estimate names the override as its source.
  */
 export const DEFAULT_PRICING: PricingTable = {
   source: 'https://cloud.google.com/vertex-ai/pricing',
@@ -46,13 +51,63 @@ export const DEFAULT_PRICING: PricingTable = {
     'e2-highcpu-32': 0.064,
   },
   trainingPerHour: { 'n1-standard-4': 0.21849885 },
-  predictionNodePerHour: { 'n1-standard-2': null },
+  predictionNodePerHour: {
+    'n1-standard-2': null,
+    'n1-standard-4': null,
+    'n1-highmem-2': null,
+    'e2-standard-2': null,
+    'e2-standard-4': null,
+  },
   caveats: [
     'List prices before the Cloud Build free tier (2,500 build-minutes a month per billing account, e2-standard-2 default pool).',
     'The training price was transcribed from the Vertex AI pricing page without its region; us-central1 is assumed.',
     'Whether Vertex AI custom training bills a minimum duration is not confirmed; training is priced per second of run time.',
   ],
 };
+
+/** Which price list an override names. */
+const OVERRIDE_LISTS = {
+  prediction: 'predictionNodePerHour',
+  training: 'trainingPerHour',
+  build: 'cloudBuildPerMinute',
+} as const;
+
+export type PriceOverrides = Partial<Record<keyof typeof OVERRIDE_LISTS, Record<string, number>>>;
+
+const MACHINE = /^[a-z][a-z0-9]*(-[a-z0-9]+)+$/;
+
+/**
+ * Parses price overrides as configured: comma-separated `<machine>=<usd>` (e.g. the value of PREDICTION_PRICES,
+ * `n1-standard-2=0.1,e2-standard-2=0.08`), for one price list. Throws naming the bad entry.
+ */
+export function parsePriceOverrides(spec: string, what = 'prices'): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const part of spec.split(',').map((p) => p.trim())) {
+    if (part === '') continue;
+    const m = /^([^=\s]+)\s*=\s*(\S+)$/.exec(part);
+    const usd = m ? Number(m[2]) : NaN;
+    if (!m || !MACHINE.test(m[1]!) || !Number.isFinite(usd) || usd < 0 || m[2]!.trim() === '')
+      throw new Error(`${what}: "${part}" is not <machine-type>=<USD price ≥ 0>`);
+    out[m[1]!] = usd;
+  }
+  return out;
+}
+
+/** The table with configured prices laid over it; the estimate's sources then say the figures were configured. */
+export function withPriceOverrides(table: PricingTable, overrides: PriceOverrides): PricingTable {
+  const applied = Object.entries(overrides).filter(([, prices]) => prices && Object.keys(prices).length > 0);
+  if (applied.length === 0) return table;
+  const next = { ...table };
+  for (const [list, prices] of applied) {
+    const key = OVERRIDE_LISTS[list as keyof typeof OVERRIDE_LISTS];
+    next[key] = { ...table[key], ...prices };
+  }
+  const names = applied.flatMap(([list, prices]) => Object.keys(prices!).map((m) => `${list} ${m}`));
+  return {
+    ...next,
+    caveats: [...table.caveats, `Configured prices (not from the table's source): ${names.join(', ')}.`],
+  };
+}
 
 /** What a run used. A missing duration means the stage did not run (costs 0). */
 export interface CostInput {

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { PubSub } from '@google-cloud/pubsub';
-import { createPubSubPublisher } from '../../../functions/src/gcp/pubsub';
+import {
+  createPubSubPublisher,
+  pullDeadLetters,
+  replayDeadLetters,
+  type PublisherApi,
+  type SubscriberApi,
+} from '../../../functions/src/gcp/pubsub';
 import { fakeGrpc, offlineClientOptions } from '../../support/gcp-grpc';
 import { protoOptions } from '../../support/gcp-proto-roots';
 import { assertMatchesProto } from '../../support/proto-schema';
@@ -28,5 +34,99 @@ describe('gcp/pubsub', () => {
     assert.deepEqual(JSON.parse(message!.data.toString('utf8')), { runId: 'r7', state: 'SUCCEEDED' });
     assert.deepEqual(message!.attributes, { runId: 'r7' });
     await pubsub.close();
+  });
+});
+
+describe('gcp/pubsub dead letters (v1 clients, gRPC faked, requests proto-checked)', () => {
+  // The generated clients, as `dead-letters --env vertex` uses them.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { v1 } = require('@google-cloud/pubsub') as typeof import('@google-cloud/pubsub');
+  const SUB = 'projects/test-project/subscriptions/vr-build-status-dead-letter-keep';
+  const TOPIC = 'projects/test-project/topics/cloud-builds';
+
+  async function clients(pulled: unknown[]) {
+    const subscriber = new v1.SubscriberClient(offlineClientOptions());
+    const publisher = new v1.PublisherClient(offlineClientOptions());
+    const pulls = await fakeGrpc(subscriber.initialize(), 'pull', () => ({ receivedMessages: pulled }));
+    const acks = await fakeGrpc(subscriber.initialize(), 'acknowledge', () => ({}));
+    const publishes = await fakeGrpc(publisher.initialize(), 'publish', (req) => ({
+      messageIds: (req.messages as unknown[]).map((_, i) => `m${i}`),
+    }));
+    return { subscriber, publisher, pulls, acks, publishes };
+  }
+
+  const RECEIVED = [
+    {
+      ackId: 'ack-1',
+      deliveryAttempt: 10,
+      message: {
+        data: Buffer.from(JSON.stringify({ id: 'b1', status: 'SUCCESS' })),
+        attributes: { buildId: 'b1', status: 'SUCCESS' },
+        messageId: '111',
+        publishTime: { seconds: 1764669600, nanos: 500000000 },
+      },
+    },
+    { ackId: 'ack-2', message: { data: Buffer.from('{}'), messageId: '222' } },
+  ];
+
+  it('pull: PullRequest proto-checked; data, attributes and publish time come back; nothing is acknowledged', async () => {
+    const c = await clients(RECEIVED);
+    const letters = await pullDeadLetters(c.subscriber as unknown as SubscriberApi, SUB, 50);
+    assert.equal(c.pulls.length, 1);
+    assertMatchesProto('google.pubsub.v1.PullRequest', c.pulls[0]!.request, protoOptions('pubsub'));
+    assert.deepEqual(c.pulls[0]!.request, { subscription: SUB, maxMessages: 50 });
+    assert.equal(c.acks.length, 0);
+    assert.deepEqual(
+      letters.map((l) => [l.ackId, l.messageId, l.publishTime, l.data.toString(), l.attributes]),
+      [
+        [
+          'ack-1',
+          '111',
+          '2025-12-02T10:00:00.500Z',
+          '{"id":"b1","status":"SUCCESS"}',
+          { buildId: 'b1', status: 'SUCCESS' },
+        ],
+        ['ack-2', '222', undefined, '{}', {}],
+      ],
+    );
+    await Promise.all([c.subscriber.close(), c.publisher.close()]);
+  });
+
+  it('replay: PublishRequest to the function topic with the same data and attributes, then AcknowledgeRequest', async () => {
+    const c = await clients(RECEIVED);
+    const letters = await pullDeadLetters(c.subscriber as unknown as SubscriberApi, SUB);
+    const n = await replayDeadLetters(
+      c.subscriber as unknown as SubscriberApi,
+      c.publisher as unknown as PublisherApi,
+      SUB,
+      TOPIC,
+      letters,
+    );
+    assert.equal(n, 2);
+    assertMatchesProto('google.pubsub.v1.PublishRequest', c.publishes[0]!.request, protoOptions('pubsub'));
+    const wire = c.publishes[0]!.wire as { topic: string; messages: { data: Buffer; attributes?: object }[] };
+    assert.equal(wire.topic, TOPIC);
+    assert.deepEqual(
+      wire.messages.map((m) => [Buffer.from(m.data).toString(), m.attributes ?? {}]),
+      [
+        ['{"id":"b1","status":"SUCCESS"}', { buildId: 'b1', status: 'SUCCESS' }],
+        ['{}', {}],
+      ],
+    );
+    assertMatchesProto('google.pubsub.v1.AcknowledgeRequest', c.acks[0]!.request, protoOptions('pubsub'));
+    assert.deepEqual(c.acks[0]!.wire, { subscription: SUB, ackIds: ['ack-1', 'ack-2'] });
+    await Promise.all([c.subscriber.close(), c.publisher.close()]);
+  });
+
+  it('replay acknowledges nothing when the publish fails', async () => {
+    const c = await clients(RECEIVED);
+    const letters = await pullDeadLetters(c.subscriber as unknown as SubscriberApi, SUB);
+    const failing: PublisherApi = { publish: () => Promise.reject(new Error('PERMISSION_DENIED')) };
+    await assert.rejects(
+      replayDeadLetters(c.subscriber as unknown as SubscriberApi, failing, SUB, TOPIC, letters),
+      /PERMISSION_DENIED/,
+    );
+    assert.equal(c.acks.length, 0);
+    await Promise.all([c.subscriber.close(), c.publisher.close()]);
   });
 });

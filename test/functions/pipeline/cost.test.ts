@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import {
   DEFAULT_PRICING,
   estimateRunCost,
+  parsePriceOverrides,
+  withPriceOverrides,
   roundUsd,
   type CostInput,
   type PricingTable,
@@ -199,5 +201,37 @@ describe('pipeline/cost', () => {
       assert.equal(e.servingUsdPerDay, null);
       assert.ok(e.notes.some((n) => /n1-standard-2.*not confirmed/.test(n)));
     });
+  });
+});
+
+describe('pipeline/cost price table and overrides', () => {
+  it('lists the default serving machine and the common ones, unconfirmed (null) until a source gives the figure', () => {
+    for (const m of ['n1-standard-2', 'n1-standard-4', 'n1-highmem-2', 'e2-standard-2', 'e2-standard-4']) {
+      assert.ok(Object.hasOwn(DEFAULT_PRICING.predictionNodePerHour, m), m);
+    }
+    const e = estimateRunCost({ servingMachineType: 'e2-standard-4', deployedNodes: 1 });
+    assert.equal(e.servingUsdPerDay, null);
+    assert.ok(e.notes.some((n) => /not confirmed/.test(n)));
+  });
+
+  it('parses configured prices, and names a bad entry', () => {
+    assert.deepEqual(parsePriceOverrides('n1-standard-2=0.1, e2-standard-2 = 0.08,'), {
+      'n1-standard-2': 0.1,
+      'e2-standard-2': 0.08,
+    });
+    assert.deepEqual(parsePriceOverrides(''), {});
+    for (const bad of ['n1-standard-2', 'n1-standard-2=', 'n1-standard-2=-1', 'n1-standard-2=abc', 'N1=1', '=1']) {
+      assert.throws(() => parsePriceOverrides(bad, 'PREDICTION_PRICES'), /PREDICTION_PRICES: ".*" is not/, bad);
+    }
+  });
+
+  it('a configured serving price replaces the null, and the estimate says it was configured', () => {
+    const table = withPriceOverrides(DEFAULT_PRICING, { prediction: { 'n1-standard-2': 0.25 } });
+    const e = estimateRunCost({ servingMachineType: 'n1-standard-2', deployedNodes: 2 }, table);
+    assert.equal(e.servingUsdPerDay, roundUsd(2 * 24 * 0.25));
+    assert.ok(e.notes.some((n) => /Configured prices .*prediction n1-standard-2/.test(n)));
+    // The default table is untouched.
+    assert.equal(DEFAULT_PRICING.predictionNodePerHour['n1-standard-2'], null);
+    assert.equal(withPriceOverrides(DEFAULT_PRICING, {}), DEFAULT_PRICING);
   });
 });
