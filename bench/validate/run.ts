@@ -1,0 +1,84 @@
+// Benchmark of the streaming dataset check (not a timed test): generates a Titanic-shaped CSV (1 GB by default;
+// BENCH_VALIDATE_MB to change) in a temp folder, validates it with the Titanic schema through the same function
+// the drop check and `vertex-retrain validate` call (validateDatasetStream on a file stream), and prints time, MB/s
+// and peak RSS against the goal (≤ 300 MB peak RSS, ≥ 50 MB/s). The parse-only figure (papaparse alone on the same
+// file) is printed as the baseline, so the share of time spent on checks is visible.
+import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Papa from 'papaparse';
+import { loadTrainerDatasetSchema } from '../../functions/src/contract/dataset-schema';
+import { validateDatasetStream } from '../../functions/src/contract/dataset-validator';
+
+const root = path.resolve(__dirname, '../..');
+const targetBytes = Number(process.env.BENCH_VALIDATE_MB ?? 1024) * 1024 * 1024;
+
+async function generate(file: string): Promise<number> {
+  const rows = readFileSync(path.join(root, 'test/fixtures/titanic/train.csv'), 'utf8').split('\r\n').filter(Boolean);
+  const header = rows.shift() as string;
+  const bodies = rows.map((r) => r.slice(r.indexOf(',')));
+  const out = createWriteStream(file);
+  let written = 0;
+  let id = 1;
+  let buf = `${header}\r\n`;
+  while (written < targetBytes) {
+    for (const body of bodies) buf += `${id++}${body}\r\n`;
+    written += buf.length;
+    if (!out.write(buf)) await new Promise((r) => out.once('drain', r));
+    buf = '';
+  }
+  await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+  return id - 1;
+}
+
+let peak = 0;
+const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+const mb = (b: number) => b / 1024 / 1024;
+
+async function parseOnly(file: string): Promise<number> {
+  const start = process.hrtime.bigint();
+  await new Promise<void>((resolve) =>
+    Papa.parse(createReadStream(file, { encoding: 'utf8' }) as unknown as File, {
+      chunk: () => undefined,
+      complete: () => resolve(),
+    }),
+  );
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'bench-validate-'));
+  const file = path.join(dir, 'titanic-big.csv');
+  try {
+    const rows = await generate(file);
+    const { size } = await stat(file);
+    const schema = await loadTrainerDatasetSchema(path.join(root, 'trainer'));
+    global.gc?.();
+    peak = process.memoryUsage().rss;
+    const start = process.hrtime.bigint();
+    const result = await validateDatasetStream(createReadStream(file), schema);
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    const validatePeak = Math.max(peak, process.memoryUsage().rss);
+    const parseSeconds = await parseOnly(file);
+    const rate = mb(size) / seconds;
+    console.log(`file: ${mb(size).toFixed(0)} MB, ${rows} data rows (generated)`);
+    console.log(
+      `validate: ${seconds.toFixed(2)} s, ${rate.toFixed(1)} MB/s, peak RSS ${mb(validatePeak).toFixed(0)} MB`,
+    );
+    console.log(
+      `parse only (papaparse, baseline): ${parseSeconds.toFixed(2)} s, ${(mb(size) / parseSeconds).toFixed(1)} MB/s; checks add ${((seconds / parseSeconds - 1) * 100).toFixed(0)} %`,
+    );
+    console.log(
+      `result: ${result.rowCount} rows, ${result.problemCount} problems${result.notes.length ? `; ${result.notes.join('; ')}` : ''}`,
+    );
+    console.log(
+      `goal: peak RSS <= 300 MB ${mb(validatePeak) <= 300 ? 'met' : 'NOT met'}; >= 50 MB/s ${rate >= 50 ? 'met' : 'NOT met'}`,
+    );
+  } finally {
+    clearInterval(sampler);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+void main();
