@@ -25,7 +25,7 @@ async function generate(file: string): Promise<number> {
   while (written < targetBytes) {
     for (const body of bodies) buf += `${id++}${body}\r\n`;
     written += buf.length;
-    if (!out.write(buf)) await new Promise((r) => out.once('drain', r));
+    if (!out.write(buf)) await new Promise<void>((r) => out.once('drain', () => r()));
     buf = '';
   }
   await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));

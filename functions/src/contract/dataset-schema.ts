@@ -33,6 +33,8 @@ export interface ColumnSpec {
   required: boolean;
   /** The property's schema, compiled on its own (cell mode). */
   validate: ValidateFunction;
+  /** The property says nothing but its type (and words): the coerced cell needs no ajv call. */
+  typeOnly: boolean;
   /** Allowed values, when the property declares an enum (the label's classes). */
   values?: unknown[];
 }
@@ -68,6 +70,9 @@ const CELL_MODE_KEYWORDS = new Set([
   'additionalProperties',
   'x-vertex-retrain',
 ]);
+
+/** Keywords that add no check beyond the cell type the coercion already enforced. */
+const TYPE_ONLY_KEYWORDS = new Set(['type', 'title', 'description', '$comment', 'examples', 'default']);
 
 const validateShape = newAjv().compile(datasetSchemaSchema);
 
@@ -135,6 +140,7 @@ export function compileDatasetSchema(json: unknown, source = 'dataset.schema.jso
       nullable: nullable || !required.has(name),
       required: required.has(name),
       validate,
+      typeOnly: !rowMode && Object.keys(prop).every((k) => TYPE_ONLY_KEYWORDS.has(k)),
       ...(prop.enum ? { values: prop.enum } : prop.const !== undefined ? { values: [prop.const] } : {}),
     };
   });

@@ -128,8 +128,9 @@ export async function validateDatasetStream(
   const { table } = schema;
   const problems = new Problems(opts.keptProblems ?? KEPT_PROBLEMS);
   const nulls = new Set(table.nullValues);
+  const nullLength = Math.max(...table.nullValues.map((n) => n.length));
   const ids = table.id ? new IdTracker(opts.idBudgetBytes) : undefined;
-  const classes = table.labelKind === 'categorical' && requireLabel ? new Map<string, number>() : undefined;
+  const classes = table.labelKind === 'categorical' && requireLabel ? new Map<unknown, number>() : undefined;
   const checked = schema.columns.filter((c) => requireLabel || c.name !== table.label);
 
   let header: string[] | undefined;
@@ -187,7 +188,7 @@ export async function validateDatasetStream(
       const raw = fields[idx[k] as number] as string;
       const cell = trim(raw);
       values[k] = undefined;
-      if (nulls.has(cell)) {
+      if (cell.length <= nullLength && nulls.has(cell)) {
         values[k] = null;
         if (!spec.nullable) {
           problems.add({ row, line: at, column: spec.name, message: 'is empty' });
@@ -219,7 +220,7 @@ export async function validateDatasetStream(
           continue;
         }
       }
-      if (!spec.validate(value)) {
+      if (!spec.typeOnly && !spec.validate(value)) {
         problems.add({
           row,
           line: at,
@@ -236,7 +237,7 @@ export async function validateDatasetStream(
       for (let k = 0; k < specs.length; k++) if (values[k] !== null) object[(specs[k] as ColumnSpec).name] = values[k];
       if (!schema.rowValidate(object)) {
         rowOk = false;
-        for (const e of schema.rowValidate.errors ?? []) {
+        for (const e of (schema.rowValidate.errors ?? []).filter((x) => x.keyword !== 'if')) {
           const column = e.instancePath.split('/')[1];
           problems.add({
             row,
@@ -257,7 +258,7 @@ export async function validateDatasetStream(
     }
     if (classes && labelAt >= 0) {
       const label = values[labelAt];
-      if (label !== undefined && label !== null) classes.set(String(label), (classes.get(String(label)) ?? 0) + 1);
+      if (label !== undefined && label !== null) classes.set(label, (classes.get(label) ?? 0) + 1);
     }
   };
 
@@ -312,7 +313,7 @@ export async function validateDatasetStream(
       problems.add({ message: `training needs at least ${table.minRows} data rows, the file has ${rowCount}` });
     if (!classes) return;
     const label = schema.byName.get(table.label);
-    const names = label?.values?.map(String) ?? [...classes.keys()];
+    const names = label?.values?.filter((v) => v !== null) ?? [...classes.keys()];
     if (names.length < 2)
       problems.add({
         column: table.label,
@@ -321,7 +322,7 @@ export async function validateDatasetStream(
     else if (names.some((n) => (classes.get(n) ?? 0) < table.minRowsPerClass))
       problems.add({
         column: table.label,
-        message: `training needs at least ${table.minRowsPerClass} rows of each class, the file has ${names.map((n) => `${classes.get(n) ?? 0} of ${n}`).join(', ')}`,
+        message: `training needs at least ${table.minRowsPerClass} rows of each class, the file has ${names.map((n) => `${classes.get(n) ?? 0} of ${String(n)}`).join(', ')}`,
       });
   }
 
@@ -331,7 +332,7 @@ export async function validateDatasetStream(
       problems: problems.list,
       problemCount: problems.count,
       problemsByColumn: problems.byColumn,
-      ...(classes ? { classCounts: Object.fromEntries(classes) } : {}),
+      ...(classes ? { classCounts: Object.fromEntries([...classes].map(([k, n]) => [String(k), n])) } : {}),
       notes:
         ids && !ids.complete
           ? [`${table.id} uniqueness was checked for the first rows only (its memory budget ran out)`]
