@@ -17,6 +17,7 @@ import { renderLineage, renderRunTable, renderStages } from './run-view';
 import { RunReader } from './runs';
 import { runningStack } from './stack-file';
 import { localConfig, up } from './up';
+import { registerValidate } from './validate';
 import { predictVertex, vertexStore } from './vertex';
 
 // commander is an ES module; Node 22 loads it with require(), which TypeScript's CommonJS output cannot express.
@@ -174,6 +175,7 @@ export function buildProgram(): CommandType {
       await deadLetters(localLayout(globals().dir), Boolean(o.replay), process.stdout);
     });
 
+  registerValidate(program);
   return program;
 }
 
