@@ -65,7 +65,10 @@ export async function* decodeCsvText(
     if (carryCr) text = `\r${text}`;
     carryCr = text.endsWith('\r');
     if (carryCr) text = text.slice(0, -1);
-    if (text.includes('\r')) text = text.replace(/\r\n?/g, '\n');
+    if (text.includes('\r')) {
+      text = text.replaceAll('\r\n', '\n'); // the usual CRLF, cheaper than the regex
+      if (text.includes('\r')) text = text.replace(/\r/g, '\n'); // old Mac line ends
+    }
     if (head !== undefined) {
       head += text;
       const end = head.indexOf('\n');

@@ -50,6 +50,20 @@ export const KEPT_PROBLEMS = 1000;
 // Plain decimal notation only: "abc", "-", "1,5", "0x10", "Infinity" are not numbers (Number() would accept some).
 const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
+/**
+ * NUMBER.test for a trimmed cell, faster on the usual cells: a cell of digits only (ids, counts, classes) needs no
+ * regex. Anything else goes through NUMBER.
+ */
+function isDecimal(cell: string): boolean {
+  const n = cell.length;
+  if (n === 0 || n > 15) return NUMBER.test(cell);
+  for (let i = 0; i < n; i++) {
+    const c = cell.charCodeAt(i);
+    if (c < 48 || c > 57) return NUMBER.test(cell);
+  }
+  return true;
+}
+
 /** A short, printable rendering of a bad value (bounded, so a huge field is not echoed). */
 export function show(raw: unknown): string {
   const text = typeof raw === 'string' ? JSON.stringify(raw) : String(raw);
@@ -208,7 +222,7 @@ export async function validateDatasetStream(
           continue;
         }
       } else {
-        if (!NUMBER.test(cell)) {
+        if (!isDecimal(cell)) {
           problems.add({ row, line: at, column: spec.name, message: `${show(raw)} is not a number` });
           rowOk = false;
           continue;

@@ -8,14 +8,13 @@ export class IdTracker {
   private readonly pages = new Map<number, Uint32Array>();
   private readonly others = new Map<string, number>();
   private used = 0;
-  /** False once the budget ran out: later ids were not checked. */
+  /** False once the budget ran out: ids that needed new memory after that were not checked. */
   complete = true;
 
   constructor(private readonly budgetBytes = 96 * 1024 * 1024) {}
 
   /** Records `id` for 1-based `row`; returns the earlier row with the same id, if any. */
   see(id: string | number, row: number): number | undefined {
-    if (!this.complete) return undefined;
     if (typeof id === 'number' && Number.isInteger(id) && id >= 0 && id < 2 ** 40) {
       const key = Math.floor(id / PAGE);
       let page = this.pages.get(key);
