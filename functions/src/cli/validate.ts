@@ -4,8 +4,8 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Command as CommandType } from 'commander' with { 'resolution-mode': 'import' };
-import { loadTrainerDatasetSchema } from '../contract/dataset-schema';
-import { formatValidation, validateDatasetStream, type DatasetValidation } from '../contract/dataset-validator';
+import type * as DatasetSchemaModule from '../contract/dataset-schema';
+import type * as DatasetValidatorModule from '../contract/dataset-validator';
 
 export interface ValidateCommandOptions {
   /** The trainer folder (default: env TRAINER_DIR, else `trainer`). */
@@ -25,10 +25,16 @@ export async function validateFile(
   opts: ValidateCommandOptions,
   out: NodeJS.WritableStream,
 ): Promise<number> {
+  // Loaded here, not at the top: ajv and the CSV parser load only when this command runs, so the CLI starts fast.
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { loadTrainerDatasetSchema } = require('../contract/dataset-schema') as typeof DatasetSchemaModule;
+  const { formatValidation, validateDatasetStream } =
+    require('../contract/dataset-validator') as typeof DatasetValidatorModule;
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const dir = trainerDir(opts.trainer);
   const schema = await loadTrainerDatasetSchema(dir);
   await stat(file); // a missing file is an error (exit 1), not a rejected dataset
-  const result: DatasetValidation = await validateDatasetStream(createReadStream(file), schema, {
+  const result: DatasetValidatorModule.DatasetValidation = await validateDatasetStream(createReadStream(file), schema, {
     requireLabel: !opts.scoring,
   });
   if (opts.json)
