@@ -23,6 +23,7 @@ import { resetStack } from './reset';
 import { runningStack } from './stack-file';
 import { dirFlag, localConfig, up } from './up';
 import { projectRoot } from '../local/settings';
+import { registerValidate } from './validate';
 import { predictVertex, vertexStore, vertexTarget } from './vertex';
 
 // commander is an ES module; Node 22 loads it with require(), which TypeScript's CommonJS output cannot express.
@@ -245,6 +246,7 @@ export function buildProgram(): CommandType {
       await deadLetters(localLayout(globals().dir), Boolean(o.replay), process.stdout);
     });
 
+  registerValidate(program);
   return program;
 }
 

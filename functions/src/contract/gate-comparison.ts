@@ -1,0 +1,116 @@
+// The like-for-like quality gate, pure. The candidate is promoted only if its hold-out metric clears the floor and
+// is no worse than the serving version's by more than the tolerance (today's rule, pipeline/quality-gate.ts). What
+// changed is which serving figure it compares with: the serving model scored by the trainer on the candidate's own
+// hold-out (metrics.json `baseline`) when there is one; otherwise the figure recorded when the serving version was
+// trained, on other data, and the decision says "not like-for-like".
+import type { Direction } from './manifest';
+import type { MetricsFile } from './metrics-file';
+
+export interface GatePolicy {
+  metric: string;
+  direction: Direction;
+  /** Lowest acceptable value (highest, when lower is better). */
+  floor: number;
+  /** How much worse than the serving version the candidate may be. */
+  tolerance: number;
+}
+
+/**
+ * Which serving figure the candidate was compared with:
+ * - `like-for-like`: the serving model scored on the candidate's hold-out rows (metrics.json `baseline`);
+ * - `recorded`: the serving version's own hold-out figure from its run, measured on other data (not like-for-like);
+ * - `none`: nothing to compare with (first run, or no usable serving figure): the floor alone decides.
+ */
+export type Comparison = 'like-for-like' | 'recorded' | 'none';
+
+export interface GateInputs {
+  candidate: Pick<MetricsFile, 'metrics'> & Partial<Pick<MetricsFile, 'baseline' | 'rows' | 'holdout'>>;
+  /** The serving version's recorded metrics (from its run), when a version serves. */
+  servingRecorded?: Record<string, number | null | undefined>;
+}
+
+export interface GateDecision {
+  promote: boolean;
+  metric: string;
+  direction: Direction;
+  candidate: number | null;
+  serving: number | null;
+  comparison: Comparison;
+  /** Words for the record and report: which rows the two figures were measured on. */
+  rows: string;
+  floor: number;
+  tolerance: number;
+  /** The value the candidate had to reach: the stricter of the floor and serving ∓ tolerance. */
+  threshold: number | null;
+  reason: string;
+}
+
+const usable = (v: number | null | undefined): v is number => typeof v === 'number' && Number.isFinite(v);
+/** Rounds away float noise (0.8 - 0.01 = 0.7900000000000001) so equal-looking figures compare equal. */
+const clean = (v: number): number => Math.round(v * 1e9) / 1e9;
+
+function servingFigure(policy: GatePolicy, inputs: GateInputs): { value: number | undefined; comparison: Comparison } {
+  const scored = inputs.candidate.baseline?.metrics[policy.metric];
+  if (usable(scored)) return { value: scored, comparison: 'like-for-like' };
+  const recorded = inputs.servingRecorded?.[policy.metric];
+  if (usable(recorded)) return { value: recorded, comparison: 'recorded' };
+  return { value: undefined, comparison: 'none' };
+}
+
+function rowsText(inputs: GateInputs, comparison: Comparison): string {
+  const n = inputs.candidate.rows?.holdout;
+  const holdout = `${n === undefined ? 'the' : `${n}`} hold-out rows${inputs.candidate.holdout?.description ? ` (${inputs.candidate.holdout.description})` : ''}`;
+  if (comparison === 'like-for-like') return `both scored on the candidate's ${holdout}`;
+  if (comparison === 'recorded')
+    return `not like-for-like: candidate on its ${holdout}, serving version on its own hold-out from its run`;
+  return `candidate on its ${holdout}; no serving figure to compare with`;
+}
+
+/** Decides whether the candidate is promoted. Never throws; a missing or NaN candidate metric holds the run. */
+export function decideGate(policy: GatePolicy, inputs: GateInputs): GateDecision {
+  const lower = policy.direction === 'lower';
+  const candidate = inputs.candidate.metrics[policy.metric];
+  const { value: serving, comparison } = servingFigure(policy, inputs);
+  const base = {
+    metric: policy.metric,
+    direction: policy.direction,
+    candidate: usable(candidate) ? candidate : null,
+    serving: usable(serving) ? serving : null,
+    comparison,
+    rows: rowsText(inputs, comparison),
+    floor: policy.floor,
+    tolerance: policy.tolerance,
+  };
+  if (!usable(candidate))
+    return {
+      ...base,
+      promote: false,
+      threshold: null,
+      reason: `candidate has no usable ${policy.metric} (${candidate === undefined ? 'missing from metrics.json' : String(candidate)})`,
+    };
+
+  const better = (a: number, b: number): boolean => (lower ? a <= b : a >= b);
+  const relative = usable(serving) ? clean(lower ? serving + policy.tolerance : serving - policy.tolerance) : undefined;
+  const threshold =
+    relative === undefined ? policy.floor : lower ? Math.min(policy.floor, relative) : Math.max(policy.floor, relative);
+  const op = lower ? '<=' : '>=';
+  const servingText = usable(serving)
+    ? `serving ${serving} ${lower ? '+' : '-'} tolerance ${policy.tolerance} = ${relative}${comparison === 'recorded' ? ', not like-for-like' : ', like-for-like'}`
+    : 'no serving version to compare with';
+
+  if (!better(candidate, policy.floor))
+    return {
+      ...base,
+      promote: false,
+      threshold,
+      reason: `${policy.metric} ${candidate} fails the floor (${op} ${policy.floor})`,
+    };
+  if (relative !== undefined && !better(candidate, relative))
+    return { ...base, promote: false, threshold, reason: `${policy.metric} ${candidate} is worse than ${servingText}` };
+  return {
+    ...base,
+    promote: true,
+    threshold,
+    reason: `${policy.metric} ${candidate} ${op} ${threshold} (floor ${policy.floor}; ${servingText})`,
+  };
+}
