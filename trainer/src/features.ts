@@ -9,6 +9,7 @@ import {
   type Passenger,
   type PassengerTable,
 } from './fields';
+import type { Matrix } from './logistic';
 
 /** Titles with fewer training rows than this share the `Rare` bucket (as do titles never seen, e.g. `Dona`). */
 export const MIN_TITLE_COUNT = 8;
@@ -350,13 +351,6 @@ function bump(counts: { [i: number]: number }, i: number): number {
   const before = counts[i] as number;
   counts[i] = before + 1;
   return before;
-}
-
-/** A matrix of feature vectors: `rows` × `cols`, row-major. */
-export interface Matrix {
-  data: Float64Array;
-  rows: number;
-  cols: number;
 }
 
 /** Learns the feature statistics from rows `rows` of `table` (and only from them); also returns their encoding. */
