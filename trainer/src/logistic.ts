@@ -13,31 +13,31 @@ export function sigmoid(z: number): number {
   return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
 }
 
-/** Solves A x = b for a symmetric positive-definite A (Cholesky); A and b are overwritten. */
-function solveSpd(a: Float64Array[], b: Float64Array): Float64Array {
+/** Solves A x = b for a symmetric positive-definite A (Cholesky; `a` is n×n row-major, lower triangle read). */
+function solveSpd(a: Float64Array, b: Float64Array): Float64Array {
   const n = b.length;
   for (let j = 0; j < n; j++) {
-    const aj = a[j] as Float64Array;
-    let d = aj[j] as number;
-    for (let k = 0; k < j; k++) d -= (aj[k] as number) ** 2;
+    const aj = j * n;
+    let d = a[aj + j] as number;
+    for (let k = 0; k < j; k++) d -= (a[aj + k] as number) ** 2;
     const root = Math.sqrt(Math.max(d, 1e-12));
-    aj[j] = root;
+    a[aj + j] = root;
     for (let i = j + 1; i < n; i++) {
-      const ai = a[i] as Float64Array;
-      let s = ai[j] as number;
-      for (let k = 0; k < j; k++) s -= (ai[k] as number) * (aj[k] as number);
-      ai[j] = s / root;
+      const ai = i * n;
+      let s = a[ai + j] as number;
+      for (let k = 0; k < j; k++) s -= (a[ai + k] as number) * (a[aj + k] as number);
+      a[ai + j] = s / root;
     }
   }
   for (let i = 0; i < n; i++) {
     let s = b[i] as number;
-    for (let k = 0; k < i; k++) s -= ((a[i] as Float64Array)[k] as number) * (b[k] as number);
-    b[i] = s / ((a[i] as Float64Array)[i] as number);
+    for (let k = 0; k < i; k++) s -= (a[i * n + k] as number) * (b[k] as number);
+    b[i] = s / (a[i * n + i] as number);
   }
   for (let i = n - 1; i >= 0; i--) {
     let s = b[i] as number;
-    for (let k = i + 1; k < n; k++) s -= ((a[k] as Float64Array)[i] as number) * (b[k] as number);
-    b[i] = s / ((a[i] as Float64Array)[i] as number);
+    for (let k = i + 1; k < n; k++) s -= (a[k * n + i] as number) * (b[k] as number);
+    b[i] = s / (a[i * n + i] as number);
   }
   return b;
 }
@@ -63,7 +63,7 @@ export function matrixOf(x: readonly Float64Array[]): Matrix {
  * converges linearly instead of quadratically, but to the same optimum (the gradient is exact): a few more cheap
  * steps instead of a d²-per-row Hessian each step. At or below it (Titanic), the fit is exact Newton, as it always was.
  */
-export const HESSIAN_ROWS = 20_000;
+export const HESSIAN_ROWS = 4_000;
 const MAX_STEPS = 100;
 
 /**
@@ -85,15 +85,13 @@ export function fitLogistic(
   const sampled = n > HESSIAN_ROWS;
   const every = sampled ? n / HESSIAN_ROWS : 1;
   const row = new Float64Array(d);
-  const hessian = Array.from({ length: d }, () => new Float64Array(d));
+  const hessian = new Float64Array(d * d); // row-major; only the lower triangle is filled
   const gradient = new Float64Array(d);
   for (let iteration = 0; iteration < MAX_STEPS; iteration++) {
-    for (let j = 0; j < d; j++) {
-      (hessian[j] as Float64Array).fill(0);
-      gradient[j] = 0;
-    }
+    hessian.fill(0);
+    gradient.fill(0);
     for (let j = 1; j < d; j++) {
-      (hessian[j] as Float64Array)[j] = lambda;
+      hessian[j * d + j] = lambda;
       gradient[j] = lambda * (beta[j] as number);
     }
     let nextSample = 0;
@@ -116,8 +114,8 @@ export function fitLogistic(
         const rj = row[j] as number;
         if (rj === 0) continue;
         gradient[j] = (gradient[j] as number) + r * rj;
-        const h = hessian[j] as Float64Array;
-        for (let k = 0; k <= j; k++) h[k] = (h[k] as number) + w * rj * (row[k] as number);
+        const wj = w * rj; // (w * rj) * row[k], the same product in the same order
+        for (let k = 0, h = j * d; k <= j; k++) hessian[h + k] = (hessian[h + k] as number) + wj * (row[k] as number);
       }
     }
     // Only the lower triangle is filled: it is all the Cholesky solve reads.

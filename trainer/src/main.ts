@@ -1,15 +1,14 @@
 // The training entry point (the image's ENTRYPOINT). Reads the dataset, validates it, trains, evaluates, and writes
 // model.json + metrics.json, then LAST outcome.json: the marker a watcher reads to know the run is over.
 // Exit codes: 0 trained, 2 dataset rejected (outcome.json REJECTED lists the problems, no model), 1 anything else.
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ARTIFACT_FILE, buildArtifact, serializeArtifact } from './artifact';
 import { sendTrainingNotice } from './outcome-notice';
-import { DatasetError, parseTrainingSet } from './preprocess';
+import { DatasetError, readTrainingFile } from './preprocess';
 import { DEFAULT_SEED, train } from './train';
-import { joinUri, parseGcsUri, readUri, writeUri } from './uri-io';
+import { joinUri, parseGcsUri, writeUri } from './uri-io';
 
 export const METRICS_FILE = 'metrics.json';
 export const OUTCOME_FILE = 'outcome.json';
@@ -98,11 +97,11 @@ const json = (value: unknown): string => `${JSON.stringify(value, null, 1)}\n`;
 export async function run(args: TrainerArgs): Promise<number> {
   const { runId, endpointVersion } = args;
   const out = (file: string): string => joinUri(args.modelDir, file);
-  const { data, metadata } = await readUri(args.data);
-  log('dataset read', { uri: args.data, bytes: data.length });
-  let rows;
+  let rows, sha256, metadata;
   try {
-    rows = parseTrainingSet(data);
+    let bytes;
+    ({ table: rows, sha256, bytes, metadata } = await readTrainingFile(args.data));
+    log('dataset read', { uri: args.data, bytes });
   } catch (error) {
     if (!(error instanceof DatasetError)) throw error;
     console.error(error.message);
@@ -119,7 +118,7 @@ export async function run(args: TrainerArgs): Promise<number> {
     seed: args.seed,
     trainingData: {
       uri: args.data,
-      sha256: createHash('sha256').update(data).digest('hex'),
+      sha256,
       rows: rows.length,
       generation: metadata.generation,
       md5Hash: metadata.md5Hash,

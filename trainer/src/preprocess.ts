@@ -1,6 +1,7 @@
 // Preprocessing, step 1: read a Titanic CSV and check it, reporting every problem at once (row and column), so a
 // user fixes a file in one round trip. `validateDataset` is what the Cloud Function calls before it spends a build;
 // the trainer parses with the same code. Feature engineering (step 2) lives in features.ts and is re-exported here.
+import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parse as parseStream, type Options as CsvOptions } from 'csv-parse';
@@ -19,6 +20,7 @@ import {
   type Passenger,
   type PassengerTable,
 } from './fields';
+import { openUri, type UriMetadata } from './uri-io';
 
 export * from './features';
 
@@ -87,6 +89,8 @@ class Problems {
   }
 }
 
+const BINARY = 'the file is binary (it has NUL bytes), not CSV text';
+
 /**
  * Checks the bytes of a file as they come (one chunk or many) and decodes them: the problems are the same whichever
  * way the file is cut. Binary, UTF-16 and non-UTF-8 files are reported (what they are, never their bytes).
@@ -99,12 +103,19 @@ class TextDecoding {
   /** The bytes of a character cut by the previous chunk's end (at most 3). */
   private tail = Buffer.alloc(0);
   failed = false;
+  private pending = '';
+  private notUtf8 = false;
 
   constructor(private readonly problems: Problems) {}
 
   /** The text of `chunk` (the first chunk must hold 2 bytes unless the file is shorter), undefined once failed. */
   push(chunk: Buffer): string | undefined {
-    if (this.failed || chunk.length === 0) return this.failed ? undefined : '';
+    if (this.failed) {
+      // A NUL byte anywhere makes it a binary file, even after a bad UTF-8 byte: the same verdict however it is cut.
+      if (this.notUtf8 && chunk.includes(0)) this.pending = BINARY;
+      return undefined;
+    }
+    if (chunk.length === 0) return '';
     if (this.bytes === 0) {
       // UTF-16 (Excel's "Unicode text") is text, but not the encoding asked for: say so rather than call it binary.
       // Rejected, not converted: one encoding, UTF-8, is the whole contract, as for Latin-1 below.
@@ -117,7 +128,7 @@ class TextDecoding {
       }
     }
     this.bytes += chunk.length;
-    if (chunk.includes(0)) return this.fail('the file is binary (it has NUL bytes), not CSV text');
+    if (chunk.includes(0)) return this.fail(BINARY);
     let text: string;
     try {
       text = this.decoder.decode(chunk, { stream: true });
@@ -129,20 +140,23 @@ class TextDecoding {
     return text;
   }
 
-  /** The text still held (a character cut at the very end is a problem); undefined once failed. */
+  /** The text still held (a character cut at the very end is a problem); undefined once failed (then reported). */
   end(): string | undefined {
-    if (this.failed) return undefined;
-    if (this.bytes === 0) return this.fail('the file is empty: expected a CSV header row');
-    try {
-      return this.decoder.decode();
-    } catch {
-      return this.invalid(this.tail);
+    if (!this.failed && this.bytes === 0) this.fail('the file is empty: expected a CSV header row');
+    if (!this.failed) {
+      try {
+        return this.decoder.decode();
+      } catch {
+        this.invalid(this.tail);
+      }
     }
+    this.problems.add({ message: this.pending });
+    return undefined;
   }
 
-  private fail(message: string): undefined {
-    this.failed = true;
-    this.problems.add({ message });
+  /** Fails with `message`, added to the problems by end(): a later chunk may still show the file is binary. */
+  private fail(message: string, notUtf8 = false): undefined {
+    [this.failed, this.pending, this.notUtf8] = [true, message, notUtf8];
     return undefined;
   }
 
@@ -153,6 +167,7 @@ class TextDecoding {
     return this.fail(
       `the file is not UTF-8 text: invalid byte 0x${(bytes[at] ?? 0).toString(16)} at line ${line} ` +
         '(Latin-1 or Windows-1252 text, e.g. accented letters or curly quotes?); save it as UTF-8 CSV',
+      true,
     );
   }
 }
@@ -373,7 +388,7 @@ function check(bytes: Buffer, requireLabel: boolean, builder?: TableBuilder): Ch
   const reader = new RowReader(requireLabel, problems, builder);
   const decoding = new TextDecoding(problems);
   const head = decoding.push(bytes);
-  const end = head === undefined ? undefined : decoding.end();
+  const end = decoding.end();
   if (head !== undefined && end !== undefined) {
     const text = head + end;
     const wrongDelimiter = delimiterProblem(text);
@@ -459,13 +474,18 @@ export async function readTrainingTable(chunks: AsyncIterable<Buffer>): Promise<
         }
         start = undefined;
       }
-      const piece = take(decoding.push(bytes), false);
-      if (piece === undefined) return;
+      const text = decoding.push(bytes);
+      if (stopped) {
+        if (decoding.failed) continue; // not text: read on only to see whether it is binary
+        return;
+      }
+      const piece = take(text, false);
       if (piece) yield piece;
     }
     const rest = start ? decoding.push(start) : '';
-    const end = rest === undefined ? undefined : decoding.end();
-    const piece = take(end === undefined ? undefined : rest + end, true);
+    const end = decoding.end();
+    if (stopped) return;
+    const piece = take(rest === undefined || end === undefined ? undefined : rest + end, true);
     if (piece) yield piece;
   }
   try {
@@ -476,8 +496,32 @@ export async function readTrainingTable(chunks: AsyncIterable<Buffer>): Promise<
     );
     if (!stopped) reader.finish();
   } catch (error) {
-    problems.add(csvProblem(error));
+    if (!stopped) problems.add(csvProblem(error));
   }
   if (problems.count > 0) throw new DatasetError(problems.list, problems.count);
   return builder.build();
+}
+
+/** A training file read from a URI (local or gs://) as a stream: its table, and what was read. */
+export interface TrainingFile {
+  table: PassengerTable;
+  sha256: string;
+  bytes: number;
+  metadata: UriMetadata;
+}
+
+/** Streams a training file from `uri` into columns, hashing the bytes on the way. Throws DatasetError if invalid. */
+export async function readTrainingFile(uri: string): Promise<TrainingFile> {
+  const { stream, metadata } = await openUri(uri);
+  const hash = createHash('sha256');
+  let bytes = 0;
+  async function* hashed(): AsyncGenerator<Buffer> {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      hash.update(chunk);
+      bytes += chunk.length;
+      yield chunk;
+    }
+  }
+  const table = await readTrainingTable(hashed());
+  return { table, sha256: hash.digest('hex'), bytes, metadata };
 }
