@@ -18,7 +18,7 @@ export const HOLDOUT_FRACTION = 0.2;
  * when there are more: past a few thousand rows an L2 strength of 0.3-30 barely moves the fit, and the search would
  * otherwise cost 25 fits of the whole set. Titanic (891 rows) is searched on every row, as before.
  */
-export const SEARCH_ROWS = 4_000;
+export const SEARCH_ROWS = 2_000;
 
 /** Everything needed to score a passenger: the feature statistics and the model on top of them. */
 export interface FittedModel {
