@@ -6,6 +6,8 @@ import {
   LISTED_PROBLEMS,
   parseScoringSet,
   parseTrainingSet,
+  parseTrainingTable,
+  readTrainingTable,
   validateDataset,
 } from '../../trainer/src/preprocess';
 
@@ -153,6 +155,59 @@ describe('trainer/preprocess', () => {
     it('reports an unterminated quote as a CSV error with its line', () => {
       const error = rejection(Buffer.from(`${HEADER}\n1,0,3,"Braund, Mr. Owen,male,22,1,0,A/5,7.25,,S\n`));
       assert.match(error.message, /not a valid CSV file/);
+    });
+  });
+});
+
+describe('trainer/preprocess: readTrainingTable (the trainer reads its file as a stream)', () => {
+  const CSV = fixture('train.csv').toString('utf8').split('\r\n').slice(0, 31).join('\r\n');
+  const latin1 = Buffer.from(CSV.replace('Harris', 'Harrís'), 'latin1');
+  const cutAtEnd = Buffer.concat([Buffer.from(CSV), Buffer.from([0xc3])]);
+  const variants: [string, Buffer][] = [
+    ['train.csv', fixture('train.csv')],
+    ['a UTF-8 BOM and CRLF', fixture('bom-crlf.csv')],
+    ['accented names (multi-byte characters cut by chunks)', Buffer.from(CSV.replace(/Mr\./g, 'Mr. Ñúñez'))],
+    ['CR-only line ends', Buffer.from(CSV.replace(/\r\n/g, '\r'))],
+    ['wrong types', fixture('wrong-types.csv')],
+    ['a missing column', fixture('missing-column.csv')],
+    ['semicolons', fixture('semicolon.csv')],
+    ['an empty file', fixture('empty.csv')],
+    ['a header only', fixture('header-only.csv')],
+    ['a binary file', fixture('garbage.bin')],
+    ['Latin-1 text', latin1],
+    ['UTF-16 text', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(CSV, 'utf16le')])],
+    ['a character cut at the very end', cutAtEnd],
+    ['an unclosed quote', Buffer.from(`${CSV}\n"unclosed`)],
+  ];
+  async function* chunked(bytes: Buffer, size: number): AsyncGenerator<Buffer> {
+    for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);
+  }
+  const outcome = async (read: () => Promise<unknown>): Promise<unknown> => {
+    try {
+      return { table: await read() };
+    } catch (error) {
+      if (!(error instanceof DatasetError)) throw error;
+      return { problems: error.problems, problemCount: error.problemCount };
+    }
+  };
+  for (const [what, bytes] of variants) {
+    it(`${what}: the same table or the same problems as parsing the whole file, however it is cut`, async () => {
+      const whole = await outcome(async () => parseTrainingTable(bytes));
+      for (const size of [1, 2, 7, 4096, bytes.length + 1]) {
+        assert.deepEqual(await outcome(() => readTrainingTable(chunked(bytes, size))), whole, `chunks of ${size}`);
+      }
+    });
+  }
+
+  it('the table holds the rows parseTrainingSet reads', () => {
+    const table = parseTrainingTable(fixture('train.csv'));
+    const rows = parseTrainingSet(fixture('train.csv'));
+    assert.equal(table.length, 891);
+    rows.forEach((row, i) => {
+      assert.equal(table.passengerId[i], row.passengerId);
+      assert.equal(table.survived[i], row.survived);
+      assert.equal(table.tickets[table.ticket[i] as number] ?? '', row.ticket);
+      assert.equal(Number.isNaN(table.age[i]) ? undefined : table.age[i], row.age);
     });
   });
 });

@@ -1,7 +1,15 @@
 // Preprocessing, step 2: feature engineering. `fitFeatures` learns every statistic from the training rows only
 // (imputation values, title vocabulary, scaling); `encoder` turns ANY passenger, a training row or a serving
 // instance, into the feature vector with the same code, so training and serving cannot drift apart.
-import type { LabelledPassenger, Passenger } from './fields';
+import {
+  PORT_CODES,
+  SEX_CODES,
+  TableBuilder,
+  type LabelledPassenger,
+  type Passenger,
+  type PassengerTable,
+} from './fields';
+import type { Matrix } from './logistic';
 
 /** Titles with fewer training rows than this share the `Rare` bucket (as do titles never seen, e.g. `Dona`). */
 export const MIN_TITLE_COUNT = 8;
@@ -56,22 +64,6 @@ export function titleOf(name: string): string {
   const between = match[1] as string;
   const title = between.trim() || between.slice(-1);
   return TITLE_SYNONYMS.get(title) ?? title;
-}
-
-function median(values: number[]): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
-
-function mode<T>(values: T[], fallback: T): T {
-  const counts = new Map<T, number>();
-  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
-  let best = fallback;
-  let bestCount = 0;
-  for (const [v, n] of counts) if (n > bestCount) [best, bestCount] = [v, n];
-  return best;
 }
 
 /** The titles with a one-hot column: all but the most frequent (the base category), plus RARE_TITLE. */
@@ -140,6 +132,57 @@ function groupOf(p: EncodedPassenger, ownMember: boolean, lookup: Lookup): { kno
   return members > 0 ? { known: true, rate: survivors / members } : { known: false, rate: 0.5 };
 }
 
+/** The port codes of PORT_CODES. */
+const PORT = { C: 1, Q: 2, S: 3 } as const;
+
+/**
+ * Writes one passenger's raw (unscaled) features at `out[o..]`, from its resolved values: the one place the feature
+ * vector is laid out, for serving (one object) and training (columns) alike. `titleColumn` is -1 for the base title.
+ */
+function writeRaw(
+  out: Float64Array,
+  o: number,
+  titleColumns: number,
+  titleColumn: number,
+  master: boolean,
+  male: boolean,
+  pclass: number,
+  age: number,
+  ageMissing: boolean,
+  family: number,
+  fare: number,
+  group: number,
+  cabin: boolean,
+  embarked: number,
+  wcgKnown: boolean,
+  wcgRate: number,
+): void {
+  const child = age < CHILD_AGE;
+  let i = o;
+  out[i++] = !male && pclass === 1 ? 1 : 0;
+  out[i++] = !male && pclass === 2 ? 1 : 0;
+  out[i++] = !male && pclass === 3 ? 1 : 0;
+  out[i++] = male && pclass === 1 ? 1 : 0;
+  out[i++] = male && pclass === 2 ? 1 : 0;
+  for (let t = 0; t < titleColumns; t++) out[i + t] = t === titleColumn ? 1 : 0;
+  i += titleColumns;
+  out[i++] = master && pclass === 3 ? 1 : 0;
+  out[i++] = age;
+  out[i++] = ageMissing ? 1 : 0;
+  out[i++] = child && pclass < 3 ? 1 : 0;
+  out[i++] = child && pclass === 3 ? 1 : 0;
+  out[i++] = family === 1 ? 1 : 0;
+  out[i++] = family >= 5 ? 1 : 0;
+  out[i++] = Math.log1p(fare / group);
+  out[i++] = cabin ? 1 : 0;
+  out[i++] = embarked === PORT.C ? 1 : 0;
+  out[i++] = embarked === PORT.Q ? 1 : 0;
+  out[i++] = wcgKnown ? 1 : 0;
+  out[i++] = wcgRate - 0.5;
+  out[i++] = wcgKnown && wcgRate === 0 && !male ? 1 : 0;
+  out[i++] = wcgKnown && wcgRate === 1 && master ? 1 : 0;
+}
+
 /** Writes the raw (unscaled) features of `p` into `out`. */
 function rawFeatures(
   p: EncodedPassenger,
@@ -153,125 +196,306 @@ function rawFeatures(
   const title = lookup.kept.has(parsed) ? parsed : RARE_TITLE;
   const sex = p.sex ?? (parsed ? lookup.sexByTitle.get(title) : undefined) ?? 'male';
   const pclass = p.pclass ?? stats.pclassMode;
-  const age = p.age ?? lookup.ageByTitle.get(title) ?? stats.ageMedian;
-  const family = 1 + (p.sibSp ?? 0) + (p.parch ?? 0);
-  const fare = p.fare ?? (stats.fareByClass[pclass - 1] as number);
-  const embarked = p.embarked ?? stats.embarkedMode;
-  const male = sex === 'male';
-  const child = age < CHILD_AGE;
-  out.fill(0);
-  let i = 0;
-  out[i++] = !male && pclass === 1 ? 1 : 0;
-  out[i++] = !male && pclass === 2 ? 1 : 0;
-  out[i++] = !male && pclass === 3 ? 1 : 0;
-  out[i++] = male && pclass === 1 ? 1 : 0;
-  out[i++] = male && pclass === 2 ? 1 : 0;
-  const column = titleColumn.get(title);
-  if (column !== undefined) out[i + column] = 1;
-  i += titleColumn.size;
-  out[i++] = title === 'Master' && pclass === 3 ? 1 : 0;
-  out[i++] = age;
-  out[i++] = p.age === undefined ? 1 : 0;
-  out[i++] = child && pclass < 3 ? 1 : 0;
-  out[i++] = child && pclass === 3 ? 1 : 0;
-  out[i++] = family === 1 ? 1 : 0;
-  out[i++] = family >= 5 ? 1 : 0;
   // Group size counts this passenger plus the OTHER training passengers on the ticket (a training row is one of them).
   const known = p.ticket ? (lookup.tickets.get(p.ticket) ?? 0) : 0;
-  const group = p.ticket ? (inTraining ? known : known + 1) : 1;
-  out[i++] = Math.log1p(fare / group);
-  out[i++] = p.cabin ? 1 : 0;
-  out[i++] = embarked === 'C' ? 1 : 0;
-  out[i++] = embarked === 'Q' ? 1 : 0;
   const wcg = groupOf(p, inTraining && isWomanOrChild(sex, title), lookup);
-  out[i++] = wcg.known ? 1 : 0;
-  out[i++] = wcg.rate - 0.5;
-  out[i++] = wcg.known && wcg.rate === 0 && !male ? 1 : 0;
-  out[i++] = wcg.known && wcg.rate === 1 && title === 'Master' ? 1 : 0;
+  writeRaw(
+    out,
+    0,
+    titleColumn.size,
+    titleColumn.get(title) ?? -1,
+    title === 'Master',
+    sex === 'male',
+    pclass,
+    p.age ?? lookup.ageByTitle.get(title) ?? stats.ageMedian,
+    p.age === undefined,
+    1 + (p.sibSp ?? 0) + (p.parch ?? 0),
+    p.fare ?? (stats.fareByClass[pclass - 1] as number),
+    p.ticket ? (inTraining ? known : known + 1) : 1,
+    p.cabin !== '',
+    PORT[p.embarked ?? stats.embarkedMode],
+    wcg.known,
+    wcg.rate,
+  );
+}
+
+/** The lookups of `stats` per title id and per ticket id of one table (arrays: no hashing per row). */
+interface TableLookup {
+  titleColumns: number;
+  /** Per title id: its one-hot column (-1 for the base title), whether it is Master, and imputed sex / age. */
+  column: Int32Array;
+  master: Uint8Array;
+  /** SEX_CODES index; 0 when the name has no title (then the passenger is taken as male). */
+  sex: Uint8Array;
+  age: Float64Array;
+  /** Per ticket id: training passengers, women and children, and their survivors (-1: none known). */
+  passengers: Int32Array;
+  members: Int32Array;
+  survivors: Int32Array;
+}
+
+function tableLookup(stats: Imputation, table: PassengerTable): TableLookup {
+  const lookup = lookupOf(stats);
+  const titles = table.titles.length;
+  const bucket = (t: number): string => {
+    const parsed = table.titles[t] as string;
+    return lookup.kept.has(parsed) ? parsed : RARE_TITLE;
+  };
+  const result: TableLookup = {
+    titleColumns: lookup.titleColumn.size,
+    column: Int32Array.from({ length: titles }, (_, t) => lookup.titleColumn.get(bucket(t)) ?? -1),
+    master: Uint8Array.from({ length: titles }, (_, t) => (bucket(t) === 'Master' ? 1 : 0)),
+    sex: Uint8Array.from({ length: titles }, (_, t) =>
+      table.titles[t] ? SEX_CODES.indexOf(lookup.sexByTitle.get(bucket(t))) : 0,
+    ),
+    age: Float64Array.from({ length: titles }, (_, t) => lookup.ageByTitle.get(bucket(t)) ?? stats.ageMedian),
+    passengers: new Int32Array(table.tickets.length),
+    members: new Int32Array(table.tickets.length).fill(-1),
+    survivors: new Int32Array(table.tickets.length),
+  };
+  table.tickets.forEach((ticket, k) => {
+    result.passengers[k] = lookup.tickets.get(ticket) ?? 0;
+    const found = lookup.womenChildren.get(ticket);
+    if (found) [result.members[k], result.survivors[k]] = found;
+  });
+  return result;
+}
+
+/**
+ * Writes the raw features of rows `rows` of `table` into `out` (row-major, `width` per row): the same values as
+ * rawFeatures on each row as an object. `inTraining`: the rows are the training rows of `stats` (see groupOf).
+ */
+function rawTable(
+  stats: Imputation,
+  lookup: TableLookup,
+  table: PassengerTable,
+  rows: ArrayLike<number>,
+  inTraining: boolean,
+  out: Float64Array,
+  width: number,
+): void {
+  const sexModeOf = (s: number): boolean => s !== 2; // male unless female
+  for (let r = 0; r < rows.length; r++) {
+    const i = rows[r] as number;
+    const t = table.title[i] as number;
+    const sexCode = (table.sex[i] as number) || (lookup.sex[t] as number);
+    const male = sexModeOf(sexCode);
+    const master = lookup.master[t] === 1;
+    const pclass = (table.pclass[i] as number) || stats.pclassMode;
+    const age = table.age[i] as number;
+    const sibSp = table.sibSp[i] as number;
+    const parch = table.parch[i] as number;
+    const fare = table.fare[i] as number;
+    const k = table.ticket[i] as number;
+    const known = k >= 0 ? (lookup.passengers[k] as number) : 0;
+    let wcgKnown = false;
+    let wcgRate = 0.5;
+    const found = k >= 0 ? (lookup.members[k] as number) : -1;
+    if (found >= 0) {
+      const own = inTraining && (!male || master) ? 1 : 0;
+      const members = found - own;
+      const survivors = (lookup.survivors[k] as number) - (own ? (table.survived[i] as number) : 0);
+      if (members > 0) [wcgKnown, wcgRate] = [true, survivors / members];
+    }
+    writeRaw(
+      out,
+      r * width,
+      lookup.titleColumns,
+      lookup.column[t] as number,
+      master,
+      male,
+      pclass,
+      Number.isNaN(age) ? (lookup.age[t] as number) : age,
+      Number.isNaN(age),
+      1 + (Number.isNaN(sibSp) ? 0 : sibSp) + (Number.isNaN(parch) ? 0 : parch),
+      Number.isNaN(fare) ? (stats.fareByClass[pclass - 1] as number) : fare,
+      k >= 0 ? (inTraining ? known : known + 1) : 1,
+      table.cabin[i] === 1,
+      (table.embarked[i] as number) || PORT[stats.embarkedMode],
+      wcgKnown,
+      wcgRate,
+    );
+  }
+}
+
+/** Row indices 0..n-1. */
+export const allRows = (n: number): Int32Array => Int32Array.from({ length: n }, (_, i) => i);
+
+/** A table of row objects (the row-object API's way into the columnar code). */
+export function tableOf(rows: readonly EncodedPassenger[]): PassengerTable {
+  const builder = new TableBuilder(titleOf);
+  for (const p of rows) {
+    builder.add(0, p.survived, p.pclass, p.name, p.sex, p.age, p.sibSp, p.parch, p.ticket, p.fare, p.cabin, p.embarked);
+  }
+  return builder.build();
+}
+
+function median(values: Float64Array | number[]): number {
+  if (values.length === 0) return NaN;
+  const sorted = Float64Array.from(values).sort();
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** The most frequent code 1..counts.length-1; ties go to the one seen first (`order`); `fallback` when none. */
+function modeOf<T>(counts: number[], order: number[], names: readonly T[], fallback: T): T {
+  let best = fallback;
+  let bestCount = 0;
+  for (const code of order)
+    if ((counts[code] as number) > bestCount) [best, bestCount] = [names[code] as T, counts[code] as number];
+  return best;
+}
+
+/** Adds 1 at `i`; returns the count before. */
+function bump(counts: { [i: number]: number }, i: number): number {
+  const before = counts[i] as number;
+  counts[i] = before + 1;
+  return before;
+}
+
+/** Learns the feature statistics from rows `rows` of `table` (and only from them); also returns their encoding. */
+export function fitTableFeatures(
+  table: PassengerTable,
+  rows: ArrayLike<number> = allRows(table.length),
+): { stats: FeatureStats; x: Matrix } {
+  const n = rows.length;
+  const titleCounts = new Array<number>(table.titles.length).fill(0);
+  for (let r = 0; r < n; r++) bump(titleCounts, table.title[rows[r] as number] as number);
+  const titles = table.titles
+    .map((t, id) => [t, titleCounts[id] as number] as const)
+    .filter(([t, count]) => t !== '' && t !== RARE_TITLE && count >= MIN_TITLE_COUNT)
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .map(([t]) => t);
+  const buckets = [...titles, RARE_TITLE];
+  const keptAt = new Map(titles.map((t, b) => [t, b]));
+  const bucketOf = Int32Array.from(table.titles, (t) => keptAt.get(t) ?? titles.length);
+  // Per bucket: ages, sexes (counted in order of first appearance, as a tie goes to the first seen).
+  const ages: number[][] = buckets.map(() => []);
+  const allAges: number[] = [];
+  const sexCounts = buckets.map(() => [0, 0, 0]);
+  const sexOrder: number[][] = buckets.map(() => []);
+  const fares: number[][] = [[], [], [], []]; // by class 1-3; [0]: every fare
+  const pclassCounts = [0, 0, 0, 0];
+  const pclassOrder: number[] = [];
+  const portCounts = [0, 0, 0, 0];
+  const portOrder: number[] = [];
+  for (let r = 0; r < n; r++) {
+    const i = rows[r] as number;
+    const b = bucketOf[table.title[i] as number] as number;
+    const age = table.age[i] as number;
+    if (!Number.isNaN(age)) {
+      (ages[b] as number[]).push(age);
+      allAges.push(age);
+    }
+    const sex = table.sex[i] as number;
+    if (sex) {
+      const counts = sexCounts[b] as number[];
+      if (bump(counts, sex) === 0) (sexOrder[b] as number[]).push(sex);
+    }
+    const fare = table.fare[i] as number;
+    const pclass = table.pclass[i] as number;
+    if (!Number.isNaN(fare)) {
+      (fares[0] as number[]).push(fare);
+      if (pclass) (fares[pclass] as number[]).push(fare);
+    }
+    if (pclass && bump(pclassCounts, pclass) === 0) pclassOrder.push(pclass);
+    const port = table.embarked[i] as number;
+    if (port && bump(portCounts, port) === 0) portOrder.push(port);
+  }
+  const ageMedian = median(allAges);
+  // Maps, serialised as [key, value] entries: a title or ticket may be any text, "__proto__" and "constructor" too.
+  const ageByTitle = buckets.map((t, b): [string, number] => [t, ages[b]?.length ? median(ages[b]) : ageMedian]);
+  const sexByTitle = buckets.map((t, b): [string, 'male' | 'female'] => [
+    t,
+    modeOf(sexCounts[b] as number[], sexOrder[b] as number[], SEX_CODES, 'male') as 'male' | 'female',
+  ]);
+  const fareAll = median(fares[0] as number[]);
+  const fareOf = (c: number): number => ((fares[c] as number[]).length > 0 ? median(fares[c] as number[]) : fareAll);
+  // Per ticket (in order of first appearance): passengers, and the women and children with their survivors. The
+  // same imputation of sex as the encoding, so "is a woman or child" agrees between the counts and the features.
+  const sexFallback = buckets.map((_, b) => (sexByTitle[b] as [string, string])[1]);
+  const tickets = new Int32Array(table.tickets.length);
+  const ticketOrder: number[] = [];
+  const members = new Int32Array(table.tickets.length);
+  const survivors = new Int32Array(table.tickets.length);
+  const memberOrder: number[] = [];
+  for (let r = 0; r < n; r++) {
+    const i = rows[r] as number;
+    const k = table.ticket[i] as number;
+    if (k < 0) continue;
+    if (bump(tickets, k) === 0) ticketOrder.push(k);
+    const t = table.title[i] as number;
+    const b = bucketOf[t] as number;
+    const sex = SEX_CODES[table.sex[i] as number] ?? (table.titles[t] ? sexFallback[b] : undefined) ?? 'male';
+    if (!isWomanOrChild(sex as 'male' | 'female', buckets[b] as string)) continue;
+    if (bump(members, k) === 0) memberOrder.push(k);
+    survivors[k] = (survivors[k] as number) + (table.survived[i] as number);
+  }
+  const imputation: Imputation = {
+    titles,
+    ageByTitle,
+    ageMedian,
+    fareByClass: [fareOf(1), fareOf(2), fareOf(3)],
+    sexByTitle,
+    pclassMode: modeOf(pclassCounts, pclassOrder, [0, 1, 2, 3] as const, 3) as 1 | 2 | 3,
+    embarkedMode: modeOf(portCounts, portOrder, PORT_CODES, 'S') as 'C' | 'Q' | 'S',
+    ticketCounts: ticketOrder.map((k) => [table.tickets[k] as string, tickets[k] as number]),
+    womenChildrenByTicket: memberOrder.map((k) => [
+      table.tickets[k] as string,
+      members[k] as number,
+      survivors[k] as number,
+    ]),
+  };
+  const width = featureNames(titles).length;
+  const data = new Float64Array(n * width);
+  rawTable(imputation, tableLookup(imputation, table), table, rows, true, data, width);
+  const stats: FeatureStats = { ...imputation, min: [], max: [], mean: [], std: [] };
+  for (let j = 0; j < width; j++) {
+    let sum = 0;
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let r = 0; r < n; r++) {
+      const v = data[r * width + j] as number;
+      sum += v;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    const mean = sum / n;
+    let squares = 0;
+    for (let r = 0; r < n; r++) squares += ((data[r * width + j] as number) - mean) ** 2;
+    stats.min.push(lo);
+    stats.max.push(hi);
+    stats.mean.push(mean);
+    stats.std.push(Math.sqrt(squares / n) || 1); // a constant feature stays 0 after scaling
+  }
+  scaleInPlace(stats, data, width);
+  return { stats, x: { data, rows: n, cols: width } };
+}
+
+/** Clips each value to its training range and standardises it, as `encoder` does. */
+function scaleInPlace(stats: FeatureStats, data: Float64Array, width: number): void {
+  const { min, max, mean, std } = stats;
+  const scale = std.map((s) => 1 / s);
+  for (let o = 0; o < data.length; o += width) {
+    for (let j = 0; j < width; j++) {
+      const v = Math.min(max[j] as number, Math.max(min[j] as number, data[o + j] as number));
+      data[o + j] = (v - (mean[j] as number)) * (scale[j] as number);
+    }
+  }
+}
+
+/** The scaled feature vectors of rows `rows` of `table` under `stats` (rows not trained on: the serving encoding). */
+export function encodeTable(stats: FeatureStats, table: PassengerTable, rows: ArrayLike<number>): Matrix {
+  const width = featureNames(stats.titles).length;
+  const data = new Float64Array(rows.length * width);
+  rawTable(stats, tableLookup(stats, table), table, rows, false, data, width);
+  scaleInPlace(stats, data, width);
+  return { data, rows: rows.length, cols: width };
 }
 
 /** Learns the feature statistics from training rows (and only from them). */
 export function fitFeatures(rows: readonly LabelledPassenger[]): FeatureStats {
-  const titleCounts = new Map<string, number>();
-  for (const row of rows) titleCounts.set(titleOf(row.name), (titleCounts.get(titleOf(row.name)) ?? 0) + 1);
-  const titles = [...titleCounts]
-    .filter(([t, n]) => t !== '' && t !== RARE_TITLE && n >= MIN_TITLE_COUNT)
-    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-    .map(([t]) => t);
-  const bucket = (row: Passenger): string => (titles.includes(titleOf(row.name)) ? titleOf(row.name) : RARE_TITLE);
-  const ages = rows.filter((r) => r.age !== undefined);
-  const ageMedian = median(ages.map((r) => r.age as number));
-  // Maps, serialised as [key, value] entries: a title or ticket may be any text, "__proto__" and "constructor" too.
-  const ageByTitle = new Map<string, number>();
-  const sexByTitle = new Map<string, 'male' | 'female'>();
-  for (const t of [...titles, RARE_TITLE]) {
-    const own = ages.filter((r) => bucket(r) === t).map((r) => r.age as number);
-    ageByTitle.set(t, own.length > 0 ? median(own) : ageMedian);
-    const sexes = rows.filter((r) => bucket(r) === t && r.sex !== undefined).map((r) => r.sex as 'male' | 'female');
-    sexByTitle.set(t, mode(sexes, 'male'));
-  }
-  const fares = rows.filter((r) => r.fare !== undefined);
-  const fareAll = median(fares.map((r) => r.fare as number));
-  const fareOf = (c: number): number => {
-    const own = fares.filter((r) => r.pclass === c).map((r) => r.fare as number);
-    return own.length > 0 ? median(own) : fareAll;
-  };
-  const tickets = new Map<string, number>();
-  for (const row of rows) if (row.ticket) tickets.set(row.ticket, (tickets.get(row.ticket) ?? 0) + 1);
-  // The same imputation as rawFeatures, so "is a woman or child" agrees between the counts and the encoding.
-  const sexOf = (row: Passenger): 'male' | 'female' =>
-    row.sex ?? (titleOf(row.name) ? sexByTitle.get(bucket(row)) : undefined) ?? 'male';
-  const womenChildren = new Map<string, [number, number]>();
-  for (const row of rows) {
-    if (!row.ticket || !isWomanOrChild(sexOf(row), bucket(row))) continue;
-    const counts = womenChildren.get(row.ticket) ?? [0, 0];
-    counts[0] += 1;
-    counts[1] += row.survived;
-    womenChildren.set(row.ticket, counts);
-  }
-  const imputation: Imputation = {
-    titles,
-    ageByTitle: [...ageByTitle],
-    ageMedian,
-    fareByClass: [fareOf(1), fareOf(2), fareOf(3)],
-    sexByTitle: [...sexByTitle],
-    pclassMode: mode(
-      rows.filter((r) => r.pclass).map((r) => r.pclass as 1 | 2 | 3),
-      3,
-    ),
-    embarkedMode: mode(
-      rows.filter((r) => r.embarked).map((r) => r.embarked as 'C' | 'Q' | 'S'),
-      'S',
-    ),
-    ticketCounts: [...tickets],
-    womenChildrenByTicket: [...womenChildren].map(([ticket, [members, survivors]]) => [ticket, members, survivors]),
-  };
-  const width = featureNames(titles).length;
-  const lookup = lookupOf(imputation);
-  const raw = rows.map((row) => {
-    const out = new Float64Array(width);
-    rawFeatures(row, imputation, lookup, out, true);
-    return out;
-  });
-  const stats: FeatureStats = { ...imputation, min: [], max: [], mean: [], std: [] };
-  for (let j = 0; j < width; j++) {
-    const column = raw.map((x) => x[j] as number);
-    const mean = column.reduce((s, v) => s + v, 0) / column.length;
-    const variance = column.reduce((s, v) => s + (v - mean) ** 2, 0) / column.length;
-    // A loop, not Math.min(...column): spreading >~125k rows overflows the call stack, and the drop check accepts
-    // datasets up to MAX_DATASET_BYTES (~500k rows at 50 MB).
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const v of column) {
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-    }
-    stats.min.push(lo);
-    stats.max.push(hi);
-    stats.mean.push(mean);
-    stats.std.push(Math.sqrt(variance) || 1); // a constant feature stays 0 after scaling
-  }
-  return stats;
+  return fitTableFeatures(tableOf(rows)).stats;
 }
 
 /**

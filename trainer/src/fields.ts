@@ -139,3 +139,166 @@ export const NON_EMPTY: ReadonlySet<Column> = new Set([
   'SibSp',
   'Parch',
 ]);
+
+/** Codes of the categorical columns in a PassengerTable (0 is "missing" in each). */
+export const SEX_CODES = [undefined, 'male', 'female'] as const;
+export const PORT_CODES = [undefined, 'C', 'Q', 'S'] as const;
+const sexCode = (sex: Passenger['sex']): number => (sex === 'male' ? 1 : sex === 'female' ? 2 : 0);
+const portCode = (port: Passenger['embarked']): number => (port === 'C' ? 1 : port === 'Q' ? 2 : port === 'S' ? 3 : 0);
+
+/**
+ * Passengers as columns (typed arrays, one entry per row), what training computes on: no object per row. Missing
+ * numbers are NaN, missing codes 0. Names are kept as their title only (all the model reads of a name), tickets as
+ * an index into `tickets`. `names` and `cabins` (the full text) are kept only when asked (the row-object API).
+ */
+export interface PassengerTable {
+  length: number;
+  passengerId: Float64Array;
+  /** 0/1; 0 for scoring rows without a label. */
+  survived: Uint8Array;
+  /** 1, 2, 3; 0 missing. */
+  pclass: Uint8Array;
+  /** Index into SEX_CODES. */
+  sex: Uint8Array;
+  age: Float64Array;
+  sibSp: Float64Array;
+  parch: Float64Array;
+  fare: Float64Array;
+  /** 1 when the cabin is known. */
+  cabin: Uint8Array;
+  /** Index into PORT_CODES. */
+  embarked: Uint8Array;
+  /** Index into `titles`: titleOf(name), '' for none. */
+  title: Int32Array;
+  titles: string[];
+  /** Index into `tickets`; -1 for an empty ticket. */
+  ticket: Int32Array;
+  tickets: string[];
+  names?: string[];
+  cabins?: string[];
+}
+
+type Columns = Omit<PassengerTable, 'length' | 'titles' | 'tickets' | 'names' | 'cabins'>;
+const COLUMN_TYPES = {
+  passengerId: Float64Array,
+  survived: Uint8Array,
+  pclass: Uint8Array,
+  sex: Uint8Array,
+  age: Float64Array,
+  sibSp: Float64Array,
+  parch: Float64Array,
+  fare: Float64Array,
+  cabin: Uint8Array,
+  embarked: Uint8Array,
+  title: Int32Array,
+  ticket: Int32Array,
+} as const;
+
+/** Appends rows to growing typed arrays (capacity doubles), interning titles and tickets. */
+export class TableBuilder {
+  length = 0;
+  private columns: Columns;
+  private readonly titleIds = new Map<string, number>();
+  private readonly ticketIds = new Map<string, number>();
+  private readonly names?: string[];
+  private readonly cabins?: string[];
+
+  constructor(
+    private readonly titleOf: (name: string) => string,
+    keepText = false,
+    private capacity = 1024,
+  ) {
+    this.columns = this.allocate(capacity);
+    if (keepText) [this.names, this.cabins] = [[], []];
+  }
+
+  private allocate(capacity: number): Columns {
+    const fresh = Object.fromEntries(
+      Object.entries(COLUMN_TYPES).map(([key, Type]) => {
+        const column = new Type(capacity);
+        const old = this.columns?.[key as keyof Columns];
+        if (old) column.set(old as never);
+        return [key, column];
+      }),
+    );
+    return fresh as unknown as Columns;
+  }
+
+  private intern(ids: Map<string, number>, key: string): number {
+    let id = ids.get(key);
+    if (id === undefined) ids.set(key, (id = ids.size));
+    return id;
+  }
+
+  /** Adds one passenger (positional, so no object is made per row). */
+  add(
+    passengerId: number,
+    survived: 0 | 1 | undefined,
+    pclass: Passenger['pclass'],
+    name: string,
+    sex: Passenger['sex'],
+    age: number | undefined,
+    sibSp: number | undefined,
+    parch: number | undefined,
+    ticket: string,
+    fare: number | undefined,
+    cabin: string,
+    embarked: Passenger['embarked'],
+  ): void {
+    if (this.length === this.capacity) this.columns = this.allocate((this.capacity *= 2));
+    const c = this.columns;
+    const i = this.length++;
+    c.passengerId[i] = passengerId;
+    c.survived[i] = survived ?? 0;
+    c.pclass[i] = pclass ?? 0;
+    c.sex[i] = sexCode(sex);
+    c.age[i] = age ?? NaN;
+    c.sibSp[i] = sibSp ?? NaN;
+    c.parch[i] = parch ?? NaN;
+    c.fare[i] = fare ?? NaN;
+    c.cabin[i] = cabin ? 1 : 0;
+    c.embarked[i] = portCode(embarked);
+    c.title[i] = this.intern(this.titleIds, this.titleOf(name));
+    c.ticket[i] = ticket ? this.intern(this.ticketIds, ticket) : -1;
+    this.names?.push(name);
+    this.cabins?.push(cabin);
+  }
+
+  /** The table (columns trimmed to the rows added). */
+  build(): PassengerTable {
+    const trimmed = Object.fromEntries(
+      Object.entries(this.columns).map(([key, column]) => [key, (column as Float64Array).slice(0, this.length)]),
+    ) as unknown as Columns;
+    const table: PassengerTable = {
+      length: this.length,
+      ...trimmed,
+      titles: [...this.titleIds.keys()],
+      tickets: [...this.ticketIds.keys()],
+    };
+    if (this.names) [table.names, table.cabins] = [this.names, this.cabins as string[]];
+    return table;
+  }
+}
+
+const orUndefined = (v: number): number | undefined => (Number.isNaN(v) ? undefined : v);
+
+/** Row `i` of a table built with its text kept, as a row object (the compatibility API; not the hot path). */
+export function rowOf(table: PassengerTable, i: number, labelled: boolean): LabelledPassenger {
+  const ticket = table.ticket[i] as number;
+  const row: LabelledPassenger = {
+    passengerId: table.passengerId[i] as number,
+    survived: (labelled ? table.survived[i] : 0) as 0 | 1,
+    pclass: (table.pclass[i] || undefined) as Passenger['pclass'],
+    name: table.names?.[i] ?? '',
+    sex: SEX_CODES[table.sex[i] as number],
+    age: orUndefined(table.age[i] as number),
+    sibSp: orUndefined(table.sibSp[i] as number),
+    parch: orUndefined(table.parch[i] as number),
+    ticket: ticket < 0 ? '' : (table.tickets[ticket] as string),
+    fare: orUndefined(table.fare[i] as number),
+    cabin: table.cabins?.[i] ?? '',
+    embarked: PORT_CODES[table.embarked[i] as number],
+  };
+  if (!labelled) delete (row as Partial<LabelledPassenger>).survived;
+  return row;
+}

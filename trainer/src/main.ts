@@ -4,19 +4,18 @@
 // model directory. Last, on Vertex, it publishes the outcome message v1 to TRAINING_EVENTS_TOPIC.
 // Exit codes: 0 trained, 2 dataset rejected (the problems on stderr and in the outcome message; no model), 1 anything
 // else.
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ARTIFACT_FILE, buildArtifact, serializeArtifact } from './artifact';
 import { scoreBaseline, type BaselineResult } from './baseline';
-import type { LabelledPassenger } from './fields';
+import { rowOf, type LabelledPassenger, type PassengerTable } from './fields';
 import { metricsDocument, withFormerFields } from './metrics-file';
 import { sendOutcome, type OutcomeStatus } from './outcome-notice';
-import { DatasetError, parseTrainingSet } from './preprocess';
+import { DatasetError, readTrainingFile } from './preprocess';
 import { stratifiedHoldout } from './split';
 import { DEFAULT_SEED, FOLDS, HOLDOUT_FRACTION, train } from './train';
-import { joinUri, parseGcsUri, readUri, writeUri } from './uri-io';
+import { joinUri, parseGcsUri, writeUri } from './uri-io';
 
 export const METRICS_FILE = 'metrics.json';
 
@@ -121,17 +120,13 @@ export interface RunResult {
 }
 
 /** The candidate's hold-out rows: the same seeded stratified split the evaluation holds out (train.ts evaluate). */
-function holdoutRows(rows: readonly LabelledPassenger[], seed: number): LabelledPassenger[] {
-  const { test } = stratifiedHoldout(
-    rows.map((r) => r.survived),
-    HOLDOUT_FRACTION,
-    seed,
-  );
-  return test.map((i) => rows[i] as LabelledPassenger);
+function holdoutRows(table: PassengerTable, seed: number): LabelledPassenger[] {
+  const { test } = stratifiedHoldout(table.survived, HOLDOUT_FRACTION, seed);
+  return test.map((i) => rowOf(table, i, true));
 }
 
 /** Scores the baseline on the candidate's hold-out; an unusable baseline is logged and reported, never fatal. */
-async function baselineOf(args: TrainerArgs, rows: readonly LabelledPassenger[], holdoutCount: number) {
+async function baselineOf(args: TrainerArgs, rows: PassengerTable, holdoutCount: number) {
   if (args.baselineModelDir === undefined) return undefined;
   const held = holdoutRows(rows, args.seed);
   let result: BaselineResult = await scoreBaseline(args.baselineModelDir, held);
@@ -155,11 +150,11 @@ async function baselineOf(args: TrainerArgs, rows: readonly LabelledPassenger[],
 export async function run(args: TrainerArgs): Promise<RunResult> {
   const { runId, endpointVersion } = args;
   const out = (file: string): string => joinUri(args.modelDir, file);
-  const { data, metadata } = await readUri(args.data);
-  log('dataset read', { uri: args.data, bytes: data.length });
-  let rows;
+  let rows, sha256, metadata;
   try {
-    rows = parseTrainingSet(data);
+    let bytes;
+    ({ table: rows, sha256, bytes, metadata } = await readTrainingFile(args.data, args.baselineModelDir !== undefined));
+    log('dataset read', { uri: args.data, bytes });
   } catch (error) {
     if (!(error instanceof DatasetError)) throw error;
     console.error(error.message);
@@ -174,7 +169,7 @@ export async function run(args: TrainerArgs): Promise<RunResult> {
     seed: args.seed,
     trainingData: {
       uri: args.data,
-      sha256: createHash('sha256').update(data).digest('hex'),
+      sha256,
       rows: rows.length,
       generation: metadata.generation,
       md5Hash: metadata.md5Hash,

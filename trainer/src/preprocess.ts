@@ -1,9 +1,26 @@
 // Preprocessing, step 1: read a Titanic CSV and check it, reporting every problem at once (row and column), so a
 // user fixes a file in one round trip. `validateDataset` is what the Cloud Function calls before it spends a build;
 // the trainer parses with the same code. Feature engineering (step 2) lives in features.ts and is re-exported here.
+import { createHash } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { parse as parseStream, type Options as CsvOptions } from 'csv-parse';
 import { parse } from 'csv-parse/sync';
-import { COLUMNS, FieldError, NON_EMPTY, readers, readSurvived, type Column, type LabelledPassenger } from './fields';
-import type { Passenger } from './fields';
+import { titleOf } from './features';
+import {
+  COLUMNS,
+  FieldError,
+  NON_EMPTY,
+  readers,
+  readSurvived,
+  rowOf,
+  TableBuilder,
+  type Column,
+  type LabelledPassenger,
+  type Passenger,
+  type PassengerTable,
+} from './fields';
+import { openUri, type UriMetadata } from './uri-io';
 
 export * from './features';
 
@@ -72,33 +89,97 @@ class Problems {
   }
 }
 
-function decode(bytes: Buffer, problems: Problems): string | undefined {
-  if (bytes.length === 0) return (problems.add({ message: 'the file is empty: expected a CSV header row' }), undefined);
-  // UTF-16 (Excel's "Unicode text") is text, but not the encoding asked for: say so rather than call it binary.
-  // Rejected, not converted: one encoding, UTF-8, is the whole contract, as for Latin-1 below.
-  const bom = bytes.subarray(0, 2).toString('hex');
-  if (bom === 'fffe' || bom === 'feff') {
-    const order = bom === 'fffe' ? 'LE' : 'BE';
-    problems.add({
-      message: `the file is UTF-16 ${order} text (it starts with a UTF-16 byte order mark); save it as UTF-8 CSV`,
-    });
+const BINARY = 'the file is binary (it has NUL bytes), not CSV text';
+
+/**
+ * Checks the bytes of a file as they come (one chunk or many) and decodes them: the problems are the same whichever
+ * way the file is cut. Binary, UTF-16 and non-UTF-8 files are reported (what they are, never their bytes).
+ */
+class TextDecoding {
+  private readonly decoder = new TextDecoder('utf-8', { fatal: true }); // also drops a UTF-8 BOM
+  private bytes = 0;
+  /** 1 + the line feeds before the current chunk. */
+  private line = 1;
+  /** The bytes of a character cut by the previous chunk's end (at most 3). */
+  private tail = Buffer.alloc(0);
+  failed = false;
+  private pending = '';
+  private notUtf8 = false;
+
+  constructor(private readonly problems: Problems) {}
+
+  /** The text of `chunk` (the first chunk must hold 2 bytes unless the file is shorter), undefined once failed. */
+  push(chunk: Buffer): string | undefined {
+    if (this.failed) {
+      // A NUL byte anywhere makes it a binary file, even after a bad UTF-8 byte: the same verdict however it is cut.
+      if (this.notUtf8 && chunk.includes(0)) this.pending = BINARY;
+      return undefined;
+    }
+    if (chunk.length === 0) return '';
+    if (this.bytes === 0) {
+      // UTF-16 (Excel's "Unicode text") is text, but not the encoding asked for: say so rather than call it binary.
+      // Rejected, not converted: one encoding, UTF-8, is the whole contract, as for Latin-1 below.
+      const bom = chunk.subarray(0, 2).toString('hex');
+      if (bom === 'fffe' || bom === 'feff') {
+        const order = bom === 'fffe' ? 'LE' : 'BE';
+        return this.fail(
+          `the file is UTF-16 ${order} text (it starts with a UTF-16 byte order mark); save it as UTF-8 CSV`,
+        );
+      }
+    }
+    this.bytes += chunk.length;
+    if (chunk.includes(0)) return this.fail(BINARY);
+    let text: string;
+    try {
+      text = this.decoder.decode(chunk, { stream: true });
+    } catch {
+      return this.invalid(Buffer.concat([this.tail, chunk]));
+    }
+    for (let at = chunk.indexOf(0x0a); at !== -1; at = chunk.indexOf(0x0a, at + 1)) this.line++;
+    this.tail = Buffer.from(chunk.subarray(chunk.length - cutCharacter(chunk)));
+    return text;
+  }
+
+  /** The text still held (a character cut at the very end is a problem); undefined once failed (then reported). */
+  end(): string | undefined {
+    if (!this.failed && this.bytes === 0) this.fail('the file is empty: expected a CSV header row');
+    if (!this.failed) {
+      try {
+        return this.decoder.decode();
+      } catch {
+        this.invalid(this.tail);
+      }
+    }
+    this.problems.add({ message: this.pending });
     return undefined;
   }
-  // Binary files: report what they are, never their bytes.
-  if (bytes.includes(0))
-    return (problems.add({ message: 'the file is binary (it has NUL bytes), not CSV text' }), undefined);
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes); // also drops a UTF-8 BOM
-  } catch {
+
+  /** Fails with `message`, added to the problems by end(): a later chunk may still show the file is binary. */
+  private fail(message: string, notUtf8 = false): undefined {
+    [this.failed, this.pending, this.notUtf8] = [true, message, notUtf8];
+    return undefined;
+  }
+
+  /** `bytes` (the cut character before this chunk, then the chunk) is not UTF-8: name the first bad byte. */
+  private invalid(bytes: Buffer): undefined {
     const at = firstInvalidUtf8(bytes);
-    const line = bytes.subarray(0, at).reduce((n, b) => (b === 0x0a ? n + 1 : n), 1);
-    problems.add({
-      message:
-        `the file is not UTF-8 text: invalid byte 0x${(bytes[at] ?? 0).toString(16)} at line ${line} ` +
+    const line = bytes.subarray(0, at).reduce((n, b) => (b === 0x0a ? n + 1 : n), this.line);
+    return this.fail(
+      `the file is not UTF-8 text: invalid byte 0x${(bytes[at] ?? 0).toString(16)} at line ${line} ` +
         '(Latin-1 or Windows-1252 text, e.g. accented letters or curly quotes?); save it as UTF-8 CSV',
-    });
-    return undefined;
+      true,
+    );
   }
+}
+
+/** How many bytes at the end of `chunk` start a UTF-8 character that the chunk does not finish (0 to 3). */
+function cutCharacter(chunk: Buffer): number {
+  for (let k = 1; k <= Math.min(3, chunk.length); k++) {
+    const b = chunk[chunk.length - k] as number;
+    if (b < 0x80) return 0;
+    if (b >= 0xc0) return (b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2) > k ? k : 0;
+  }
+  return 0;
 }
 
 /** The offset of the first byte that makes the text invalid UTF-8 (binary search on prefixes; errors only). */
@@ -134,35 +215,29 @@ function otherDelimiter(firstLine: string): string | undefined {
   return found === '\t' ? 'tab' : found && `"${found}"`;
 }
 
-function readRecords(text: string, problems: Problems): { fields: string[]; line: number }[] | undefined {
+// Any of the three line ends, even mixed in one file (an editor appending a LF to a CRLF file): csv-parse otherwise
+// keeps only the first one it sees and reads a lone LF as data ("has 1 fields"). Each record goes to `on_record`
+// and is dropped there (null), so no list of records is ever held: the rows go straight into typed columns.
+const csvOptions = (reader: RowReader): CsvOptions => ({
+  bom: true,
+  relax_column_count: true,
+  record_delimiter: ['\r\n', '\n', '\r'],
+  skip_empty_lines: true,
+  on_record: (record: string[], context: { lines: number }) => (reader.record(record, context.lines), null),
+});
+
+/** The problem of a header line using another delimiter than the comma, if it does. */
+function delimiterProblem(text: string): DatasetProblem | undefined {
   const delimiter = otherDelimiter(text.slice(0, text.search(/[\r\n]|$/)));
-  if (delimiter) {
-    problems.add({
-      message: `the header has no comma: the file seems to use ${delimiter} as delimiter; use "," (comma)`,
-    });
-    return undefined;
-  }
-  try {
-    // With `info`, each record comes back as { record, info } (the typings only know the plain string[][] shape).
-    const records = parse(text, {
-      bom: true,
-      relax_column_count: true,
-      // Any of the three line ends, even mixed in one file (an editor appending a LF to a CRLF file): csv-parse
-      // otherwise keeps only the first one it sees and reads a lone LF as data ("has 1 fields").
-      record_delimiter: ['\r\n', '\n', '\r'],
-      skip_empty_lines: true,
-      info: true,
-    }) as unknown as {
-      record: string[];
-      info: { lines: number };
-    }[];
-    return records.map((r) => ({ fields: r.record, line: r.info.lines }));
-  } catch (error) {
-    const { message, lines } = error as { message: string; lines?: number };
-    const brief = message.length > 160 ? `${message.slice(0, 157)}...` : message;
-    problems.add({ message: `not a valid CSV file${lines ? ` (line ${lines})` : ''}: ${brief}` });
-    return undefined;
-  }
+  return delimiter
+    ? { message: `the header has no comma: the file seems to use ${delimiter} as delimiter; use "," (comma)` }
+    : undefined;
+}
+
+function csvProblem(error: unknown): DatasetProblem {
+  const { message, lines } = error as { message: string; lines?: number };
+  const brief = message.length > 160 ? `${message.slice(0, 157)}...` : message;
+  return { message: `not a valid CSV file${lines ? ` (line ${lines})` : ''}: ${brief}` };
 }
 
 function checkHeader(header: string[], required: readonly Column[], problems: Problems): Map<string, number> {
@@ -180,119 +255,276 @@ function checkHeader(header: string[], required: readonly Column[], problems: Pr
   return index;
 }
 
-function readRows(
-  records: { fields: string[]; line: number }[],
-  index: Map<string, number>,
-  requireLabel: boolean,
-  problems: Problems,
-): ScoringRow[] {
-  const width = records[0]?.fields.length ?? 0;
-  const seenIds = new Map<number, number>();
-  const rows: ScoringRow[] = [];
-  for (let r = 1; r < records.length; r++) {
-    const { fields, line } = records[r] as { fields: string[]; line: number };
-    if (fields.length !== width) {
-      problems.add({ row: r, message: `has ${fields.length} fields, the header has ${width} (line ${line})` });
-      continue;
-    }
-    const cell = <T>(column: Column, read: (raw: unknown) => T): T | undefined => {
-      const raw = fields[index.get(column) as number] as string;
-      if (raw.trim() === '' && NON_EMPTY.has(column)) {
-        problems.add({ row: r, column, message: 'is empty' });
-        return undefined;
-      }
-      try {
-        return read(raw);
-      } catch (error) {
-        if (!(error instanceof FieldError)) throw error;
-        problems.add({ row: r, column, message: error.message });
-        return undefined;
-      }
-    };
-    const passengerId = cell('PassengerId', readers.PassengerId);
-    const survived = requireLabel ? cell('Survived', readSurvived) : undefined;
-    const row: ScoringRow = {
-      passengerId: passengerId ?? 0,
-      pclass: cell('Pclass', readers.Pclass),
-      name: cell('Name', readers.Name) ?? '',
-      sex: cell('Sex', readers.Sex),
-      age: cell('Age', readers.Age),
-      sibSp: cell('SibSp', readers.SibSp),
-      parch: cell('Parch', readers.Parch),
-      ticket: cell('Ticket', readers.Ticket) ?? '',
-      fare: cell('Fare', readers.Fare),
-      cabin: cell('Cabin', readers.Cabin) ?? '',
-      embarked: cell('Embarked', readers.Embarked),
-    };
-    if (survived !== undefined) row.survived = survived;
-    if (passengerId !== undefined) {
-      const first = seenIds.get(passengerId);
-      if (first !== undefined)
-        problems.add({ row: r, column: 'PassengerId', message: `${passengerId} repeats row ${first}` });
-      else seenIds.set(passengerId, r);
-    }
-    rows.push(row);
-  }
-  return rows;
-}
+type Reader<T> = (raw: unknown) => T;
 
-function checkTrainingSize(rows: ScoringRow[], problems: Problems): void {
-  if (rows.length < MIN_TRAINING_ROWS) {
-    problems.add({ message: `training needs at least ${MIN_TRAINING_ROWS} data rows, the file has ${rows.length}` });
+/** Reads records one at a time (the header, then data rows) into a TableBuilder, collecting problems. */
+class RowReader {
+  /** Data records seen, including ragged ones that could not become rows. */
+  records = 0;
+  survivors = 0;
+  died = 0;
+  private header: string[] | undefined;
+  private width = 0;
+  private at: number[] = [];
+  private headerFailed = false;
+  private readonly seenIds = new Map<number, number>();
+
+  constructor(
+    private readonly requireLabel: boolean,
+    readonly problems: Problems,
+    private readonly builder: TableBuilder | undefined,
+  ) {}
+
+  record(fields: string[], line: number): void {
+    if (!this.header) return this.readHeader(fields);
+    const r = ++this.records;
+    if (this.headerFailed) return;
+    if (fields.length !== this.width) {
+      this.problems.add({
+        row: r,
+        message: `has ${fields.length} fields, the header has ${this.width} (line ${line})`,
+      });
+      return;
+    }
+    const passengerId = this.cell(fields, r, 0, readers.PassengerId);
+    const survived = this.requireLabel ? this.cell(fields, r, 1, readSurvived) : undefined;
+    if (survived === 1) this.survivors++;
+    else if (survived === 0) this.died++;
+    const pclass = this.cell(fields, r, 2, readers.Pclass);
+    const name = this.cell(fields, r, 3, readers.Name) ?? '';
+    const sex = this.cell(fields, r, 4, readers.Sex);
+    const age = this.cell(fields, r, 5, readers.Age);
+    const sibSp = this.cell(fields, r, 6, readers.SibSp);
+    const parch = this.cell(fields, r, 7, readers.Parch);
+    const ticket = this.cell(fields, r, 8, readers.Ticket) ?? '';
+    const fare = this.cell(fields, r, 9, readers.Fare);
+    const cabin = this.cell(fields, r, 10, readers.Cabin) ?? '';
+    const embarked = this.cell(fields, r, 11, readers.Embarked);
+    if (passengerId !== undefined) {
+      const first = this.seenIds.get(passengerId);
+      if (first !== undefined)
+        this.problems.add({ row: r, column: 'PassengerId', message: `${passengerId} repeats row ${first}` });
+      else this.seenIds.set(passengerId, r);
+    }
+    // Once the file is known to be rejected, rows are only checked, not kept.
+    if (this.problems.count === 0) {
+      this.builder?.add(
+        passengerId ?? 0,
+        survived,
+        pclass,
+        name,
+        sex,
+        age,
+        sibSp,
+        parch,
+        ticket,
+        fare,
+        cabin,
+        embarked,
+      );
+    }
   }
-  const survivors = rows.filter((row) => row.survived === 1).length;
-  const died = rows.filter((row) => row.survived === 0).length;
-  if (survivors < MIN_ROWS_PER_CLASS || died < MIN_ROWS_PER_CLASS) {
-    problems.add({
-      column: 'Survived',
-      message: `training needs at least ${MIN_ROWS_PER_CLASS} rows of each class, the file has ${survivors} survivors and ${died} deaths`,
-    });
+
+  /** The problems only known at the end (no header, no rows, too few rows); then the problems. */
+  finish(): Problems {
+    if (!this.header) this.problems.add({ message: 'the file has no header row (it is blank)' });
+    else if (this.headerFailed) return this.problems;
+    else if (this.records === 0) this.problems.add({ message: 'the file has a header but no data rows' });
+    else if (this.requireLabel && this.problems.count === 0) this.checkTrainingSize();
+    return this.problems;
+  }
+
+  private readHeader(fields: string[]): void {
+    const header = fields.map((name) => name.trim());
+    this.header = header;
+    this.width = fields.length;
+    const required = COLUMNS.filter((c) => this.requireLabel || c !== 'Survived');
+    const before = this.problems.count;
+    const index = checkHeader(header, required, this.problems);
+    this.headerFailed = this.problems.count > before;
+    // Position of each column in COLUMNS order (Survived is -1 when scoring without it).
+    this.at = COLUMNS.map((c) => index.get(c) ?? -1);
+  }
+
+  private cell<T>(fields: string[], r: number, c: number, read: Reader<T>): T | undefined {
+    const column = COLUMNS[c] as Column;
+    const raw = fields[this.at[c] as number] as string;
+    if (raw.trim() === '' && NON_EMPTY.has(column)) {
+      this.problems.add({ row: r, column, message: 'is empty' });
+      return undefined;
+    }
+    try {
+      return read(raw);
+    } catch (error) {
+      if (!(error instanceof FieldError)) throw error;
+      this.problems.add({ row: r, column, message: error.message });
+      return undefined;
+    }
+  }
+
+  private checkTrainingSize(): void {
+    const { records, survivors, died, problems } = this;
+    if (records < MIN_TRAINING_ROWS) {
+      problems.add({ message: `training needs at least ${MIN_TRAINING_ROWS} data rows, the file has ${records}` });
+    }
+    if (survivors < MIN_ROWS_PER_CLASS || died < MIN_ROWS_PER_CLASS) {
+      problems.add({
+        column: 'Survived',
+        message: `training needs at least ${MIN_ROWS_PER_CLASS} rows of each class, the file has ${survivors} survivors and ${died} deaths`,
+      });
+    }
   }
 }
 
 interface Checked {
-  rows: ScoringRow[];
   /** Data records in the file, including ragged ones that could not become rows. */
   rowCount: number;
   problems: Problems;
 }
 
-function check(bytes: Buffer, requireLabel: boolean): Checked {
+/** Checks a whole file held in memory (the drop check's path, and the row-object API), filling `builder` if given. */
+function check(bytes: Buffer, requireLabel: boolean, builder?: TableBuilder): Checked {
   const problems = new Problems();
-  const text = decode(bytes, problems);
-  const records = text === undefined ? undefined : readRecords(text, problems);
-  if (!records) return { rows: [], rowCount: 0, problems };
-  if (records.length === 0) {
-    problems.add({ message: 'the file has no header row (it is blank)' });
-    return { rows: [], rowCount: 0, problems };
+  const reader = new RowReader(requireLabel, problems, builder);
+  const decoding = new TextDecoding(problems);
+  const head = decoding.push(bytes);
+  const end = decoding.end();
+  if (head !== undefined && end !== undefined) {
+    const text = head + end;
+    const wrongDelimiter = delimiterProblem(text);
+    if (wrongDelimiter) problems.add(wrongDelimiter);
+    else {
+      try {
+        parse(text, csvOptions(reader));
+        reader.finish();
+      } catch (error) {
+        problems.add(csvProblem(error));
+      }
+    }
   }
-  const header = (records[0] as { fields: string[] }).fields.map((name) => name.trim());
-  const required = COLUMNS.filter((c) => requireLabel || c !== 'Survived');
-  const index = checkHeader(header, required, problems);
-  if (problems.count > 0) return { rows: [], rowCount: records.length - 1, problems };
-  const rows = readRows(records, index, requireLabel, problems);
-  if (rows.length === 0 && records.length === 1) problems.add({ message: 'the file has a header but no data rows' });
-  else if (requireLabel && problems.count === 0) checkTrainingSize(rows, problems);
-  return { rows, rowCount: records.length - 1, problems };
+  return { rowCount: reader.records, problems };
 }
 
 /** Checks a dataset without training on it: pure (no I/O), never throws for bad content. */
 export function validateDataset(bytes: Buffer, opts: ValidateOptions = {}): ValidationResult {
-  const requireLabel = opts.requireLabel ?? true;
-  const { rowCount, problems } = check(bytes, requireLabel);
+  // The same reader as training, with no table to fill: the check holds no rows.
+  const { rowCount, problems } = check(bytes, opts.requireLabel ?? true);
   return { rowCount, problems: problems.list, problemCount: problems.count };
 }
 
-/** Parses a training file (label required). Throws DatasetError listing every problem. */
-export function parseTrainingSet(bytes: Buffer): LabelledPassenger[] {
-  const { rows, problems } = check(bytes, true);
+const newBuilder = (keepText: boolean): TableBuilder => new TableBuilder(titleOf, keepText);
+
+/** Parses into a table, or throws DatasetError listing every problem. */
+function parsed(bytes: Buffer, requireLabel: boolean, keepText: boolean): PassengerTable {
+  const builder = newBuilder(keepText);
+  const { problems } = check(bytes, requireLabel, builder);
   if (problems.count > 0) throw new DatasetError(problems.list, problems.count);
-  return rows as LabelledPassenger[];
+  return builder.build();
+}
+
+function rowsOf(table: PassengerTable, labelled: boolean): ScoringRow[] {
+  return Array.from({ length: table.length }, (_, i) => rowOf(table, i, labelled));
+}
+
+/** Parses a training file (label required) into row objects. Throws DatasetError listing every problem. */
+export function parseTrainingSet(bytes: Buffer): LabelledPassenger[] {
+  return rowsOf(parsed(bytes, true, true), true) as LabelledPassenger[];
+}
+
+/** Parses a training file into columns (what training computes on). Throws DatasetError listing every problem. */
+export function parseTrainingTable(bytes: Buffer): PassengerTable {
+  return parsed(bytes, true, false);
 }
 
 /** Parses a file to score (label not required and not read). Throws DatasetError listing every problem. */
 export function parseScoringSet(bytes: Buffer): ScoringRow[] {
-  const { rows, problems } = check(bytes, false);
+  return rowsOf(parsed(bytes, false, true), false);
+}
+
+/**
+ * Reads a training file as a stream of chunks into columns: the file is never held whole, nor its records. The
+ * problems are those parseTrainingSet finds on the same bytes. Throws DatasetError listing every problem.
+ */
+export async function readTrainingTable(chunks: AsyncIterable<Buffer>, keepText = false): Promise<PassengerTable> {
+  const problems = new Problems();
+  const builder = newBuilder(keepText);
+  const reader = new RowReader(true, problems, builder);
+  const decoding = new TextDecoding(problems);
+  let stopped = false; // not text, or not comma-separated: nothing to read as CSV
+  async function* text(): AsyncGenerator<string> {
+    let start: Buffer | undefined = Buffer.alloc(0); // the first bytes, until there are 2 (the UTF-16 check reads them)
+    let head: string | undefined = ''; // the text until the first line end, until the delimiter is checked
+    const take = (piece: string | undefined, last: boolean): string | undefined => {
+      if (piece === undefined) return ((stopped = true), undefined);
+      if (head === undefined) return piece;
+      head += piece;
+      if (!last && !/[\r\n]/.test(head)) return '';
+      const wrong = delimiterProblem(head);
+      if (wrong) return ((problems.add(wrong), (stopped = true)), undefined);
+      [piece, head] = [head, undefined];
+      return piece;
+    };
+    for await (const chunk of chunks) {
+      let bytes: Buffer = chunk;
+      if (start) {
+        bytes = Buffer.concat([start, chunk]);
+        if (bytes.length < 2) {
+          start = bytes;
+          continue;
+        }
+        start = undefined;
+      }
+      const text = decoding.push(bytes);
+      if (stopped) {
+        if (decoding.failed) continue; // not text: read on only to see whether it is binary
+        return;
+      }
+      const piece = take(text, false);
+      if (piece) yield piece;
+    }
+    const rest = start ? decoding.push(start) : '';
+    const end = decoding.end();
+    if (stopped) return;
+    const piece = take(rest === undefined || end === undefined ? undefined : rest + end, true);
+    if (piece) yield piece;
+  }
+  try {
+    await pipeline(
+      text,
+      parseStream(csvOptions(reader)),
+      new Writable({ objectMode: true, write: (_record, _encoding, done) => done() }),
+    );
+    if (!stopped) reader.finish();
+  } catch (error) {
+    if (!stopped) problems.add(csvProblem(error));
+  }
   if (problems.count > 0) throw new DatasetError(problems.list, problems.count);
-  return rows;
+  return builder.build();
+}
+
+/** A training file read from a URI (local or gs://) as a stream: its table, and what was read. */
+export interface TrainingFile {
+  table: PassengerTable;
+  sha256: string;
+  bytes: number;
+  metadata: UriMetadata;
+}
+
+/**
+ * Streams a training file from `uri` into columns, hashing the bytes on the way. Throws DatasetError if invalid.
+ * `keepText` keeps names and cabins too, for rows that must become row objects again (scoring a baseline model).
+ */
+export async function readTrainingFile(uri: string, keepText = false): Promise<TrainingFile> {
+  const { stream, metadata } = await openUri(uri);
+  const hash = createHash('sha256');
+  let bytes = 0;
+  async function* hashed(): AsyncGenerator<Buffer> {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      hash.update(chunk);
+      bytes += chunk.length;
+      yield chunk;
+    }
+  }
+  const table = await readTrainingTable(hashed(), keepText);
+  return { table, sha256: hash.digest('hex'), bytes, metadata };
 }

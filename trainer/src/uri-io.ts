@@ -1,7 +1,9 @@
 // Reads and writes files named by URI: `gs://bucket/path` through @google-cloud/storage, anything else as a
 // local path. The Storage client is loaded only when a gs:// URI is used, so local runs and the prediction
 // server's start-up never pay for it.
+import { createReadStream } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { dirname, join } from 'node:path';
 import type { Storage } from '@google-cloud/storage';
 
@@ -63,6 +65,32 @@ export async function readUri(uri: string): Promise<{ data: Buffer; metadata: Ur
   const [data] = await file.download();
   return {
     data,
+    metadata: {
+      generation: meta.generation === undefined ? undefined : String(meta.generation),
+      md5Hash: meta.md5Hash,
+      size: meta.size === undefined ? undefined : Number(meta.size),
+    },
+  };
+}
+
+/**
+ * Opens a URI for reading as a stream of chunks (the file is never held whole): a local file, or exactly one
+ * generation of a gs:// object, with its metadata read first (see readUri).
+ */
+export async function openUri(uri: string): Promise<{ stream: Readable; metadata: UriMetadata }> {
+  const loc = parseGcsUri(uri);
+  if (!loc) return { stream: createReadStream(uri, { highWaterMark: 1 << 20 }), metadata: {} };
+  const { name, generation } = splitGeneration(loc.name);
+  const [meta] = await gcs()
+    .bucket(loc.bucket)
+    .file(name, generation ? { generation } : {})
+    .getMetadata();
+  const stream = gcs()
+    .bucket(loc.bucket)
+    .file(name, { generation: String(meta.generation) })
+    .createReadStream();
+  return {
+    stream,
     metadata: {
       generation: meta.generation === undefined ? undefined : String(meta.generation),
       md5Hash: meta.md5Hash,
