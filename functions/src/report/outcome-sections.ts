@@ -98,7 +98,7 @@ function metricsBody(m: ReportMetrics): SafeHtml {
         'Training rows',
         m.rows === undefined
           ? undefined
-          : `${m.rows} (${m.survivors ?? '?'} survivors); hold-out fit on ${h.trainRows ?? '?'}`,
+          : `${typeof m.rows === 'number' ? m.rows : m.rows.total} (${m.survivors ?? '?'} survivors); hold-out fit on ${h.trainRows ?? '?'}`,
       ],
       ['Regularisation λ', m.lambda],
       ['Training time', m.trainingMs === undefined ? undefined : duration(m.trainingMs)],

@@ -20,8 +20,8 @@ export interface SplitScores {
 /** The part of the trainer's metrics.json the report reads (trainer/src/main.ts writes it next to the model). */
 export interface ReportMetrics {
   modelVersion?: string;
-  /** Labelled rows the model was trained on, and how many of them survived. */
-  rows?: number;
+  /** Labelled rows the model was trained on (metrics.json v1: `{ total, train, holdout }`), and how many survived. */
+  rows?: number | { total: number; train?: number; holdout?: number };
   survivors?: number;
   seed?: number;
   lambda?: number;

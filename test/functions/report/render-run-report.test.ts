@@ -37,6 +37,8 @@ describe('report/render-run-report', () => {
     assert.ok(page.includes(`data-points="${METRICS.holdout.roc.length}"`));
     assert.match(page, /data-state="DEPLOYED"/);
     assert.match(page, /19 min 00 s/, 'total wall time RECEIVED → DEPLOYED');
+    assert.ok(page.includes('891 (342 survivors); hold-out fit on 713'), 'v1 rows object read as its total');
+    assert.ok(!page.includes('[object Object]'));
   });
 
   it('escapes every string: a script payload in any field renders as text and never as markup', () => {
