@@ -35,7 +35,7 @@ interface Published {
 
 const TOKEN = 'twins-test-token';
 
-async function until<T>(fn: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+async function until<T>(fn: () => Promise<T | undefined>, timeoutMs = 45_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await fn();
@@ -46,7 +46,7 @@ async function until<T>(fn: () => Promise<T | undefined>, timeoutMs = 15_000): P
 }
 
 describe('local twins (build, training, registry, endpoint) on a fake trainer', function () {
-  this.timeout(60_000);
+  this.timeout(90_000);
   let project: string;
   let root: string;
   let layout: LocalLayout;
