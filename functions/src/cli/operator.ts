@@ -1,4 +1,4 @@
-// `vertex-retrain promote <run>` and `vertex-retrain rollback`: the operator steps (functions/src/steps/operator.ts)
+// `vertex-retrain promote <run>` and `vertex-retrain rollback`: the operator actions (functions/src/engine/operator.ts)
 // with the ports of the chosen environment — the running local stack's twins, or Google Cloud from the same
 // variables the deployed functions get. After promoting a HELD run, waits until the reconciler has it DEPLOYED.
 import { userInfo } from 'node:os';
@@ -9,9 +9,9 @@ import { createLocalPorts } from '../local/local-ports';
 import { LOCAL_CONTROL_URL_ENV, LOCAL_DIR_ENV } from '../local/settings';
 import { createLogger } from '../log';
 import { isTerminal } from '../pipeline/run-state';
-import type { StepContext, StepResult } from '../steps/context';
-import { validateTrainingDataset } from '../steps/dataset-check';
-import { promote, rollback, type OperatorOptions } from '../steps/operator';
+import type { StepContext, StepResult } from '../engine/context';
+import { validateTrainingDataset } from '../engine/dataset-check';
+import { promote, rollback, type OperatorOptions } from '../engine/operator';
 import { runningStack } from './stack-file';
 
 export interface OperatorTarget {
@@ -68,7 +68,7 @@ async function untilFinal(ctx: StepContext, runId: string, timeoutMs: number, ev
 export async function promoteCommand(ctx: StepContext, runId: string, o: OperatorOptions): Promise<string> {
   const result: StepResult = await promote(ctx, runId, o);
   if (result.outcome === 'promote') return `run ${runId} now takes ${JSON.stringify(result.detail?.split)}`;
-  if (result.outcome !== 'deploy-started' && result.outcome !== 'deploy-found')
+  if (!['deploy-started', 'deploy-in-progress', 'endpoint-busy', 'deployed'].includes(result.outcome))
     throw new Error(`run ${runId}: deployment did not start (${result.outcome}: ${JSON.stringify(result.detail)})`);
   const state = await untilFinal(ctx, runId, o.timeoutMs ?? 600_000, o.everyMs ?? 1000);
   return `run ${runId}: quality gate overridden by ${o.by}; deployment ${state === 'DEPLOYED' ? 'live' : `not finished (${state})`}`;

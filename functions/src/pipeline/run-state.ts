@@ -56,6 +56,8 @@ export type RunEvent =
       at: string;
       undeployed: { deployedModelId: string; operationName?: string; error?: string }[];
     }
+  /** Keep-K undeployed this run's model (after `by` went live): it no longer serves, costs or takes traffic. */
+  | { type: 'undeployed'; at: string; by: string; operationName?: string }
   /** An operator deploys a HELD version anyway: the run goes back to DEPLOYING with the deploy claim taken. */
   | { type: 'overrideHold'; at: string; by: string; leaseSeconds: number; requestedSplit: TrafficSplit }
   | { type: 'evaluationImported'; at: string; evaluation: ClassificationEvaluation }
@@ -169,6 +171,17 @@ function transition(r: RunRecord, e: RunEvent): RunRecord | undefined {
       // The one change allowed after a terminal state: keep-K housekeeping noted once, the state stays DEPLOYED.
       if (r.state !== 'DEPLOYED' || r.deploy?.undeployed) return undefined;
       return { ...touch(r, e.at), deploy: { ...r.deploy, undeployed: e.undeployed } };
+    case 'undeployed':
+      if (r.state !== 'DEPLOYED' || !r.deploy?.deployedModelId || r.deploy.undeployedAt) return undefined;
+      return {
+        ...touch(r, e.at),
+        deploy: {
+          ...r.deploy,
+          undeployedAt: e.at,
+          undeployedBy: e.by,
+          ...(e.operationName ? { undeployOperation: e.operationName } : {}),
+        },
+      };
     case 'overrideHold':
       if (r.state !== 'HELD' || !r.training?.model) return undefined;
       return {
