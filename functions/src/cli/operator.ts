@@ -3,6 +3,7 @@
 // variables the deployed functions get. After promoting a HELD run, waits until the reconciler has it DEPLOYED.
 import { userInfo } from 'node:os';
 import { parseConfig } from '../config';
+import { readDeploymentSettings } from '../ledger/pointers';
 import { RunLedger } from '../ledger/run-ledger';
 import { localLayout } from '../local/layout';
 import { createLocalPorts } from '../local/local-ports';
@@ -44,6 +45,9 @@ export async function operatorContext(t: OperatorTarget, env = process.env): Pro
     config = parseConfig({ ...env, RETRAIN_ENV: 'local' });
     ports = createLocalPorts({ [LOCAL_DIR_ENV]: t.dir, [LOCAL_CONTROL_URL_ENV]: stack.url });
   }
+  // promote and rollback follow the deployment's traffic policy (recorded by the functions), not this shell's.
+  const deployed = await readDeploymentSettings(ports.store, config.artifactsBucket);
+  if (deployed) config = { ...config, trafficPolicy: deployed.trafficPolicy };
   return {
     config,
     ports,

@@ -1,10 +1,13 @@
 // The reconciler tick: advances every run of the ledger's in-flight index, never waiting on anything. A run's error
 // is logged and does not stop the others; runs with nothing left to do leave the index.
+import { recordDeploymentSettings } from '../ledger/pointers';
 import { errorMessage } from '../pipeline/errors';
 import type { StepContext, StepResult } from './context';
 import { advance, settled } from './advance';
 
 export async function tick(ctx: StepContext): Promise<StepResult> {
+  const { trafficPolicy, keepDeployedVersions } = ctx.config;
+  await recordDeploymentSettings(ctx.ports.store, ctx.config.artifactsBucket, { trafficPolicy, keepDeployedVersions });
   const index = await ctx.ledger.inFlight.read();
   const counts: Record<string, number> = {};
   const count = (k: string) => (counts[k] = (counts[k] ?? 0) + 1);

@@ -86,12 +86,20 @@ export function claimExpired(claim: Claim | undefined, at: string, leaseSeconds:
 
 const nextClaim = (claim: Claim | undefined, at: string): Claim => ({ at, attempt: (claim?.attempt ?? 0) + 1 });
 
+/**
+ * `updatedAt` only moves forward, by at least a millisecond: "the report is current" is `report.of === updatedAt`,
+ * so a change within the same instant as the last report (a coarse or fake clock) must still make it stale.
+ */
+function later(record: RunRecord, at: string): string {
+  return at > record.updatedAt ? at : new Date(Date.parse(record.updatedAt) + 1).toISOString();
+}
+
 function moveTo(record: RunRecord, state: RunState, at: string): RunRecord {
-  return { ...record, state, updatedAt: at, stages: { ...record.stages, [state]: at } };
+  return { ...record, state, updatedAt: later(record, at), stages: { ...record.stages, [state]: at } };
 }
 
 function touch(record: RunRecord, at: string): RunRecord {
-  return { ...record, updatedAt: at };
+  return { ...record, updatedAt: later(record, at) };
 }
 
 /** The new record, or undefined when the event does not apply in the record's current state. */
@@ -205,7 +213,10 @@ function transition(r: RunRecord, e: RunEvent): RunRecord | undefined {
     case 'finalized':
       // `report.of` is the updatedAt this event sets, so "the report is current" is `report.of === updatedAt`.
       if (!isTerminal(r.state) || r.updatedAt !== e.of) return undefined;
-      return { ...touch(r, e.at), cost: e.cost, report: { uri: e.reportUri, writtenAt: e.at, of: e.at } };
+      {
+        const touched = touch(r, e.at);
+        return { ...touched, cost: e.cost, report: { uri: e.reportUri, writtenAt: e.at, of: touched.updatedAt } };
+      }
     case 'releaseClaim': {
       const released = (c: Claim | undefined): Claim | undefined =>
         c && !c.released ? { ...c, released: true } : undefined;
