@@ -5,8 +5,8 @@ import { parseConfig, type Config } from './config';
 import { RunLedger } from './ledger/run-ledger';
 import { createLogger, type Logger } from './log';
 import type { Ports } from './ports';
-import type { StepContext } from './steps/context';
-import { validateTrainingDataset } from './steps/dataset-check';
+import type { StepContext } from './engine/context';
+import { validateTrainingDataset } from './engine/dataset-check';
 
 /** Builds the ports of the configured backend: 'vertex' → ./gcp `createGcpPorts`, 'local' → ./local `createLocalPorts`. */
 export function createPorts(config: Config): Ports {

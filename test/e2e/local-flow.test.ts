@@ -155,7 +155,7 @@ describe('e2e: the local stack, drop to served prediction', function () {
     assert.equal(done.training?.endpointVersion, 3);
     assert.match(await readFile(jobs[0]?.logFile as string, 'utf8'), /model trained/);
   });
-  it('a second drop of the same name lands before the first run trains: each run trains on its own generation', async () => {
+  it('a second drop of the same name lands before the first run trains: the newer generation supersedes it', async () => {
     const full = await readFile(join(REPO, 'trainer/data/train.csv'));
     const lines = full.toString('utf8').split('\r\n');
     const part = Buffer.from(`${lines.slice(0, 301).join('\r\n')}\r\n`); // the header and 300 passengers
@@ -170,7 +170,8 @@ describe('e2e: the local stack, drop to served prediction', function () {
       assert.ok(text, `no model for ${run.runId} (${run.state}: ${JSON.stringify(run.errors)})`);
       return (JSON.parse(text.data.toString()) as { trainingData: { rows: number; sha256: string } }).trainingData;
     };
-    assert.equal((await trainedOn(runA)).rows, 891, 'run A trained on the generation it validated');
-    assert.equal((await trainedOn(runB)).rows, 300);
+    assert.equal(runA.state, 'FAILED', 'run A spent no training on a generation already replaced');
+    assert.equal(runA.errors?.[0]?.reason, 'Superseded');
+    assert.equal((await trainedOn(runB)).rows, 300, 'run B trained on its own generation');
   });
 });

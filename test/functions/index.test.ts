@@ -136,6 +136,16 @@ describe('functions (index): the whole flow over HTTP', () => {
         operationName: `${h.endpoint.state.name}/operations/undeploy-${first.deployedModelId}`,
       },
     ]);
+    // The undeployed run says so: no traffic, no serving cost, and the tick rewrites its report.
+    const before = await h.ledger.get(first.runId);
+    assert.equal(before?.deploy?.undeployedBy, third.runId);
+    assert.ok(before?.deploy?.undeployedAt);
+    assert.equal(await h.deliver('onReconcileTick', tickEvent(h)), 204);
+    const undeployed = await h.ledger.get(first.runId);
+    assert.equal(undeployed?.report?.of, undeployed?.updatedAt, 'report rewritten');
+    assert.equal(undeployed?.cost?.basis.deployedNodes, 0, 'no serving cost once undeployed');
+    const report = await h.store.read(h.config.artifactsBucket, `runs/${first.runId}/report.html`);
+    assert.match(report?.data.toString() ?? '', /Undeployed \(keep-K\)/);
   });
 
   it('a version worse than the serving one is HELD with the comparison, nothing deployed', async () => {

@@ -12,8 +12,10 @@ import { createCloudBuildService } from '../../functions/src/gcp/cloud-build';
 import { BUILD_TAG } from '../../functions/src/ports';
 import { findCloudbuildYaml, gcpSettingsFromConfig } from '../../functions/src/gcp/settings-from-config';
 import type { GcpSettings } from '../../functions/src/gcp/settings';
-import { buildStatus, pinnedImage, type BuildNotice } from '../../functions/src/steps/build-status';
-import type { StepContext } from '../../functions/src/steps/context';
+import type { BuildResource as BuildNotice } from '../../functions/src/ports';
+import type { StepContext } from '../../functions/src/engine/context';
+import { pinnedImage } from '../../functions/src/engine/metrics';
+import { buildStatus } from '../../functions/src/engine/runs';
 import { fakeGrpc, offlineClientOptions } from '../support/gcp-grpc';
 import { protoOptions } from '../support/gcp-proto-roots';
 import { assertMatchesProto } from '../support/proto-schema';
@@ -98,7 +100,7 @@ describe('cross-check: cloudbuild.yaml ↔ the functions ↔ Terraform', () => {
         ],
       },
     };
-    assert.deepEqual(pinnedImage({ config } as StepContext, notice), {
+    assert.deepEqual(pinnedImage(config, notice), {
       uri: `${settings.imageRepository}/${settings.imageName}@${DIGEST}`,
       digest: DIGEST,
     });

@@ -131,7 +131,9 @@ export class FakeEndpoint extends Faults implements EndpointService {
   }
   async updateTrafficSplit(trafficSplit: TrafficSplit): Promise<{ operationName: string }> {
     this.state.trafficSplit = { ...trafficSplit };
-    return { operationName: `${this.state.name}/operations/split` };
+    const name = `${this.state.name}/operations/split`;
+    this.operations.set(name, { name, done: true });
+    return { operationName: name };
   }
   async getOperation(name: string): Promise<OperationStatus> {
     await this.check('getOperation');

@@ -9,7 +9,7 @@ import { setPortsForTesting } from '../../functions/src/backend';
 import { parseConfig, type Config } from '../../functions/src/config';
 import { RunLedger } from '../../functions/src/ledger/run-ledger';
 import { createLogger } from '../../functions/src/log';
-import type { DatasetValidation } from '../../functions/src/steps/dataset-check';
+import type { DatasetValidation } from '../../functions/src/engine/dataset-check';
 import { fakePorts, type Fakes } from './fake-ports';
 
 export type FunctionName = 'onDatasetFinalized' | 'onBuildStatus' | 'onTrainingStatus' | 'onReconcileTick';
@@ -204,4 +204,9 @@ export async function runInTraining(
 /** Writes the trainer's metrics.json for a run. */
 export async function writeMetrics(h: Harness, runId: string, holdout: Record<string, number>): Promise<void> {
   await h.store.write(h.config.artifactsBucket, `runs/${runId}/model/metrics.json`, JSON.stringify({ holdout }));
+}
+
+/** The registry model exists already (an earlier training created it): trainings need not wait for a first one. */
+export async function registryModelExists(h: Harness): Promise<void> {
+  await h.store.write(h.config.artifactsBucket, 'runs/_registry-model.json', JSON.stringify({ exists: true }));
 }

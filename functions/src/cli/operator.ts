@@ -1,17 +1,18 @@
-// `vertex-retrain promote <run>` and `vertex-retrain rollback`: the operator steps (functions/src/steps/operator.ts)
+// `vertex-retrain promote <run>` and `vertex-retrain rollback`: the operator actions (functions/src/engine/operator.ts)
 // with the ports of the chosen environment — the running local stack's twins, or Google Cloud from the same
 // variables the deployed functions get. After promoting a HELD run, waits until the reconciler has it DEPLOYED.
 import { userInfo } from 'node:os';
 import { parseConfig } from '../config';
+import { readDeploymentSettings } from '../ledger/pointers';
 import { RunLedger } from '../ledger/run-ledger';
 import { localLayout } from '../local/layout';
 import { createLocalPorts } from '../local/local-ports';
 import { LOCAL_CONTROL_URL_ENV, LOCAL_DIR_ENV } from '../local/settings';
 import { createLogger } from '../log';
 import { isTerminal } from '../pipeline/run-state';
-import type { StepContext, StepResult } from '../steps/context';
-import { validateTrainingDataset } from '../steps/dataset-check';
-import { promote, rollback, type OperatorOptions } from '../steps/operator';
+import type { StepContext, StepResult } from '../engine/context';
+import { validateTrainingDataset } from '../engine/dataset-check';
+import { promote, rollback, type OperatorOptions } from '../engine/operator';
 import { runningStack } from './stack-file';
 
 export interface OperatorTarget {
@@ -44,6 +45,9 @@ export async function operatorContext(t: OperatorTarget, env = process.env): Pro
     config = parseConfig({ ...env, RETRAIN_ENV: 'local' });
     ports = createLocalPorts({ [LOCAL_DIR_ENV]: t.dir, [LOCAL_CONTROL_URL_ENV]: stack.url });
   }
+  // promote and rollback follow the deployment's traffic policy (recorded by the functions), not this shell's.
+  const deployed = await readDeploymentSettings(ports.store, config.artifactsBucket);
+  if (deployed) config = { ...config, trafficPolicy: deployed.trafficPolicy };
   return {
     config,
     ports,
@@ -68,7 +72,7 @@ async function untilFinal(ctx: StepContext, runId: string, timeoutMs: number, ev
 export async function promoteCommand(ctx: StepContext, runId: string, o: OperatorOptions): Promise<string> {
   const result: StepResult = await promote(ctx, runId, o);
   if (result.outcome === 'promote') return `run ${runId} now takes ${JSON.stringify(result.detail?.split)}`;
-  if (result.outcome !== 'deploy-started' && result.outcome !== 'deploy-found')
+  if (!['deploy-started', 'deploy-in-progress', 'endpoint-busy', 'deployed'].includes(result.outcome))
     throw new Error(`run ${runId}: deployment did not start (${result.outcome}: ${JSON.stringify(result.detail)})`);
   const state = await untilFinal(ctx, runId, o.timeoutMs ?? 600_000, o.everyMs ?? 1000);
   return `run ${runId}: quality gate overridden by ${o.by}; deployment ${state === 'DEPLOYED' ? 'live' : `not finished (${state})`}`;

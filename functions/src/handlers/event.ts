@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { getRuntime } from '../backend';
 import { traceFields } from '../log';
 import { classifyError, errorMessage, errorReason } from '../pipeline/errors';
-import type { StepContext, StepResult } from '../steps/context';
+import type { StepContext, StepResult } from '../engine/context';
 
 /** The event cannot be understood; acknowledged (a retry would not make it readable). */
 export class MalformedEventError extends Error {
@@ -89,7 +89,11 @@ export async function handleEvent<T>(
   }
   try {
     const result = await step({ ...rt, log }, decoded.input);
-    log.info({ ...result }, `${functionName}: ${result.outcome}`);
+    const quiet = result.outcome === 'idle' || result.outcome === 'waiting' || result.outcome === 'duplicate';
+    log[quiet && functionName === 'onReconcileTick' ? 'debug' : 'info'](
+      { ...result },
+      `${functionName}: ${result.outcome}`,
+    );
   } catch (err) {
     if (classifyError(err) === 'transient') {
       log.warn({ reason: errorReason(err) }, `transient error, event will be redelivered: ${errorMessage(err)}`);

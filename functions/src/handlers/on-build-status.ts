@@ -1,7 +1,8 @@
-// onBuildStatus: a Cloud Build notification from the `cloud-builds` topic → step 2 (train the built image).
+// onBuildStatus: a Cloud Build notification from the `cloud-builds` topic → advance the build's run.
 import type { CloudEvent } from '@google-cloud/functions-framework';
 import { z } from 'zod';
-import { buildStatus, type BuildNotice } from '../steps/build-status';
+import { buildStatus } from '../engine/runs';
+import type { BuildResource } from '../ports';
 import { decodePubSub, handleEvent, parseOrThrow } from './event';
 
 /** The Build resource as published (string enums); unknown fields are ignored. */
@@ -19,10 +20,10 @@ const BUILD = z.object({
 });
 
 /** Decodes a build notification; the `buildId`/`status` attributes fill in for a payload without them. */
-export function decodeBuildEvent(ce: CloudEvent<unknown>): { input: BuildNotice; time?: string } {
+export function decodeBuildEvent(ce: CloudEvent<unknown>): { input: BuildResource; time?: string } {
   const { json, attributes, publishTime } = decodePubSub(ce.data);
   const withAttributes = { id: attributes.buildId, status: attributes.status, ...(json as object) };
-  const build = parseOrThrow(BUILD, withAttributes, 'Cloud Build notification') as BuildNotice;
+  const build = parseOrThrow(BUILD, withAttributes, 'Cloud Build notification') as BuildResource;
   return { input: build, ...(publishTime ? { time: publishTime } : {}) };
 }
 

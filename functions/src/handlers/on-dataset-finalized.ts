@@ -1,7 +1,7 @@
-// onDatasetFinalized: google.cloud.storage.object.v1.finalized → step 1 (check the dataset, start the build).
+// onDatasetFinalized: google.cloud.storage.object.v1.finalized → ensure the drop's run, advance it.
 import type { CloudEvent } from '@google-cloud/functions-framework';
 import { z } from 'zod';
-import { datasetFinalized, type FinalizedObject } from '../steps/dataset-drop';
+import { datasetFinalized, type FinalizedObject } from '../engine/runs';
 import { handleEvent, parseOrThrow } from './event';
 
 /** int64 fields arrive as JSON strings (proto3 JSON mapping); numbers are accepted too. */

@@ -1,6 +1,6 @@
-// onReconcileTick: a scheduler message (any payload) → step 4 (move in-flight runs on, without waiting).
+// onReconcileTick: a scheduler message (any payload) → advance every in-flight run, without waiting.
 import type { CloudEvent } from '@google-cloud/functions-framework';
-import { reconcile } from '../steps/reconcile';
+import { tick } from '../engine/tick';
 import { handleEvent } from './event';
 
 /** The payload is not read; only the publish time matters (a tick older than MAX_EVENT_AGE_SECONDS is dropped). */
@@ -11,4 +11,4 @@ export function decodeTick(ce: CloudEvent<unknown>): { input: null; time?: strin
 }
 
 export const onReconcileTick = (ce: CloudEvent<unknown>): Promise<void> =>
-  handleEvent('onReconcileTick', ce, decodeTick, (ctx) => reconcile(ctx));
+  handleEvent('onReconcileTick', ce, decodeTick, (ctx) => tick(ctx));

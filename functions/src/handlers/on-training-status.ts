@@ -1,8 +1,8 @@
-// onTrainingStatus: {runId, trainingName?} on the training-events topic → step 3 (gate, register, deploy).
+// onTrainingStatus: {runId, trainingName?} on the training-events topic → advance the run.
 import type { CloudEvent } from '@google-cloud/functions-framework';
 import { z } from 'zod';
 import { isRunId } from '../pipeline/run-id';
-import { trainingStatus, type TrainingNotice } from '../steps/training-status';
+import { trainingStatus, type TrainingNotice } from '../engine/runs';
 import { decodePubSub, handleEvent, parseOrThrow } from './event';
 
 const NOTICE = z.object({

@@ -3,6 +3,7 @@
 // latest accepted dataset (what a git-push build trains on).
 import type { ObjectStore } from '../ports';
 import type { DatasetLineage } from '../pipeline/run-record';
+import type { TrafficPolicy } from '../pipeline/traffic-split';
 import { DEFAULT_CAS_ATTEMPTS, casUpdate } from './cas';
 
 export const ENDPOINT_VERSIONS_OBJECT = 'runs/_endpoint-versions.json';
@@ -59,4 +60,36 @@ export async function recordLatestDataset(
 export async function readLatestDataset(store: ObjectStore, bucket: string): Promise<LatestDataset | undefined> {
   const found = await store.read(bucket, LATEST_DATASET_OBJECT);
   return found ? (JSON.parse(found.data.toString('utf8')) as LatestDataset) : undefined;
+}
+
+export const DEPLOYMENT_OBJECT = 'runs/_deployment.json';
+
+/** The traffic settings the functions run with, recorded so the CLI's promote and rollback use them, not its shell's. */
+export interface DeploymentSettings {
+  trafficPolicy: TrafficPolicy;
+  keepDeployedVersions: number;
+}
+
+/** Records the functions' settings (a read only, when they are unchanged). */
+export async function recordDeploymentSettings(
+  store: ObjectStore,
+  bucket: string,
+  settings: DeploymentSettings,
+): Promise<void> {
+  await casUpdate<DeploymentSettings>(store, bucket, DEPLOYMENT_OBJECT, (current) => {
+    const same =
+      current !== undefined &&
+      JSON.stringify(current.trafficPolicy) === JSON.stringify(settings.trafficPolicy) &&
+      current.keepDeployedVersions === settings.keepDeployedVersions;
+    return same ? { value: current, changed: false } : { value: settings, changed: true };
+  });
+}
+
+/** The functions' recorded settings, if a tick recorded them yet. */
+export async function readDeploymentSettings(
+  store: ObjectStore,
+  bucket: string,
+): Promise<DeploymentSettings | undefined> {
+  const found = await store.read(bucket, DEPLOYMENT_OBJECT);
+  return found ? (JSON.parse(found.data.toString('utf8')) as DeploymentSettings) : undefined;
 }

@@ -3,8 +3,9 @@
 // exactly one sees changed=true for a given transition — that one acts, the others are duplicates.
 import type { ObjectStore } from '../ports';
 import type { RunRecord } from '../pipeline/run-record';
-import { apply, type Applied, type RunEvent } from '../pipeline/run-state';
+import { apply, isTerminal, type Applied, type RunEvent } from '../pipeline/run-state';
 import { DEFAULT_CAS_ATTEMPTS, casUpdate } from './cas';
+import { InFlightIndex } from './in-flight';
 
 export const RUNS_PREFIX = 'runs/';
 // Only a record at the top level: `runs/<id>/…` (the run's model, metrics, report) is not a record and is not read.
@@ -19,11 +20,16 @@ export class RunNotFoundError extends Error {
 }
 
 export class RunLedger {
+  /** The runs the tick still has to move on; kept by create and update, emptied by the tick. */
+  readonly inFlight: InFlightIndex;
+
   constructor(
     readonly store: ObjectStore,
     readonly bucket: string,
     private readonly maxAttempts = DEFAULT_CAS_ATTEMPTS,
-  ) {}
+  ) {
+    this.inFlight = new InFlightIndex(store, bucket);
+  }
 
   /** The record's object name (`runs/<runId>.json`). */
   objectName(runId: string): string {
@@ -49,11 +55,14 @@ export class RunLedger {
       (current) => (current ? { value: current, changed: false } : { value: record, changed: true }),
       this.maxAttempts,
     );
+    // Also when the record existed: a delivery that wrote it may have failed before it reached the index.
+    if (changed || !isTerminal(value.state)) await this.inFlight.add([record.runId], value.createdAt);
     return { record: value, created: changed };
   }
 
   /** Applies an event by compare-and-swap. `changed` is false when the event was a no-op (duplicate, out of order). */
   async update(runId: string, event: RunEvent): Promise<Applied> {
+    let wasSettled = false;
     const { value, changed } = await casUpdate<RunRecord>(
       this.store,
       this.bucket,
@@ -61,10 +70,13 @@ export class RunLedger {
       (current) => {
         if (!current) throw new RunNotFoundError(`no run record ${this.uri(runId)}`);
         const applied = apply(current, event);
+        wasSettled = isTerminal(current.state) && current.report?.of === current.updatedAt;
         return { value: applied.record, changed: applied.changed };
       },
       this.maxAttempts,
     );
+    // A final, reported run changed again (undeployed, traffic moved): back in the index for a new report.
+    if (changed && wasSettled) await this.inFlight.add([runId], event.at);
     return { record: value, changed };
   }
 

@@ -28,8 +28,31 @@ export function ledgerTraffic(runs: readonly RunRecord[]): LedgerTraffic | undef
   const byRun: Record<string, number> = {};
   for (const r of runs) {
     const id = r.deploy?.deployedModelId;
-    const pct = id === undefined ? 0 : (latest.split[id] ?? 0);
+    const pct = id === undefined || r.deploy?.undeployedAt ? 0 : (latest.split[id] ?? 0);
     if (pct > 0) byRun[r.runId] = pct;
   }
   return { ...latest, byRun };
+}
+
+/**
+ * Deployed model ids by when they last took traffic, most recent first, from every split the ledger recorded
+ * (go-live splits and operator traffic changes). Undeployed models are left out. What keep-K and rollback go by.
+ */
+export function servingHistory(runs: readonly RunRecord[]): string[] {
+  const entries: { at: string; split: TrafficSplit }[] = [];
+  for (const r of runs) {
+    if (!r.deploy?.deployedModelId) continue;
+    if (r.stages.DEPLOYED && r.deploy.traffic) entries.push({ at: r.stages.DEPLOYED, split: r.deploy.traffic });
+    for (const c of r.deploy.trafficChanges ?? []) entries.push({ at: c.at, split: c.split });
+  }
+  const undeployed = new Set(runs.filter((r) => r.deploy?.undeployedAt).map((r) => r.deploy?.deployedModelId));
+  const last = new Map<string, string>();
+  for (const e of entries)
+    for (const [id, pct] of Object.entries(e.split))
+      if (pct > 0 && !undeployed.has(id) && (last.get(id) ?? '') < e.at) last.set(id, e.at);
+  // Same instant (a coarse clock): the newer endpoint version first.
+  const version = new Map(runs.map((r) => [r.deploy?.deployedModelId, r.training?.endpointVersion ?? 0]));
+  return [...last.entries()]
+    .sort((a, b) => b[1].localeCompare(a[1]) || (version.get(b[0]) ?? 0) - (version.get(a[0]) ?? 0))
+    .map(([id]) => id);
 }

@@ -16,13 +16,17 @@ const seconds = (from: string | undefined, to: string | undefined): number => {
   return Number.isFinite(s) && s > 0 ? s : 0;
 };
 
+/** The earliest of the states the run reached (a promoted HELD run has both HELD and a later DEPLOYING). */
 const firstOf = (r: RunRecord, states: RunState[]): string | undefined =>
-  states.map((s) => r.stages[s]).find((at) => at !== undefined);
+  states
+    .map((s) => r.stages[s])
+    .filter((at): at is string => at !== undefined)
+    .sort()[0];
 
 /** Whether the run's deployed model carries traffic according to its own record. */
 export function runServes(r: RunRecord): boolean {
   const id = r.deploy?.deployedModelId;
-  return r.state === 'DEPLOYED' && id !== undefined && (r.deploy?.traffic?.[id] ?? 0) > 0;
+  return r.state === 'DEPLOYED' && id !== undefined && !r.deploy?.undeployedAt && (r.deploy?.traffic?.[id] ?? 0) > 0;
 }
 
 /** The cost estimate of a run as its record stands. */
@@ -38,7 +42,7 @@ export function runCost(
     trainingMachineType: machines.trainingMachineType,
     servingMachineType: machines.servingMachineType,
     // A deployed model bills per node-hour with or without traffic; one replica per deployed model (min replicas 1).
-    deployedNodes: r.state === 'DEPLOYED' && r.deploy?.deployedModelId ? 1 : 0,
+    deployedNodes: r.state === 'DEPLOYED' && r.deploy?.deployedModelId && !r.deploy.undeployedAt ? 1 : 0,
   };
   return { ...estimateRunCost(basis, table), basis };
 }

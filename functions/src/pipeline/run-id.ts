@@ -42,11 +42,6 @@ export function isRunId(value: string): boolean {
   return value.length <= MAX_RUN_ID_LENGTH && RUN_ID.test(value);
 }
 
-/** The Cloud Build tag that marks a build as this run's. */
-export function buildTagForRun(runId: string): string {
-  return `run-${runId}`;
-}
-
 /** The run id carried by a build's tags (`run-<id>`) or `_RUN_ID` substitution, if it is well formed. */
 export function runIdFromBuild(
   tags: readonly string[] = [],

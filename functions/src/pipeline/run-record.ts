@@ -120,6 +120,10 @@ export interface RunRecord {
     traffic?: TrafficSplit;
     /** Older deployed models undeployed after this one went live (keep-K). */
     undeployed?: { deployedModelId: string; operationName?: string; error?: string }[];
+    /** When keep-K undeployed this run's own model, and after which run went live. */
+    undeployedAt?: string;
+    undeployedBy?: string;
+    undeployOperation?: string;
     /** Operator traffic changes after go-live (promote a canary, rollback), oldest first; `traffic` stays the go-live split. */
     trafficChanges?: TrafficChange[];
   };

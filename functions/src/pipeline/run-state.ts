@@ -56,6 +56,8 @@ export type RunEvent =
       at: string;
       undeployed: { deployedModelId: string; operationName?: string; error?: string }[];
     }
+  /** Keep-K undeployed this run's model (after `by` went live): it no longer serves, costs or takes traffic. */
+  | { type: 'undeployed'; at: string; by: string; operationName?: string }
   /** An operator deploys a HELD version anyway: the run goes back to DEPLOYING with the deploy claim taken. */
   | { type: 'overrideHold'; at: string; by: string; leaseSeconds: number; requestedSplit: TrafficSplit }
   | { type: 'evaluationImported'; at: string; evaluation: ClassificationEvaluation }
@@ -84,12 +86,20 @@ export function claimExpired(claim: Claim | undefined, at: string, leaseSeconds:
 
 const nextClaim = (claim: Claim | undefined, at: string): Claim => ({ at, attempt: (claim?.attempt ?? 0) + 1 });
 
+/**
+ * `updatedAt` only moves forward, by at least a millisecond: "the report is current" is `report.of === updatedAt`,
+ * so a change within the same instant as the last report (a coarse or fake clock) must still make it stale.
+ */
+function later(record: RunRecord, at: string): string {
+  return at > record.updatedAt ? at : new Date(Date.parse(record.updatedAt) + 1).toISOString();
+}
+
 function moveTo(record: RunRecord, state: RunState, at: string): RunRecord {
-  return { ...record, state, updatedAt: at, stages: { ...record.stages, [state]: at } };
+  return { ...record, state, updatedAt: later(record, at), stages: { ...record.stages, [state]: at } };
 }
 
 function touch(record: RunRecord, at: string): RunRecord {
-  return { ...record, updatedAt: at };
+  return { ...record, updatedAt: later(record, at) };
 }
 
 /** The new record, or undefined when the event does not apply in the record's current state. */
@@ -169,6 +179,17 @@ function transition(r: RunRecord, e: RunEvent): RunRecord | undefined {
       // The one change allowed after a terminal state: keep-K housekeeping noted once, the state stays DEPLOYED.
       if (r.state !== 'DEPLOYED' || r.deploy?.undeployed) return undefined;
       return { ...touch(r, e.at), deploy: { ...r.deploy, undeployed: e.undeployed } };
+    case 'undeployed':
+      if (r.state !== 'DEPLOYED' || !r.deploy?.deployedModelId || r.deploy.undeployedAt) return undefined;
+      return {
+        ...touch(r, e.at),
+        deploy: {
+          ...r.deploy,
+          undeployedAt: e.at,
+          undeployedBy: e.by,
+          ...(e.operationName ? { undeployOperation: e.operationName } : {}),
+        },
+      };
     case 'overrideHold':
       if (r.state !== 'HELD' || !r.training?.model) return undefined;
       return {
@@ -192,7 +213,10 @@ function transition(r: RunRecord, e: RunEvent): RunRecord | undefined {
     case 'finalized':
       // `report.of` is the updatedAt this event sets, so "the report is current" is `report.of === updatedAt`.
       if (!isTerminal(r.state) || r.updatedAt !== e.of) return undefined;
-      return { ...touch(r, e.at), cost: e.cost, report: { uri: e.reportUri, writtenAt: e.at, of: e.at } };
+      {
+        const touched = touch(r, e.at);
+        return { ...touched, cost: e.cost, report: { uri: e.reportUri, writtenAt: e.at, of: touched.updatedAt } };
+      }
     case 'releaseClaim': {
       const released = (c: Claim | undefined): Claim | undefined =>
         c && !c.released ? { ...c, released: true } : undefined;

@@ -39,19 +39,37 @@ export function planDeploySplit(endpoint: EndpointState, policy: TrafficPolicy):
 }
 
 /**
- * The deployed models to undeploy once `liveId` serves: keep the new model, everything with traffic, then the newest
- * others until `keep` models remain (so the previous version stays for rollback when keep ≥ 2); undeploy the rest.
+ * The deployed models to undeploy (keep-K): keep everything with traffic, then the most recently serving others in
+ * `history` order (newest first; see ledger-traffic.ts servingHistory), then the newest unknown ones, until `keep`
+ * models remain, so the version that served before the current one stays for rollback — also after a rollback.
  */
-export function planUndeploy(endpoint: EndpointState, liveId: string, keep: number): string[] {
-  const kept = new Set<string>([liveId]);
+export function planUndeploy(endpoint: EndpointState, history: readonly string[], keep: number): string[] {
+  const kept = new Set<string>();
   for (const m of endpoint.deployedModels) if ((endpoint.trafficSplit[m.id] ?? 0) > 0) kept.add(m.id);
-  const rest = endpoint.deployedModels.filter((m) => !kept.has(m.id)).sort(newestFirst);
+  const rank = (m: DeployedModelInfo): number => {
+    const i = history.indexOf(m.id);
+    return i < 0 ? Number.MAX_SAFE_INTEGER : i;
+  };
+  const rest = endpoint.deployedModels
+    .filter((m) => !kept.has(m.id))
+    .sort((a, b) => rank(a) - rank(b) || newestFirst(a, b));
   const undeploy: string[] = [];
   for (const m of rest) {
     if (kept.size < keep) kept.add(m.id);
     else undeploy.push(m.id);
   }
   return undeploy;
+}
+
+/** The model to roll back to: the most recently serving deployed model other than `servingId` (serving history). */
+export function rollbackTarget(
+  endpoint: EndpointState,
+  history: readonly string[],
+  servingId: string,
+): DeployedModelInfo | undefined {
+  const deployed = new Map(endpoint.deployedModels.map((m) => [m.id, m]));
+  const id = history.find((h) => h !== servingId && deployed.has(h));
+  return id === undefined ? undefined : deployed.get(id);
 }
 
 /** The split to send with an undeploy: the current one without the model leaving (it carries 0 %). */

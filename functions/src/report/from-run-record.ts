@@ -67,7 +67,12 @@ export function reportInputFromRecord(
           deployment: {
             ...(extra.endpoint ? { endpoint: extra.endpoint } : {}),
             deployedModelId: r.deploy.deployedModelId,
-            ...(r.deploy.traffic ? { trafficSplit: { ...r.deploy.traffic } } : {}),
+            // Once undeployed (keep-K), the model takes no traffic whatever the go-live split was.
+            ...(r.deploy.undeployedAt
+              ? { trafficSplit: { [r.deploy.deployedModelId]: 0 }, undeployedAt: r.deploy.undeployedAt }
+              : r.deploy.traffic
+                ? { trafficSplit: { ...r.deploy.traffic } }
+                : {}),
           },
         }
       : {}),

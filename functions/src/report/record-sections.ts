@@ -57,6 +57,7 @@ export function lineage(r: RunReportInput): SafeHtml | string {
             ${kv([
               ['Endpoint', code(dep.endpoint)],
               ['Deployed model id', code(dep.deployedModelId)],
+              ['Undeployed (keep-K)', dep.undeployedAt],
               ['Traffic split', splitText],
             ])}`
         : ''

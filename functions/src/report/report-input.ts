@@ -82,6 +82,8 @@ export interface RunReportInput {
     deployedModelId?: string;
     /** deployedModelId → percent of traffic once live. */
     trafficSplit?: Record<string, number>;
+    /** Set once keep-K undeployed the model. */
+    undeployedAt?: string;
   };
   gate?: ReportGate;
   /** Why the dataset was turned away (REJECTED runs). */

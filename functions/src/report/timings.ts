@@ -33,9 +33,22 @@ const gap = (from: string, to: string): number | undefined => {
   return Number.isFinite(d) && d >= 0 ? d : undefined;
 };
 
+/** A HELD run promoted later went TRAINING → HELD → DEPLOYING: its training ends when it was held. */
+const PROMOTED_ORDER: readonly ReportStage[] = [
+  'RECEIVED',
+  'BUILDING',
+  'TRAINING',
+  'HELD',
+  'DEPLOYING',
+  'DEPLOYED',
+  'FAILED',
+];
+const orderOf = (stages: Partial<Record<ReportStage, string>>): readonly ReportStage[] =>
+  stages.HELD && stages.DEPLOYING ? PROMOTED_ORDER : ORDER;
+
 /** The stages a run went through, in order, with how long each took. */
 export function stageTimings(stages: Partial<Record<ReportStage, string>>): Timings {
-  const present = ORDER.flatMap((stage) => {
+  const present = orderOf(stages).flatMap((stage) => {
     const at = stages[stage];
     return at ? [{ stage, at }] : [];
   });
@@ -46,7 +59,7 @@ export function stageTimings(stages: Partial<Record<ReportStage, string>>): Timi
   });
   const first = present[0];
   const last = present[present.length - 1];
-  const ended = last !== undefined && TERMINAL.has(last.stage);
+  const ended = last !== undefined && TERMINAL.has(last.stage) && !(last.stage === 'HELD' && stages.DEPLOYING);
   const totalMs = first && last && ended ? gap(first.at, last.at) : undefined;
   return totalMs === undefined ? { rows } : { rows, totalMs };
 }

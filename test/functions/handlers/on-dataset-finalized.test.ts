@@ -80,9 +80,23 @@ describe('handlers/onDatasetFinalized', () => {
     assert.equal(h.builds.started.length, 0);
   });
 
-  it('a dataset overwritten since the event fails that run (the new generation has its own event)', async () => {
+  it('a dataset overwritten since the event is superseded by the newer generation (which has its own event)', async () => {
     const event = await dropDataset(h, 'datasets/train.csv', GOOD_CSV);
     await h.store.write('data', 'datasets/train.csv', GOOD_CSV + '3,1,2\n');
+    assert.equal(await h.deliver('onDatasetFinalized', event), 204);
+    const [run] = await h.ledger.list();
+    assert.equal(run?.state, 'FAILED');
+    assert.equal(run?.errors[0]?.reason, 'Superseded');
+    assert.match(run?.errors[0]?.message ?? '', /landed before generation/);
+    assert.equal(h.builds.started.length, 0);
+  });
+
+  it('a dataset deleted since the event fails that run as DatasetGone', async () => {
+    const event = await dropDataset(h, 'datasets/train.csv', GOOD_CSV);
+    const [read, stat] = [h.store.read.bind(h.store), h.store.stat.bind(h.store)];
+    const gone = (bucket: string, name: string) => bucket === 'data' && name === 'datasets/train.csv';
+    h.store.read = async (bucket, name, opts) => (gone(bucket, name) ? undefined : read(bucket, name, opts));
+    h.store.stat = async (bucket, name) => (gone(bucket, name) ? undefined : stat(bucket, name));
     assert.equal(await h.deliver('onDatasetFinalized', event), 204);
     const [run] = await h.ledger.list();
     assert.equal(run?.state, 'FAILED');

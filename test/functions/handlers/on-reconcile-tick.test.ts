@@ -3,6 +3,7 @@ import {
   GOOD_CSV,
   dropDataset,
   harness,
+  registryModelExists,
   runInTraining,
   pubsubEvent,
   writeMetrics,
@@ -26,18 +27,16 @@ describe('handlers/onReconcileTick', () => {
   const tick = () =>
     h.deliver('onReconcileTick', pubsubEvent('reconcile', { any: 'payload' }, h.clock.now.toISOString()));
 
-  it('announces a finished training on the training-events topic; a running one is left alone', async () => {
+  it('advances a finished training itself (no event faked); a running one is left alone', async () => {
+    await registryModelExists(h);
     const running = await runInTraining(h, 'datasets/a.csv');
     const done = await runInTraining(h, 'datasets/b.csv');
     h.training.finish(done.trainingName, 'FAILED', undefined, 'oom');
     assert.equal(await tick(), 204);
-    assert.deepEqual(h.publisher.messages, [
-      {
-        topic: 'training-events',
-        data: { runId: done.runId, trainingName: done.trainingName },
-        attributes: { runId: done.runId },
-      },
-    ]);
+    assert.deepEqual(h.publisher.messages, []);
+    const failed = await h.ledger.get(done.runId);
+    assert.equal(failed?.state, 'FAILED');
+    assert.match(failed?.errors[0]?.message ?? '', /FAILED: oom/);
     assert.equal((await h.ledger.get(running.runId))?.state, 'TRAINING');
   });
 
@@ -97,13 +96,17 @@ describe('handlers/onReconcileTick', () => {
   });
 
   it('one run’s error does not stop the others and the tick is acknowledged', async () => {
+    await registryModelExists(h);
     const a = await runInTraining(h, 'datasets/a.csv');
     const b = await runInTraining(h, 'datasets/b.csv');
     h.training.finish(a.trainingName, 'SUCCEEDED', '1');
     h.training.finish(b.trainingName, 'SUCCEEDED', '2');
+    await writeMetrics(h, a.runId, { accuracy: 0.8 });
+    await writeMetrics(h, b.runId, { accuracy: 0.8 });
     h.training.failNext('getTraining', Object.assign(new Error('unavailable'), { code: 14 }));
     assert.equal(await tick(), 204);
-    assert.equal(h.publisher.messages.length, 1);
+    const states = [(await h.ledger.get(a.runId))?.state, (await h.ledger.get(b.runId))?.state];
+    assert.deepEqual(states.sort(), ['DEPLOYING', 'TRAINING'], 'one run moved on, the other waits for the next tick');
     assert.ok(h.logs.some((l) => l.severity === 'ERROR' && /reconcile failed for this run/.test(l.message)));
   });
 

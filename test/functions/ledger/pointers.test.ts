@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import {
   allocateEndpointVersion,
+  DEPLOYMENT_OBJECT,
+  readDeploymentSettings,
+  recordDeploymentSettings,
   readLatestDataset,
   recordLatestDataset,
   type LatestDataset,
@@ -11,6 +14,19 @@ const dataset = (name: string) => ({ uri: `gs://d/${name}`, bucket: 'd', name, g
 const latest = (runId: string, acceptedAt: string): LatestDataset => ({ runId, acceptedAt, dataset: dataset(runId) });
 
 describe('ledger/pointers', () => {
+  it('records the deployment settings the CLI follows, writing only when they change', async () => {
+    const s = new MemoryObjectStore();
+    assert.equal(await readDeploymentSettings(s, 'a'), undefined);
+    const canary = { trafficPolicy: { kind: 'canary', percent: 20 } as const, keepDeployedVersions: 2 };
+    await recordDeploymentSettings(s, 'a', canary);
+    const first = await s.stat('a', DEPLOYMENT_OBJECT);
+    await recordDeploymentSettings(s, 'a', canary);
+    assert.equal((await s.stat('a', DEPLOYMENT_OBJECT))?.generation, first?.generation, 'unchanged: not rewritten');
+    assert.deepEqual((await readDeploymentSettings(s, 'a'))?.trafficPolicy, canary.trafficPolicy);
+    await recordDeploymentSettings(s, 'a', { ...canary, trafficPolicy: { kind: 'replace' } });
+    assert.deepEqual((await readDeploymentSettings(s, 'a'))?.trafficPolicy, { kind: 'replace' });
+  });
+
   it('endpoint versions count 1, 2, 3 per endpoint', async () => {
     const s = new MemoryObjectStore();
     assert.equal(await allocateEndpointVersion(s, 'a', 'e1'), 1);

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import {
   MAX_RUN_ID_LENGTH,
-  buildTagForRun,
   isRunId,
   runIdForBuild,
   runIdForDataset,
   runIdFromBuild,
 } from '../../../functions/src/pipeline/run-id';
+import { runBuildTag } from '../../../functions/src/ports';
 
 const CHARSET = /^[a-z0-9-]+$/;
 
@@ -26,7 +26,7 @@ describe('pipeline/run-id', () => {
       assert.match(id, CHARSET);
       assert.ok(id.length <= MAX_RUN_ID_LENGTH, id);
       assert.ok(isRunId(id), id);
-      assert.match(buildTagForRun(id), /^[\w][\w.-]{0,127}$/, 'Cloud Build tag syntax');
+      assert.match(runBuildTag(id), /^[\w][\w.-]{0,127}$/, 'Cloud Build tag syntax');
       assert.match(id, /^[a-z0-9]/);
       assert.doesNotMatch(id, /-$/);
     });

@@ -58,6 +58,7 @@ const EVENTS: Record<RunEvent['type'], RunEvent> = {
   hold: { type: 'hold', at: T1, model, metrics: { accuracy: 0.5 }, gate: { ...gate, promote: false } },
   deployStarted: { type: 'deployStarted', at: T1, operationName: 'op/1' },
   deployed: { type: 'deployed', at: T1, deployedModelId: '111', traffic: { '111': 100 } },
+  undeployed: { type: 'undeployed', at: T1, by: 'newer-run', operationName: 'op/u' },
   undeployRecorded: { type: 'undeployRecorded', at: T1, undeployed: [{ deployedModelId: '9', operationName: 'op/9' }] },
   releaseClaim: { type: 'releaseClaim', at: T1, stage: 'build' },
   overrideHold: { type: 'overrideHold', at: T1, by: 'ana', leaseSeconds: LEASE, requestedSplit: { '0': 100 } },
@@ -90,6 +91,7 @@ const CHANGES: Record<RunState, Partial<Record<RunEvent['type'], RunState>>> = {
   DEPLOYING: { deployStarted: 'DEPLOYING', deployed: 'DEPLOYED', evaluationImported: 'DEPLOYING', fail: 'FAILED' },
   DEPLOYED: {
     undeployRecorded: 'DEPLOYED',
+    undeployed: 'DEPLOYED',
     evaluationImported: 'DEPLOYED',
     trafficChanged: 'DEPLOYED',
     finalized: 'DEPLOYED',

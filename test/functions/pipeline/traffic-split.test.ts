@@ -86,33 +86,39 @@ describe('pipeline/traffic-split', () => {
     });
   });
 
-  describe('planUndeploy (after the new model is live)', () => {
-    const table: [string, EndpointState, string, number, string[]][] = [
-      ['only the new model', endpoint(['n:2'], { n: 100 }), 'n', 2, []],
-      ['replace, keep 2: previous stays at 0 % for rollback', endpoint(['a:1', 'n:2'], { n: 100 }), 'n', 2, []],
-      ['replace, keep 2: the oldest goes', endpoint(['a:1', 'b:2', 'n:3'], { n: 100 }), 'n', 2, ['a']],
-      ['keep 3', endpoint(['a:1', 'b:2', 'c:3', 'n:4'], { n: 100 }), 'n', 3, ['a']],
-      ['keep 1: everything without traffic goes', endpoint(['a:1', 'b:2', 'n:3'], { n: 100 }), 'n', 1, ['b', 'a']],
+  describe('planUndeploy (keep-K by serving history, after the new model is live)', () => {
+    const table: [string, EndpointState, string[], number, string[]][] = [
+      ['only the new model', endpoint(['n:2'], { n: 100 }), ['n'], 2, []],
+      ['replace, keep 2: previous stays at 0 % for rollback', endpoint(['a:1', 'n:2'], { n: 100 }), ['n', 'a'], 2, []],
+      ['replace, keep 2: the oldest goes', endpoint(['a:1', 'b:2', 'n:3'], { n: 100 }), ['n', 'b', 'a'], 2, ['a']],
+      ['keep 3', endpoint(['a:1', 'b:2', 'c:3', 'n:4'], { n: 100 }), ['n', 'c', 'b', 'a'], 3, ['a']],
+      [
+        'keep 1: everything without traffic goes',
+        endpoint(['a:1', 'b:2', 'n:3'], { n: 100 }),
+        ['n', 'b', 'a'],
+        1,
+        ['b', 'a'],
+      ],
       [
         'canary: models with traffic are never undeployed, even beyond keep',
         endpoint(['a:1', 'b:2', 'n:3'], { a: 50, b: 40, n: 10 }),
-        'n',
+        ['n', 'a', 'b'],
         1,
         [],
       ],
+      ['no history: newest by version is kept', endpoint(['c:7', 'a:5', 'b:6', 'n:8'], { n: 100 }), [], 2, ['b', 'a']],
       [
-        'versions out of list order: newest by version is kept',
-        endpoint(['c:7', 'a:5', 'b:6', 'n:8'], { n: 100 }),
-        'n',
+        'after a rollback (v3 → v2) and a new v4: v2 served last before v4, so v3 goes, not v2',
+        endpoint(['v2:2', 'v3:3', 'v4:4'], { v4: 100 }),
+        ['v4', 'v2', 'v3'],
         2,
-        ['b', 'a'],
+        ['v3'],
       ],
     ];
-    for (const [what, ep, live, keep, expected] of table) {
+    for (const [what, ep, history, keep, expected] of table) {
       it(what, () => {
-        const undeploy = planUndeploy(ep, live, keep);
+        const undeploy = planUndeploy(ep, history, keep);
         assert.deepEqual(undeploy, expected);
-        assert.ok(!undeploy.includes(live));
         for (const id of undeploy) assert.equal(ep.trafficSplit[id] ?? 0, 0, `${id} carries no traffic`);
         assert.ok(ep.deployedModels.length - undeploy.length >= Math.min(keep, ep.deployedModels.length));
       });

@@ -1,4 +1,4 @@
-// What every step gets: configuration, the ports, the ledger over the store, a logger and the dataset validator.
+// What every engine action gets: configuration, the ports, the ledger over the store, a logger and the dataset validator.
 import type { Config } from '../config';
 import type { RunLedger } from '../ledger/run-ledger';
 import type { Logger } from '../log';
@@ -22,10 +22,3 @@ export interface StepResult {
 
 /** The current time as RFC 3339, from the injected clock. */
 export const nowIso = (ctx: StepContext): string => ctx.ports.now().toISOString();
-
-/** Splits `gs://bucket/path` into bucket and object name. */
-export function parseGsUri(uri: string): { bucket: string; name: string } {
-  const m = /^gs:\/\/([^/]+)\/(.+)$/.exec(uri);
-  if (!m) throw new Error(`not a gs:// object URI: ${uri}`);
-  return { bucket: m[1] as string, name: m[2] as string };
-}

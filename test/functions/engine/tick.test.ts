@@ -5,14 +5,13 @@ import { parseConfig } from '../../../functions/src/config';
 import { RunLedger } from '../../../functions/src/ledger/run-ledger';
 import { createLogger } from '../../../functions/src/log';
 import type { BuildResource } from '../../../functions/src/ports';
-import { buildStatus } from '../../../functions/src/steps/build-status';
-import type { StepContext } from '../../../functions/src/steps/context';
-import { datasetFinalized } from '../../../functions/src/steps/dataset-drop';
-import { reconcile } from '../../../functions/src/steps/reconcile';
+import type { StepContext } from '../../../functions/src/engine/context';
+import { buildStatus, datasetFinalized } from '../../../functions/src/engine/runs';
+import { tick as reconcile } from '../../../functions/src/engine/tick';
 import { fakePorts, type Fakes } from '../../support/fake-ports';
 import { fakeValidator, GOOD_CSV } from '../../support/functions-harness';
 
-describe('steps/reconcile: a BUILDING run whose build notification was lost', () => {
+describe('engine/tick: a BUILDING run whose build notification was lost', () => {
   let fakes: Fakes;
   let ctx: StepContext;
   let logs: { message: string }[];
@@ -74,7 +73,7 @@ describe('steps/reconcile: a BUILDING run whose build notification was lost', ()
     );
     later(ctx.config.claimLeaseSeconds + 1);
     const { detail } = await reconcile(ctx);
-    assert.equal(detail?.retaken, 1);
+    assert.equal(detail?.['training-started'], 1);
     const run = await ctx.ledger.get(runId);
     assert.equal(run?.state, 'TRAINING');
     assert.equal(run?.build?.imageDigest, digest);
@@ -111,6 +110,6 @@ describe('steps/reconcile: a BUILDING run whose build notification was lost', ()
     assert.equal(detail?.errors, 1);
     assert.equal((await ctx.ledger.get(runId))?.state, 'BUILDING');
     fakes.builds.resources.set(buildId, finished('SUCCESS', { results: { images: [{ name: image(), digest }] } }));
-    assert.equal((await reconcile(ctx)).detail?.retaken, 1);
+    assert.equal((await reconcile(ctx)).detail?.['training-started'], 1);
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { EndpointState } from '../../../functions/src/ports';
 import { newRunRecord, type RunRecord } from '../../../functions/src/pipeline/run-record';
-import { holdoutFigures, servingRun, toEvaluation } from '../../../functions/src/steps/metrics';
+import { holdoutFigures, servingRun, toEvaluation } from '../../../functions/src/engine/metrics';
 
 describe('steps/metrics', () => {
   const figures: [string, unknown, Record<string, number>][] = [

@@ -4,16 +4,14 @@
 // rewriting the same report is harmless.
 import { runCost } from '../pipeline/run-cost';
 import type { RunRecord } from '../pipeline/run-record';
-import { isTerminal } from '../pipeline/run-state';
+import { needsFinalizing } from '../pipeline/plan';
 import { reportInputFromRecord, reportMetrics } from '../report/from-run-record';
 import { renderRunReport, REPORT_FILE } from '../report/render-run-report';
-import { nowIso, parseGsUri, type StepContext } from './context';
+import { parseGsUri } from '../pipeline/gs-uri';
+import { nowIso, type StepContext } from './context';
 
 /** Object name of a run's report in the artifacts bucket. */
 export const reportObjectName = (runId: string): string => `runs/${runId}/${REPORT_FILE}`;
-
-/** Whether the run is final and its report does not reflect its record yet. */
-export const needsFinalizing = (r: RunRecord): boolean => isTerminal(r.state) && r.report?.of !== r.updatedAt;
 
 async function readMetricsJson(ctx: StepContext, r: RunRecord): Promise<unknown> {
   const dir = r.training?.baseOutputDir;

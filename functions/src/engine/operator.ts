@@ -1,11 +1,14 @@
 // Operator commands (`vertex-retrain promote <run>`, `vertex-retrain rollback`): the same ports and ledger as the
-// event functions, called from the CLI. Traffic changes are endpoint traffic updates (no redeploy); every change is
-// recorded on the runs it moved traffic between, with who asked and when.
-import { planDeploySplit, servingModel } from '../pipeline/traffic-split';
+// event functions, called from the CLI. A promoted HELD run goes back to DEPLOYING and is advanced by the engine like
+// any other; traffic changes are endpoint traffic updates under the endpoint's lease, recorded on both runs they moved
+// traffic between, and the `default` alias follows the traffic.
+import { servingHistory } from '../pipeline/ledger-traffic';
+import { planDeploySplit, rollbackTarget, servingModel } from '../pipeline/traffic-split';
 import type { RunRecord, TrafficChange } from '../pipeline/run-record';
-import type { DeployedModelInfo, TrafficSplit } from '../ports';
+import type { TrafficSplit } from '../ports';
+import { advance } from './advance';
 import { nowIso, type StepContext, type StepResult } from './context';
-import { deploy } from './training-status';
+import { acquireEndpoint, pointAliases, releaseEndpoint } from './endpoint';
 
 /** A command that cannot be carried out as asked (unknown run, wrong state, nothing to roll back to). */
 export class OperatorError extends Error {
@@ -34,9 +37,23 @@ async function waitForOperation(ctx: StepContext, name: string, o: OperatorOptio
   }
 }
 
-const versionOf = (m: DeployedModelInfo): number => Number.parseInt(m.modelVersionId, 10);
+/** Holds the endpoint's lease for one operator change, waiting (up to the timeout) while a run changes the endpoint. */
+async function underLease<T>(ctx: StepContext, o: OperatorOptions, fn: () => Promise<T>): Promise<T> {
+  const holder = `operator:${o.by}`;
+  const deadline = Date.now() + (o.timeoutMs ?? 600_000);
+  while (!(await acquireEndpoint(ctx, holder))) {
+    if (Date.now() > deadline)
+      throw new OperatorError('a deployment is changing the endpoint right now; try again once it is live');
+    await new Promise((r) => setTimeout(r, o.everyMs ?? 1000));
+  }
+  try {
+    return await fn();
+  } finally {
+    await releaseEndpoint(ctx, holder);
+  }
+}
 
-/** Sends the split, waits for it, and records the change on the run that gained traffic and the one that lost it. */
+/** Sends the split, waits for it, moves `default` to the run that gained traffic and records the change on both. */
 async function shiftTraffic(
   ctx: StepContext,
   split: TrafficSplit,
@@ -46,6 +63,8 @@ async function shiftTraffic(
   const { operationName } = await ctx.ports.endpoint.updateTrafficSplit(split);
   await waitForOperation(ctx, operationName, o);
   const after = (await ctx.ports.endpoint.getEndpoint()).trafficSplit;
+  const to = change.to.deploy?.deployedModelId;
+  if (to !== undefined && (after[to] ?? 0) === 100) await pointAliases(ctx, change.to);
   const entry: TrafficChange = {
     at: nowIso(ctx),
     action: change.action,
@@ -66,8 +85,8 @@ const runOf = (runs: RunRecord[], deployedModelId: string | undefined) =>
   deployedModelId === undefined ? undefined : runs.find((r) => r.deploy?.deployedModelId === deployedModelId);
 
 /**
- * `promote <run>`: a HELD run is deployed now despite the gate (recorded as an override; the reconciler finishes the
- * deployment as for any other run); a DEPLOYED run with less than all the traffic (a canary) is shifted to 100 %.
+ * `promote <run>`: a HELD run is deployed now despite the gate (recorded as an override; the engine deploys it and
+ * the tick finishes it as any other); a DEPLOYED run with less than all the traffic (a canary) is shifted to 100 %.
  */
 export async function promote(ctx: StepContext, runId: string, o: OperatorOptions): Promise<StepResult> {
   const run = await ctx.ledger.get(runId);
@@ -84,7 +103,8 @@ export async function promote(ctx: StepContext, runId: string, o: OperatorOption
     });
     if (!changed) throw new OperatorError(`run ${runId} changed meanwhile (now ${record.state}); nothing done`);
     ctx.log.warn({ runId, by: o.by, gate: run.gate }, 'quality gate overridden: deploying a held version');
-    return deploy(ctx, record);
+    const { record: _record, ...result } = await advance(ctx, runId, { source: 'operator', holdsClaim: 'deploy' });
+    return result;
   }
   if (run.state !== 'DEPLOYED')
     throw new OperatorError(`run ${runId} is ${run.state}: only a HELD or a DEPLOYED (canary) run can be promoted`);
@@ -92,28 +112,35 @@ export async function promote(ctx: StepContext, runId: string, o: OperatorOption
   if (!endpoint.deployedModels.some((m) => m.id === id))
     throw new OperatorError(`run ${runId}'s deployed model ${id} is no longer on the endpoint`);
   if ((endpoint.trafficSplit[id] ?? 0) === 100) throw new OperatorError(`run ${runId} already takes 100 % of traffic`);
-  const from = runOf(await ctx.ledger.list(), servingModel(endpoint)?.id);
-  return shiftTraffic(ctx, { [id]: 100 }, { action: 'promote', to: run, ...(from && from !== run ? { from } : {}) }, o);
+  return underLease(ctx, o, async () => {
+    const from = runOf(await ctx.ledger.list(), servingModel(endpoint)?.id);
+    return shiftTraffic(
+      ctx,
+      { [id]: 100 },
+      { action: 'promote', to: run, ...(from && from !== run ? { from } : {}) },
+      o,
+    );
+  });
 }
 
 /**
- * `rollback`: gives 100 % back to the newest deployed version older than the one serving now, in one traffic update.
- * Refused when no older version is still deployed (keep-K undeployed it, or nothing was ever replaced).
+ * `rollback`: gives 100 % back to the deployed version that served most recently before the one serving now (by the
+ * ledger's serving history), in one traffic update. Refused when no such version is still deployed.
  */
 export async function rollback(ctx: StepContext, o: OperatorOptions): Promise<StepResult> {
-  const endpoint = await ctx.ports.endpoint.getEndpoint();
-  const serving = servingModel(endpoint);
-  if (!serving) throw new OperatorError('nothing serves on the endpoint: nothing to roll back');
-  const previous = endpoint.deployedModels
-    .filter((m) => m.id !== serving.id && versionOf(m) < versionOf(serving))
-    .sort((a, b) => versionOf(b) - versionOf(a))[0];
-  if (!previous)
-    throw new OperatorError(
-      `no version older than the serving one (model version ${serving.modelVersionId}) is deployed on the endpoint`,
-    );
-  const runs = await ctx.ledger.list();
-  const to = runOf(runs, previous.id);
-  if (!to) throw new OperatorError(`deployed model ${previous.id} has no run in the ledger`);
-  const from = runOf(runs, serving.id);
-  return shiftTraffic(ctx, { [previous.id]: 100 }, { action: 'rollback', to, ...(from ? { from } : {}) }, o);
+  return underLease(ctx, o, async () => {
+    const endpoint = await ctx.ports.endpoint.getEndpoint();
+    const serving = servingModel(endpoint);
+    if (!serving) throw new OperatorError('nothing serves on the endpoint: nothing to roll back');
+    const runs = await ctx.ledger.list();
+    const previous = rollbackTarget(endpoint, servingHistory(runs), serving.id);
+    if (!previous)
+      throw new OperatorError(
+        `no version that served before the serving one (model version ${serving.modelVersionId}) is deployed on the endpoint`,
+      );
+    const to = runOf(runs, previous.id);
+    if (!to) throw new OperatorError(`deployed model ${previous.id} has no run in the ledger`);
+    const from = runOf(runs, serving.id);
+    return shiftTraffic(ctx, { [previous.id]: 100 }, { action: 'rollback', to, ...(from ? { from } : {}) }, o);
+  });
 }

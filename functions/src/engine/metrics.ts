@@ -1,9 +1,11 @@
 // Reading a run's metrics.json (written by the trainer next to the model) and the serving version's figures from the
 // ledger, for the quality gate and the registry evaluation.
-import type { ClassificationEvaluation, EndpointState } from '../ports';
+import type { BuildResource, ClassificationEvaluation, EndpointState } from '../ports';
 import { servingModel } from '../pipeline/traffic-split';
 import type { RunRecord } from '../pipeline/run-record';
-import { parseGsUri, type StepContext } from './context';
+import type { Config } from '../config';
+import { parseGsUri } from '../pipeline/gs-uri';
+import type { StepContext } from './context';
 
 /** The figures the gate may use. */
 const FIGURES = ['accuracy', 'rocAuc', 'logLoss'] as const;
@@ -54,4 +56,18 @@ export function toEvaluation(runId: string, figures: Record<string, number>): Cl
   if (figures.logLoss !== undefined) metrics.logLoss = figures.logLoss;
   if (figures.accuracy !== undefined) metrics.accuracy = figures.accuracy;
   return { displayName: `holdout-${runId}`, metrics };
+}
+
+/** The pushed trainer image as `<name without tag>@<digest>`, preferring IMAGE_REPOSITORY/IMAGE_NAME. */
+export function pinnedImage(
+  config: Pick<Config, 'imageRepository' | 'imageName'>,
+  build: Pick<BuildResource, 'results'>,
+): { uri: string; digest: string } | undefined {
+  const wanted = `${config.imageRepository}/${config.imageName}`;
+  const untagged = (name: string): string => name.replace(/@.*$/, '').replace(/:[^/:]*$/, '');
+  const images = (build.results?.images ?? []).filter((i) => i.name && i.digest?.startsWith('sha256:'));
+  const image = images.find((i) => untagged(i.name as string) === wanted) ?? images[0];
+  return image
+    ? { uri: `${untagged(image.name as string)}@${image.digest}`, digest: image.digest as string }
+    : undefined;
 }

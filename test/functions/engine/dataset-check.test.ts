@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describeProblem } from '../../../functions/src/steps/dataset-check';
+import { describeProblem } from '../../../functions/src/engine/dataset-check';
 
 describe('steps/dataset-check', () => {
   const table: [Parameters<typeof describeProblem>[0], string][] = [

@@ -1,0 +1,113 @@
+// observe: reads what the next plan of a run needs, and nothing else (pipeline/plan.ts `needs`): the dataset object,
+// the build, the training, the deploy operation, the endpoint and the serving run. Reads only: no claim, no write.
+import { ObjectTooLargeError, type BuildResource } from '../ports';
+import { needs, type DatasetCheck, type Observation, type Source } from '../pipeline/plan';
+import type { RunRecord, Stage } from '../pipeline/run-record';
+import { claimExpired } from '../pipeline/run-state';
+import { nowIso, type StepContext } from './context';
+import { describeProblem } from './dataset-check';
+import { liveModelOfRun } from './endpoint';
+import { pinnedImage, readRunMetrics, servingRun } from './metrics';
+import { registryBusy } from './registry';
+
+/** What the caller already knows: the event's build (a notification), a claim this advance just took. */
+export interface Known {
+  source: Source;
+  build?: BuildResource;
+  /** The training the notice named (used when the record has none yet). */
+  trainingName?: string;
+  holdsClaim?: Stage;
+}
+
+async function checkDataset(ctx: StepContext, r: RunRecord): Promise<DatasetCheck> {
+  const ds = r.dataset as NonNullable<RunRecord['dataset']>;
+  const max = ctx.config.maxDatasetBytes;
+  if (ds.size > max)
+    return { kind: 'invalid', reasons: [`the file is ${ds.size} bytes, over the ${max}-byte limit`], problemCount: 1 };
+  let read;
+  try {
+    read = await ctx.ports.store.read(ds.bucket, ds.name, { maxBytes: max });
+  } catch (err) {
+    if (err instanceof ObjectTooLargeError) return { kind: 'invalid', reasons: [err.message], problemCount: 1 };
+    throw err;
+  }
+  if (!read || read.info.generation !== ds.generation) return { kind: 'gone' };
+  const check = ctx.validateDataset(read.data);
+  if (check.problemCount > 0)
+    return { kind: 'invalid', reasons: check.problems.map(describeProblem), problemCount: check.problemCount };
+  return { kind: 'ok', rows: check.rowCount };
+}
+
+/** The current generation of the run's dataset object, when a newer one than the run's landed. */
+async function newerGenerationOf(ctx: StepContext, r: RunRecord): Promise<string | undefined> {
+  const ds = r.dataset;
+  if (!ds || r.trigger !== 'dataset-drop') return undefined;
+  const info = await ctx.ports.store.stat(ds.bucket, ds.name);
+  if (!info || info.generation === ds.generation) return undefined;
+  const newer =
+    info.generation.length !== ds.generation.length
+      ? info.generation.length > ds.generation.length
+      : info.generation > ds.generation;
+  return newer ? info.generation : undefined;
+}
+
+export async function observe(ctx: StepContext, r: RunRecord, known: Known): Promise<Observation> {
+  const o: Observation = { now: nowIso(ctx), source: known.source };
+  if (known.holdsClaim) o.holdsClaim = known.holdsClaim;
+  const wanted = new Set(needs(r));
+  // A claim just taken is acted on at once: nothing else to read.
+  if (known.holdsClaim && r.state !== 'TRAINING') return o;
+  if (wanted.has('object') && !known.holdsClaim) {
+    const newer = await newerGenerationOf(ctx, r);
+    if (newer) o.newerGeneration = newer;
+  }
+  if (wanted.has('dataset') && !o.newerGeneration) o.dataset = await checkDataset(ctx, r);
+  // The tick reads a build back only once its notification is overdue (the claim's lease ran out).
+  const buildOverdue = known.source === 'tick' && claimExpired(r.build?.claim, o.now, ctx.config.claimLeaseSeconds);
+  const noticed = known.build && (!r.build?.id || known.build.id === r.build.id) ? known.build : undefined;
+  if (r.state === 'BUILDING' && (noticed || (r.build?.id && buildOverdue))) {
+    const build = noticed ?? (await ctx.ports.builds.getBuild(r.build?.id as string));
+    if (known.source === 'tick' && build.status !== 'WORKING' && build.status !== 'QUEUED')
+      ctx.log.warn(
+        { runId: r.runId, buildId: build.id, status: build.status },
+        'the build finished but its notification never arrived: taking its outcome from the build itself',
+      );
+    o.build = build;
+    const image = pinnedImage(ctx.config, build);
+    if (image) o.image = image;
+  }
+  if (wanted.has('registry') && !known.holdsClaim) o.registryBusy = await registryBusy(ctx, r.runId);
+  if (r.state === 'TRAINING' && !known.holdsClaim) {
+    const name = r.training?.name ?? known.trainingName ?? (await ctx.ports.training.findTrainingForRun(r.runId))?.name;
+    if (name) o.training = await ctx.ports.training.getTraining(name);
+    if (o.training?.runId !== undefined && o.training.runId !== r.runId)
+      // The message named another run's training: acting on it would deploy someone else's model under this run.
+      ctx.log.error(
+        { runId: r.runId, trainingName: name, trainingRunId: o.training.runId },
+        'training belongs to another run; ignored',
+      );
+  }
+  if (wanted.has('gate') && r.state === 'TRAINING' && o.training?.state === 'SUCCEEDED' && o.training.model) {
+    try {
+      o.metrics = {
+        figures: await readRunMetrics(
+          ctx,
+          r.training?.baseOutputDir ?? `gs://${ctx.config.artifactsBucket}/runs/${r.runId}/`,
+        ),
+      };
+    } catch (err) {
+      if ((err as Error).name !== 'MetricsError') throw err;
+      o.metrics = { error: (err as Error).message };
+    }
+  }
+  if (wanted.has('endpoint') || (wanted.has('gate') && (o.metrics || r.state === 'DEPLOYING'))) {
+    o.endpoint = await ctx.ports.endpoint.getEndpoint();
+    const live = liveModelOfRun(o.endpoint, r.runId);
+    if (live && (r.state === 'DEPLOYING' || r.deploy?.operationName)) o.liveModelId = live.id;
+    const serving = servingRun(o.endpoint, await ctx.ledger.list());
+    if (serving) o.serving = serving;
+  }
+  if (wanted.has('operation') && r.deploy?.operationName)
+    o.operation = await ctx.ports.endpoint.getOperation(r.deploy.operationName);
+  return o;
+}

@@ -1,0 +1,300 @@
+// The engine's decision, pure: (record, observation, config) → the one next action for a run. The engine observes
+// (reads the record's build, training, operation, endpoint), asks `plan`, acts, and asks again while the action
+// changed something. No I/O, no clock: the observation carries the time. Every state × observation pair is a row of
+// test/functions/pipeline/plan.test.ts.
+import type { BuildResource, EndpointState, OperationStatus, TrainingStatus, TrafficSplit } from '../ports';
+import { decide, type GatePolicy, type GateDecision } from './quality-gate';
+import type { DatasetLineage, RunRecord, RunState, Stage } from './run-record';
+import { claimExpired } from './run-state';
+import { planDeploySplit, type TrafficPolicy } from './traffic-split';
+
+/** The Cloud Build statuses that end a build without an image. */
+export const FAILED_BUILD_STATUSES: ReadonlySet<string> = new Set([
+  'FAILURE',
+  'INTERNAL_ERROR',
+  'TIMEOUT',
+  'CANCELLED',
+  'EXPIRED',
+]);
+
+/** What moved the engine to look at the run: an event of the run, the reconciler's tick or an operator. */
+export type Source = 'dataset' | 'build' | 'training' | 'tick' | 'operator';
+
+export type PlanConfig = {
+  claimLeaseSeconds: number;
+  trafficPolicy: TrafficPolicy;
+  gate: GatePolicy;
+};
+
+/** The dataset as read for a RECEIVED run. */
+export type DatasetCheck =
+  { kind: 'ok'; rows: number } | { kind: 'gone' } | { kind: 'invalid'; reasons: string[]; problemCount: number };
+
+/** Everything `plan` may look at besides the record; each field is read only where the state needs it. */
+export interface Observation {
+  now: string;
+  source: Source;
+  /** The previous action of this advance took this stage's claim: the caller may issue the side effect. */
+  holdsClaim?: Stage;
+  /** The newest generation of the run's dataset object, when it differs from the run's (a newer drop landed). */
+  newerGeneration?: string;
+  dataset?: DatasetCheck;
+  build?: BuildResource;
+  /** The pushed image the build reported, pinned by digest (undefined: the build reported none). */
+  image?: { uri: string; digest: string };
+  training?: TrainingStatus;
+  metrics?: { figures: Record<string, number> } | { error: string };
+  endpoint?: EndpointState;
+  /** The run that serves now, if the ledger knows it. */
+  serving?: Pick<RunRecord, 'runId' | 'metrics' | 'dataset'>;
+  operation?: OperationStatus;
+  /** The run's deployed model as the endpoint lists it (found after a lost record, or once live). */
+  liveModelId?: string;
+  /** Whether the first training (the one that creates the registry model) is someone else's and still running. */
+  registryBusy?: boolean;
+}
+
+type ModelRef = { name: string; versionId: string };
+
+export type Action =
+  | { kind: 'wait'; why: string; retry?: boolean }
+  | { kind: 'reject'; reasons: string[]; problemCount: number }
+  | { kind: 'fail'; from: RunState[]; reason: string; message: string }
+  | { kind: 'supersede'; from: RunState[]; message: string }
+  | { kind: 'claimBuild' }
+  | { kind: 'startBuild'; retaken: boolean }
+  | { kind: 'claimTraining'; image: { uri: string; digest: string }; buildId?: string; logUrl?: string }
+  | { kind: 'allocateVersion' }
+  | { kind: 'startTraining'; retaken: boolean }
+  | { kind: 'hold'; model: ModelRef; metrics: Record<string, number>; gate: GateDecision }
+  | {
+      kind: 'claimDeploy';
+      model: ModelRef;
+      metrics: Record<string, number>;
+      gate: GateDecision;
+      requestedSplit: TrafficSplit;
+    }
+  | { kind: 'retakeDeploy' }
+  | { kind: 'deploy' }
+  | { kind: 'goLive'; deployedModelId: string }
+  | { kind: 'cleanUp' }
+  | { kind: 'finalize' }
+  | { kind: 'done' };
+
+/** Orders dataset generations (decimal strings beyond 2^53): a newer drop has a larger generation. */
+export function newerGeneration(a: string | undefined, b: string | undefined): boolean {
+  if (a === undefined || b === undefined) return false;
+  return a.length !== b.length ? a.length > b.length : a > b;
+}
+
+/** Whether `a`'s data is newer than `b`'s (by object generation; the run id breaks a tie). */
+export function newerDrop(
+  a: Pick<RunRecord, 'runId' | 'dataset'>,
+  b: Pick<RunRecord, 'runId' | 'dataset'> | undefined,
+): boolean {
+  if (!b) return true;
+  const ga = a.dataset?.generation;
+  const gb = b.dataset?.generation;
+  if (ga === gb) return a.runId > b.runId;
+  return newerGeneration(ga, gb);
+}
+
+/** A claim its holder may still be acting on (taken, not released, lease not run out). */
+function claimLive(claim: Parameters<typeof claimExpired>[0], o: Observation, c: PlanConfig): boolean {
+  return !claimExpired(claim, o.now, c.claimLeaseSeconds);
+}
+
+/** The run stopped moving for a lease: the tick may retake what an acknowledged event left. */
+function stalled(r: RunRecord, o: Observation, c: PlanConfig): boolean {
+  return Date.parse(o.now) - Date.parse(r.updatedAt) >= c.claimLeaseSeconds * 1000;
+}
+
+function supersede(r: RunRecord, o: Observation): Action | undefined {
+  if (o.newerGeneration === undefined || !r.dataset) return undefined;
+  return {
+    kind: 'supersede',
+    from: [r.state],
+    message: `generation ${o.newerGeneration} of ${r.dataset.uri} landed before generation ${r.dataset.generation} trained`,
+  };
+}
+
+function planReceived(r: RunRecord, o: Observation, c: PlanConfig): Action {
+  if (r.trigger !== 'dataset-drop' || !r.dataset) return { kind: 'wait', why: 'no dataset to check' };
+  if (o.source === 'tick' && !stalled(r, o, c)) return { kind: 'wait', why: 'the drop event is being handled' };
+  const gone = supersede(r, o);
+  if (gone) return gone;
+  const d = o.dataset;
+  if (!d) return { kind: 'wait', why: 'dataset not read' };
+  if (d.kind === 'gone')
+    return {
+      kind: 'fail',
+      from: ['RECEIVED'],
+      reason: 'DatasetGone',
+      message: `generation ${r.dataset.generation} of ${r.dataset.uri} no longer exists`,
+    };
+  if (d.kind === 'invalid') return { kind: 'reject', reasons: d.reasons, problemCount: d.problemCount };
+  return { kind: 'claimBuild' };
+}
+
+function planBuilding(r: RunRecord, o: Observation, c: PlanConfig): Action {
+  // A build notice can arrive before the build's id was recorded (the starter crashed after startBuild).
+  if (!r.build?.id && !o.build) {
+    if (o.holdsClaim === 'build') return { kind: 'startBuild', retaken: (r.build?.claim?.attempt ?? 1) > 1 };
+    if (claimLive(r.build?.claim, o, c)) return { kind: 'wait', why: 'the build is being started' };
+    if (r.trigger !== 'dataset-drop') return { kind: 'wait', why: 'a git-push run has no build to start' };
+    return supersede(r, o) ?? { kind: 'claimBuild' };
+  }
+  const b = o.build;
+  if (!b) return { kind: 'wait', why: 'build not read' };
+  if (r.build?.id && b.id !== r.build.id) return { kind: 'wait', why: `build ${b.id} is not this run's` };
+  if (FAILED_BUILD_STATUSES.has(b.status)) {
+    const detail = b.failureInfo?.detail ?? b.statusDetail ?? '';
+    return {
+      kind: 'fail',
+      from: ['BUILDING'],
+      reason: `Build${b.status}`,
+      message: `build ${b.id} ended ${b.status}${detail ? `: ${detail}` : ''}${b.logUrl ? ` (logs: ${b.logUrl})` : ''}`,
+    };
+  }
+  if (b.status !== 'SUCCESS') return { kind: 'wait', why: `build ${b.status}` };
+  if (!o.image)
+    return {
+      kind: 'fail',
+      from: ['BUILDING'],
+      reason: 'NoImageDigest',
+      message: `build ${b.id} succeeded but reported no image digest`,
+    };
+  return (
+    supersede(r, o) ?? {
+      kind: 'claimTraining',
+      image: o.image,
+      ...(r.build?.id ? {} : { buildId: b.id, ...(b.logUrl ? { logUrl: b.logUrl } : {}) }),
+    }
+  );
+}
+
+function planTraining(r: RunRecord, o: Observation, c: PlanConfig): Action {
+  const t = r.training;
+  if (!t?.name && !o.training) {
+    if (o.holdsClaim === 'training') {
+      if (t?.endpointVersion === undefined) return { kind: 'allocateVersion' };
+      return { kind: 'startTraining', retaken: (t.claim?.attempt ?? 1) > 1 };
+    }
+    if (claimLive(t?.claim, o, c))
+      return { kind: 'wait', why: 'the training is being submitted', retry: o.source === 'training' };
+    if (!r.build?.imageUri || !r.build.imageDigest) return { kind: 'wait', why: 'no image recorded' };
+    if (o.registryBusy) return { kind: 'wait', why: 'the first training is creating the registry model' };
+    return supersede(r, o) ?? { kind: 'claimTraining', image: { uri: r.build.imageUri, digest: r.build.imageDigest } };
+  }
+  const s = o.training;
+  if (!s) return { kind: 'wait', why: 'training not read' };
+  if (s.runId !== undefined && s.runId !== r.runId) return { kind: 'wait', why: `training ${s.name} is another run's` };
+  if (s.state === 'PENDING' || s.state === 'RUNNING')
+    return { kind: 'wait', why: `training ${s.name} is ${s.state}`, retry: o.source === 'training' };
+  if (s.state !== 'SUCCEEDED' || !s.model) {
+    const why = s.state === 'SUCCEEDED' ? 'succeeded without an uploaded model' : (s.error ?? 'no error given');
+    return {
+      kind: 'fail',
+      from: ['TRAINING'],
+      reason: `Training${s.state}`,
+      message: `training ${s.name} ${s.state}: ${why}`,
+    };
+  }
+  const m = o.metrics;
+  if (!m) return { kind: 'wait', why: 'metrics not read' };
+  if ('error' in m) return { kind: 'fail', from: ['TRAINING'], reason: 'MetricsMissing', message: m.error };
+  if (!o.endpoint) return { kind: 'wait', why: 'endpoint not read' };
+  const gate = decide(c.gate, m.figures[c.gate.metric], o.serving?.metrics?.[c.gate.metric]);
+  if (!gate.promote) return { kind: 'hold', model: s.model, metrics: m.figures, gate };
+  if (o.serving && o.serving.runId !== r.runId && newerDrop(o.serving, r))
+    return {
+      kind: 'supersede',
+      from: ['TRAINING'],
+      message: `a newer drop (run ${o.serving.runId}) already serves; an older drop never takes traffic from it`,
+    };
+  return {
+    kind: 'claimDeploy',
+    model: s.model,
+    metrics: m.figures,
+    gate,
+    requestedSplit: planDeploySplit(o.endpoint, c.trafficPolicy),
+  };
+}
+
+function planDeploying(r: RunRecord, o: Observation, c: PlanConfig): Action {
+  const opName = r.deploy?.operationName;
+  if (!opName) {
+    if (o.liveModelId) return { kind: 'goLive', deployedModelId: o.liveModelId };
+    if (o.holdsClaim === 'deploy') return { kind: 'deploy' };
+    if (claimLive(r.deploy?.claim, o, c)) return { kind: 'wait', why: 'the deployment is being started' };
+    if (o.serving && o.serving.runId !== r.runId && newerDrop(o.serving, r) && !r.override)
+      return {
+        kind: 'supersede',
+        from: ['DEPLOYING'],
+        message: `a newer drop (run ${o.serving.runId}) already serves; an older drop never takes traffic from it`,
+      };
+    return { kind: 'retakeDeploy' };
+  }
+  const op = o.operation;
+  if (!op) return { kind: 'wait', why: 'operation not read' };
+  if (!op.done) return { kind: 'wait', why: `deployment ${opName} running` };
+  if (op.error)
+    return {
+      kind: 'fail',
+      from: ['DEPLOYING'],
+      reason: 'DeployFailed',
+      message: `deployment ${opName} failed: ${op.error}`,
+    };
+  const id = op.deployedModelId ?? o.liveModelId;
+  if (!id)
+    return {
+      kind: 'fail',
+      from: ['DEPLOYING'],
+      reason: 'DeployedModelMissing',
+      message: `deployment ${opName} finished but no deployed model names run ${r.runId}`,
+    };
+  return { kind: 'goLive', deployedModelId: id };
+}
+
+/** Whether the run is final and its report does not reflect its record yet. */
+export const needsFinalizing = (r: Pick<RunRecord, 'state' | 'report' | 'updatedAt'>): boolean =>
+  ['REJECTED', 'DEPLOYED', 'FAILED', 'HELD'].includes(r.state) && r.report?.of !== r.updatedAt;
+
+/** The one next action for the run. */
+export function plan(r: RunRecord, o: Observation, c: PlanConfig): Action {
+  switch (r.state) {
+    case 'RECEIVED':
+      return planReceived(r, o, c);
+    case 'BUILDING':
+      return planBuilding(r, o, c);
+    case 'TRAINING':
+      return planTraining(r, o, c);
+    case 'DEPLOYING':
+      return planDeploying(r, o, c);
+    case 'DEPLOYED':
+      if (!r.deploy?.undeployed && !r.deploy?.undeployedAt) return { kind: 'cleanUp' };
+      return needsFinalizing(r) ? { kind: 'finalize' } : { kind: 'done' };
+    default:
+      return needsFinalizing(r) ? { kind: 'finalize' } : { kind: 'done' };
+  }
+}
+
+/** What the engine must read for the next plan of `r` (so observe reads nothing the state does not need). */
+export function needs(
+  r: RunRecord,
+): ('dataset' | 'object' | 'build' | 'training' | 'gate' | 'operation' | 'endpoint' | 'registry')[] {
+  switch (r.state) {
+    case 'RECEIVED':
+      return ['object', 'dataset'];
+    case 'BUILDING':
+      return r.build?.id ? ['build', 'object'] : ['object'];
+    case 'TRAINING':
+      return r.training?.name ? ['training', 'gate'] : ['training', 'gate', 'object', 'registry'];
+    case 'DEPLOYING':
+      return r.deploy?.operationName ? ['operation', 'endpoint'] : ['endpoint', 'gate'];
+    default:
+      return [];
+  }
+}
+
+export type { DatasetLineage };
