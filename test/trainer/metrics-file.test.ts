@@ -7,7 +7,7 @@ import {
   withFormerFields,
   type MetricsInput,
 } from '../../trainer/src/metrics-file';
-import { holdoutFigures } from '../../functions/src/steps/metrics';
+import { holdoutFigures } from '../../functions/src/engine/metrics';
 import { reportMetrics } from '../../functions/src/report/from-run-record';
 import { schemaFile, schemaProblems, v1Part } from './support/contract-schemas';
 

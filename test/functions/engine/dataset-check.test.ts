@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describeProblem } from '../../../functions/src/engine/dataset-check';
 
-describe('steps/dataset-check', () => {
+describe('engine/dataset-check', () => {
   const table: [Parameters<typeof describeProblem>[0], string][] = [
     [{ row: 3, column: 'Age', message: 'not a number' }, 'row 3, column Age: not a number'],
     [{ column: 'Survived', message: 'missing column' }, 'column Survived: missing column'],

@@ -3,7 +3,7 @@ import type { EndpointState } from '../../../functions/src/ports';
 import { newRunRecord, type RunRecord } from '../../../functions/src/pipeline/run-record';
 import { holdoutFigures, servingRun, toEvaluation } from '../../../functions/src/engine/metrics';
 
-describe('steps/metrics', () => {
+describe('engine/metrics', () => {
   const figures: [string, unknown, Record<string, number>][] = [
     [
       'the trainer’s holdout block',
