@@ -1,3 +1,5 @@
+// Slow suite (npm run test:batch): run on its own — in the same mocha process as twins.test.ts it made that
+// file's waits time out (cause not yet found; see the closing note of session 3).
 // The batch prediction twin on the default Titanic trainer: build its image, train a version on train.csv, then score
 // Kaggle's 418-row test.csv through the image's serving command, as a BatchPredictionJob would.
 import assert from 'node:assert/strict';
