@@ -19,9 +19,15 @@ async function main(): Promise<void> {
     if (code !== 0) throw new Error(`training exited ${code}: ${message}`);
     const metrics = JSON.parse(readFileSync(`${modelDir}/metrics.json`, 'utf8')) as {
       metrics: Record<string, number>;
+      cv: { metrics: Record<string, number> };
       extra: { lambda: number };
     };
-    detail = { ...metrics.metrics, lambda: metrics.extra.lambda };
+    detail = {
+      ...metrics.metrics,
+      holdoutAccuracy: metrics.metrics.accuracy,
+      cvAccuracy: metrics.cv.metrics.accuracy,
+      lambda: metrics.extra.lambda,
+    };
   } else if (step === 'validate') {
     const result = validation.run(readFileSync(csv as string));
     if (result.problemCount > 0) throw new Error(`validation found ${result.problemCount} problems`);

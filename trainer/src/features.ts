@@ -234,31 +234,48 @@ interface TableLookup {
   survivors: Int32Array;
 }
 
-function tableLookup(stats: Imputation, table: PassengerTable): TableLookup {
-  const lookup = lookupOf(stats);
-  const titles = table.titles.length;
-  const bucket = (t: number): string => {
-    const parsed = table.titles[t] as string;
-    return lookup.kept.has(parsed) ? parsed : RARE_TITLE;
-  };
-  const result: TableLookup = {
-    titleColumns: lookup.titleColumn.size,
-    column: Int32Array.from({ length: titles }, (_, t) => lookup.titleColumn.get(bucket(t)) ?? -1),
-    master: Uint8Array.from({ length: titles }, (_, t) => (bucket(t) === 'Master' ? 1 : 0)),
-    sex: Uint8Array.from({ length: titles }, (_, t) =>
-      table.titles[t] ? SEX_CODES.indexOf(lookup.sexByTitle.get(bucket(t))) : 0,
-    ),
-    age: Float64Array.from({ length: titles }, (_, t) => lookup.ageByTitle.get(bucket(t)) ?? stats.ageMedian),
+/** Per ticket id of a table: training passengers, women and children (-1: none known) and their survivors. */
+type TicketCounts = Pick<TableLookup, 'passengers' | 'members' | 'survivors'>;
+
+/** The ticket lookups of `stats` for the tickets of `table` (hashing every ticket: a table the stats did not see). */
+function ticketCountsOf(stats: Imputation, table: PassengerTable): TicketCounts {
+  const tickets = new Map(stats.ticketCounts);
+  const womenChildren = new Map(
+    stats.womenChildrenByTicket.map(([ticket, members, survivors]) => [ticket, [members, survivors]] as const),
+  );
+  const result: TicketCounts = {
     passengers: new Int32Array(table.tickets.length),
     members: new Int32Array(table.tickets.length).fill(-1),
     survivors: new Int32Array(table.tickets.length),
   };
   table.tickets.forEach((ticket, k) => {
-    result.passengers[k] = lookup.tickets.get(ticket) ?? 0;
-    const found = lookup.womenChildren.get(ticket);
+    result.passengers[k] = tickets.get(ticket) ?? 0;
+    const found = womenChildren.get(ticket);
     if (found) [result.members[k], result.survivors[k]] = found;
   });
   return result;
+}
+
+function tableLookup(stats: Imputation, table: PassengerTable, tickets: TicketCounts): TableLookup {
+  const kept = new Set(stats.titles);
+  const titleColumn = new Map(titleColumns(stats.titles).map((t, i) => [t, i]));
+  const ageByTitle = new Map(stats.ageByTitle);
+  const sexByTitle = new Map(stats.sexByTitle);
+  const titles = table.titles.length;
+  const bucket = (t: number): string => {
+    const parsed = table.titles[t] as string;
+    return kept.has(parsed) ? parsed : RARE_TITLE;
+  };
+  return {
+    titleColumns: titleColumn.size,
+    column: Int32Array.from({ length: titles }, (_, t) => titleColumn.get(bucket(t)) ?? -1),
+    master: Uint8Array.from({ length: titles }, (_, t) => (bucket(t) === 'Master' ? 1 : 0)),
+    sex: Uint8Array.from({ length: titles }, (_, t) =>
+      table.titles[t] ? SEX_CODES.indexOf(sexByTitle.get(bucket(t))) : 0,
+    ),
+    age: Float64Array.from({ length: titles }, (_, t) => ageByTitle.get(bucket(t)) ?? stats.ageMedian),
+    ...tickets,
+  };
 }
 
 /**
@@ -357,7 +374,7 @@ function bump(counts: { [i: number]: number }, i: number): number {
 export function fitTableFeatures(
   table: PassengerTable,
   rows: ArrayLike<number> = allRows(table.length),
-): { stats: FeatureStats; x: Matrix } {
+): { stats: FeatureStats; x: Matrix; encodeRows: (rows: ArrayLike<number>) => Matrix } {
   const n = rows.length;
   const titleCounts = new Array<number>(table.titles.length).fill(0);
   for (let r = 0; r < n; r++) bump(titleCounts, table.title[rows[r] as number] as number);
@@ -448,28 +465,39 @@ export function fitTableFeatures(
   };
   const width = featureNames(titles).length;
   const data = new Float64Array(n * width);
-  rawTable(imputation, tableLookup(imputation, table), table, rows, true, data, width);
+  // The ticket counts as arrays over this table's ticket ids: the same figures as ticketCountsOf, without hashing.
+  for (let k = 0; k < members.length; k++) if (members[k] === 0) members[k] = -1;
+  const lookup = tableLookup(imputation, table, { passengers: tickets, members, survivors });
+  rawTable(imputation, lookup, table, rows, true, data, width);
   const stats: FeatureStats = { ...imputation, min: [], max: [], mean: [], std: [] };
-  for (let j = 0; j < width; j++) {
-    let sum = 0;
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (let r = 0; r < n; r++) {
-      const v = data[r * width + j] as number;
-      sum += v;
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
+  // Row by row (the matrix's order), each column summed in row order as before.
+  const sum = new Float64Array(width);
+  const lo = new Float64Array(width).fill(Infinity);
+  const hi = new Float64Array(width).fill(-Infinity);
+  for (let o = 0; o < data.length; o += width) {
+    for (let j = 0; j < width; j++) {
+      const v = data[o + j] as number;
+      sum[j] = (sum[j] as number) + v;
+      if (v < (lo[j] as number)) lo[j] = v;
+      if (v > (hi[j] as number)) hi[j] = v;
     }
-    const mean = sum / n;
-    let squares = 0;
-    for (let r = 0; r < n; r++) squares += ((data[r * width + j] as number) - mean) ** 2;
-    stats.min.push(lo);
-    stats.max.push(hi);
-    stats.mean.push(mean);
-    stats.std.push(Math.sqrt(squares / n) || 1); // a constant feature stays 0 after scaling
+  }
+  const mean = sum.map((s) => s / n);
+  const squares = new Float64Array(width);
+  for (let o = 0; o < data.length; o += width) {
+    for (let j = 0; j < width; j++)
+      squares[j] = (squares[j] as number) + ((data[o + j] as number) - (mean[j] as number)) ** 2;
+  }
+  for (let j = 0; j < width; j++) {
+    stats.min.push(lo[j] as number);
+    stats.max.push(hi[j] as number);
+    stats.mean.push(mean[j] as number);
+    stats.std.push(Math.sqrt((squares[j] as number) / n) || 1); // a constant feature stays 0 after scaling
   }
   scaleInPlace(stats, data, width);
-  return { stats, x: { data, rows: n, cols: width } };
+  /** Other rows of the same table (not trained on) under these stats: encodeTable without hashing the tickets. */
+  const encodeRows = (other: ArrayLike<number>): Matrix => encodeWith(stats, lookup, table, other);
+  return { stats, x: { data, rows: n, cols: width }, encodeRows };
 }
 
 /** Clips each value to its training range and standardises it, as `encoder` does. */
@@ -484,13 +512,17 @@ function scaleInPlace(stats: FeatureStats, data: Float64Array, width: number): v
   }
 }
 
-/** The scaled feature vectors of rows `rows` of `table` under `stats` (rows not trained on: the serving encoding). */
-export function encodeTable(stats: FeatureStats, table: PassengerTable, rows: ArrayLike<number>): Matrix {
+function encodeWith(stats: FeatureStats, lookup: TableLookup, table: PassengerTable, rows: ArrayLike<number>): Matrix {
   const width = featureNames(stats.titles).length;
   const data = new Float64Array(rows.length * width);
-  rawTable(stats, tableLookup(stats, table), table, rows, false, data, width);
+  rawTable(stats, lookup, table, rows, false, data, width);
   scaleInPlace(stats, data, width);
   return { data, rows: rows.length, cols: width };
+}
+
+/** The scaled feature vectors of rows `rows` of `table` under `stats` (rows not trained on: the serving encoding). */
+export function encodeTable(stats: FeatureStats, table: PassengerTable, rows: ArrayLike<number>): Matrix {
+  return encodeWith(stats, tableLookup(stats, table, ticketCountsOf(stats, table)), table, rows);
 }
 
 /** Learns the feature statistics from training rows (and only from them). */

@@ -95,18 +95,34 @@ export function chooseLambda(x: Matrix | readonly Float64Array[], y: ArrayLike<n
   return searchLambda('data' in x ? x : matrixOf(x), y, seed).lambda;
 }
 
-/** Fits features and model on rows `rows` of `table` only. */
-function fitRows(table: PassengerTable, rows: ArrayLike<number>, seed: number): FittedModel {
-  const { stats: features, x } = fitTableFeatures(table, rows);
+/**
+ * A warm start for a fit on many rows: a model fitted on other rows of the same table (the hold-out's fit, for each
+ * CV fold and the final fit). Used only when it has the same features; the optimum is unique, so only the number of
+ * Newton steps changes. Titanic-sized fits (searched on every row) never take one.
+ */
+type WarmStart = FittedModel | undefined;
+
+/** Fits features and model on rows `rows` of `table` only; `encodeRows` encodes other rows of `table` under them. */
+function fitRows(
+  table: PassengerTable,
+  rows: ArrayLike<number>,
+  seed: number,
+  warm?: WarmStart,
+): { fitted: FittedModel; encodeRows: (rows: ArrayLike<number>) => Matrix } {
+  const { stats: features, x, encodeRows } = fitTableFeatures(table, rows);
   const y = labelsOf(table, rows);
-  const { lambda, start } = searchLambda(x, y, seed);
-  return { features, featureNames: featureNames(features.titles), lambda, model: fitLogistic(x, y, lambda, start) };
+  const names = featureNames(features.titles);
+  const search = searchLambda(x, y, seed);
+  const same = warm !== undefined && warm.featureNames.join() === names.join();
+  const start = search.start && same ? warm.model : search.start;
+  const model = fitLogistic(x, y, search.lambda, start);
+  return { fitted: { features, featureNames: names, lambda: search.lambda, model }, encodeRows };
 }
 
 /** Fits features and model on `rows` only. */
-export function fitModel(rows: TrainingRows, seed = DEFAULT_SEED): FittedModel {
+export function fitModel(rows: TrainingRows, seed = DEFAULT_SEED, warm?: WarmStart): FittedModel {
   const table = asTable(rows);
-  return fitRows(table, allRows(table.length), seed);
+  return fitRows(table, allRows(table.length), seed, warm).fitted;
 }
 
 /** p(survived) for each row under a fitted model. */
@@ -121,16 +137,22 @@ export interface SplitResult extends Scores {
   roc: RocPoint[];
 }
 
-function evaluateOn(table: PassengerTable, split: Split, seed: number): SplitResult {
-  const fitted = fitRows(table, split.train, seed);
-  const p = predictMatrix(fitted.model, encodeTable(fitted.features, table, split.test));
+function evaluateOn(
+  table: PassengerTable,
+  split: Split,
+  seed: number,
+  warm?: WarmStart,
+): SplitResult & { fitted: FittedModel } {
+  const { fitted, encodeRows } = fitRows(table, split.train, seed, warm);
+  const p = predictMatrix(fitted.model, encodeRows(split.test));
   const y = labelsOf(table, split.test);
-  return { ...score(p, y), trainRows: split.train.length, lambda: fitted.lambda, roc: rocCurve(p, y) };
+  return { ...score(p, y), trainRows: split.train.length, lambda: fitted.lambda, roc: rocCurve(p, y), fitted };
 }
 
 /** Fits on `split.train`, scores on `split.test`. */
 export function evaluateSplit(rows: TrainingRows, split: Split, seed = DEFAULT_SEED): SplitResult {
-  return evaluateOn(asTable(rows), split, seed);
+  const { fitted: _fitted, ...result } = evaluateOn(asTable(rows), split, seed);
+  return result;
 }
 
 export interface CvResult {
@@ -139,11 +161,16 @@ export interface CvResult {
 }
 
 /** k-fold cross-validation over a given fold assignment (0..k-1 per row). */
-export function crossValidate(rows: TrainingRows, fold: readonly number[], seed = DEFAULT_SEED): CvResult {
+export function crossValidate(
+  rows: TrainingRows,
+  fold: readonly number[],
+  seed = DEFAULT_SEED,
+  warm?: WarmStart,
+): CvResult {
   const table = asTable(rows);
   const k = fold.reduce((a, b) => Math.max(a, b), -1) + 1;
   const folds = foldSplits(fold, k).map((split) => {
-    const { roc: _roc, trainRows: _trainRows, ...rest } = evaluateOn(table, split, seed);
+    const { roc: _roc, trainRows: _trainRows, fitted: _fitted, ...rest } = evaluateOn(table, split, seed, warm);
     return rest;
   });
   const mean = (key: 'accuracy' | 'rocAuc' | 'logLoss'): number => round(folds.reduce((s, f) => s + f[key], 0) / k);
@@ -160,15 +187,21 @@ export interface Evaluation {
 
 /** The evaluation reported in metrics.json: a seeded stratified 80/20 hold-out and seeded stratified 5-fold CV. */
 export function evaluate(rows: TrainingRows, seed = DEFAULT_SEED): Evaluation {
-  const table = asTable(rows);
+  return evaluateWarm(asTable(rows), seed).evaluation;
+}
+
+/** evaluate(), and the hold-out's fit (the warm start of the CV folds and of the final fit). */
+function evaluateWarm(table: PassengerTable, seed: number): { evaluation: Evaluation; warm: FittedModel } {
   const y = table.survived;
-  return {
+  const { fitted, ...holdout } = evaluateOn(table, stratifiedHoldout(y, HOLDOUT_FRACTION, seed), seed);
+  const evaluation: Evaluation = {
     seed,
     rows: table.length,
     survivors: y.reduce((s, v) => s + v, 0),
-    holdout: evaluateOn(table, stratifiedHoldout(y, HOLDOUT_FRACTION, seed), seed),
-    crossValidation: crossValidate(table, stratifiedFolds(y, FOLDS, seed), seed),
+    holdout,
+    crossValidation: crossValidate(table, stratifiedFolds(y, FOLDS, seed), seed, fitted),
   };
+  return { evaluation, warm: fitted };
 }
 
 export interface TrainingResult {
@@ -185,9 +218,9 @@ export interface TrainingResult {
 export function train(rows: TrainingRows, seed = DEFAULT_SEED): TrainingResult {
   const started = performance.now();
   const table = asTable(rows);
-  const evaluation = evaluate(table, seed);
+  const { evaluation, warm } = evaluateWarm(table, seed);
   const fitStarted = performance.now();
-  const fitted = fitModel(table, seed);
+  const fitted = fitModel(table, seed, warm);
   const now = performance.now();
   return { fitted, evaluation, trainingMs: Math.round(now - started), fitMs: Math.round(now - fitStarted) };
 }
