@@ -10,7 +10,7 @@ import { localLayout, objectPath } from '../local/layout';
 import { ledgerTraffic } from '../pipeline/ledger-traffic';
 import type { RunRecord } from '../pipeline/run-record';
 import { deadLetters } from './dead-letters';
-import { operatorContext, operatorName, promoteCommand, rollbackCommand } from './operator';
+import { operatorContext, operatorName, promoteCommand, rollbackCommand, undeployCommand } from './operator';
 import { demo } from './demo';
 import { followRun } from './follow';
 import { localLogFiles, runLogs } from './logs';
@@ -212,6 +212,25 @@ export function buildProgram(): CommandType {
       const ctx = await operatorContext(globals());
       const line = await rollbackCommand(ctx, { by: operatorName(o.by), timeoutMs: o.timeout * 1000 });
       process.stdout.write(`${line}\n`);
+    });
+
+  program
+    .command('undeploy')
+    .description(
+      'stop paying for serving: undeploy every deployed version but the serving one, or with --all move traffic off and undeploy everything',
+    )
+    .option('--all', 'also the serving version: the endpoint is left with nothing deployed (the stack stays)')
+    .option('--by <name>', 'who asks (recorded on the runs); default: your user name')
+    .option('--timeout <seconds>', 'how long to wait for each undeploy', int('--timeout'), 1800)
+    .action(async (o: { all?: boolean; by?: string; timeout: number }) => {
+      const ctx = await operatorContext(globals());
+      const { lines, ok } = await undeployCommand(ctx, {
+        by: operatorName(o.by),
+        timeoutMs: o.timeout * 1000,
+        all: Boolean(o.all),
+      });
+      process.stdout.write(`${lines.join('\n')}\n`);
+      if (!ok) process.exitCode = 1;
     });
 
   program

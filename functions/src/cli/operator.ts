@@ -1,4 +1,4 @@
-// `vertex-retrain promote <run>` and `vertex-retrain rollback`: the operator actions (functions/src/engine/operator.ts)
+// `vertex-retrain promote <run>`, `rollback` and `undeploy`: the operator actions (functions/src/engine/operator.ts)
 // with the ports of the chosen environment — the running local stack's twins, or Google Cloud from the same
 // variables the deployed functions get. After promoting a HELD run, waits until the reconciler has it DEPLOYED.
 import { userInfo } from 'node:os';
@@ -12,7 +12,7 @@ import { createLogger } from '../log';
 import { isTerminal } from '../pipeline/run-state';
 import type { StepContext, StepResult } from '../engine/context';
 import { validateTrainingDataset } from '../engine/dataset-check';
-import { promote, rollback, type OperatorOptions } from '../engine/operator';
+import { promote, rollback, undeploy, type OperatorOptions } from '../engine/operator';
 import { runningStack } from './stack-file';
 
 export interface OperatorTarget {
@@ -82,4 +82,23 @@ export async function promoteCommand(ctx: StepContext, runId: string, o: Operato
 export async function rollbackCommand(ctx: StepContext, o: OperatorOptions): Promise<string> {
   const result = await rollback(ctx, o);
   return `rolled back: run ${result.runId} serves again (from ${String(result.detail?.from ?? '?')}), split ${JSON.stringify(result.detail?.split)}`;
+}
+
+/** Undeploys (every version but the serving one, or with `all` everything) and says what went, one line each. */
+export async function undeployCommand(
+  ctx: StepContext,
+  o: OperatorOptions & { all?: boolean },
+): Promise<{ lines: string[]; ok: boolean }> {
+  const result = await undeploy(ctx, o);
+  const lines = result.undeployed.map(
+    (u) => `undeployed deployed model ${u.deployedModelId}${u.runId ? ` (run ${u.runId})` : ' (no run in the ledger)'}`,
+  );
+  for (const f of result.failed) lines.push(`could not undeploy deployed model ${f.deployedModelId}: ${f.error}`);
+  if (result.undeployed.length === 0 && result.failed.length === 0) lines.push('nothing to undeploy');
+  lines.push(
+    result.kept.length > 0
+      ? `still deployed (serving): ${result.kept.join(', ')}, split ${JSON.stringify(result.split)}`
+      : 'nothing is deployed on the endpoint now: it serves no predictions and bills no serving nodes',
+  );
+  return { lines, ok: result.failed.length === 0 };
 }

@@ -1,14 +1,16 @@
-// Operator commands (`vertex-retrain promote <run>`, `vertex-retrain rollback`): the same ports and ledger as the
+// Operator commands (`vertex-retrain promote <run>`, `rollback`, `undeploy`): the same ports and ledger as the
 // event functions, called from the CLI. A promoted HELD run goes back to DEPLOYING and is advanced by the engine like
 // any other; traffic changes are endpoint traffic updates under the endpoint's lease, recorded on both runs they moved
-// traffic between, and the `default` alias follows the traffic.
+// traffic between, and the `default` alias follows the traffic. `undeploy` removes deployed models under the same
+// lease and marks their runs undeployed (the tick then rewrites their reports).
 import { servingHistory } from '../pipeline/ledger-traffic';
-import { planDeploySplit, rollbackTarget, servingModel } from '../pipeline/traffic-split';
+import { planDeploySplit, rollbackTarget, servingModel, splitWithout } from '../pipeline/traffic-split';
 import type { RunRecord, TrafficChange } from '../pipeline/run-record';
 import type { TrafficSplit } from '../ports';
 import { advance } from './advance';
 import { nowIso, type StepContext, type StepResult } from './context';
 import { acquireEndpoint, pointAliases, releaseEndpoint } from './endpoint';
+import { inFlight } from './in-flight';
 
 /** A command that cannot be carried out as asked (unknown run, wrong state, nothing to roll back to). */
 export class OperatorError extends Error {
@@ -24,15 +26,20 @@ export interface OperatorOptions {
   everyMs?: number;
 }
 
-async function waitForOperation(ctx: StepContext, name: string, o: OperatorOptions): Promise<void> {
+async function waitForOperation(
+  ctx: StepContext,
+  name: string,
+  o: OperatorOptions,
+  what = 'traffic update',
+): Promise<void> {
   const deadline = Date.now() + (o.timeoutMs ?? 600_000);
   for (;;) {
     const op = await ctx.ports.endpoint.getOperation(name);
     if (op.done) {
-      if (op.error) throw new OperatorError(`traffic update ${name} failed: ${op.error}`);
+      if (op.error) throw new OperatorError(`${what} ${name} failed: ${op.error}`);
       return;
     }
-    if (Date.now() > deadline) throw new OperatorError(`traffic update ${name} did not finish in time`);
+    if (Date.now() > deadline) throw new OperatorError(`${what} ${name} did not finish in time`);
     await new Promise((r) => setTimeout(r, o.everyMs ?? 1000));
   }
 }
@@ -142,5 +149,65 @@ export async function rollback(ctx: StepContext, o: OperatorOptions): Promise<St
     if (!to) throw new OperatorError(`deployed model ${previous.id} has no run in the ledger`);
     const from = runOf(runs, serving.id);
     return shiftTraffic(ctx, { [previous.id]: 100 }, { action: 'rollback', to, ...(from ? { from } : {}) }, o);
+  });
+}
+
+export interface UndeployResult {
+  /** The deployed models removed, with the run each belonged to (none for a model the ledger does not know). */
+  undeployed: { deployedModelId: string; runId?: string; operationName: string }[];
+  /** The deployed models left on the endpoint (those taking traffic, unless `all`). */
+  kept: string[];
+  /** Models that could not be undeployed, with why (the others are still undeployed and recorded). */
+  failed: { deployedModelId: string; error: string }[];
+  /** The endpoint's split afterwards. */
+  split: TrafficSplit;
+}
+
+/**
+ * `undeploy`: removes every deployed model that takes no traffic (the serving version stays), or with `all` first
+ * moves all traffic off the endpoint and then removes every deployed model — nothing serves or bills afterwards, the
+ * stack stays. One model at a time under the endpoint's lease, each operation waited for; each removed model's run is
+ * marked undeployed and queued for the tick, which rewrites its report.
+ */
+export async function undeploy(ctx: StepContext, o: OperatorOptions & { all?: boolean }): Promise<UndeployResult> {
+  return underLease(ctx, o, async () => {
+    const endpoint = await ctx.ports.endpoint.getEndpoint();
+    const runs = await ctx.ledger.list();
+    let split = endpoint.trafficSplit;
+    const serving = (id: string) => (split[id] ?? 0) > 0;
+    if (o.all && endpoint.deployedModels.some((m) => serving(m.id))) {
+      const { operationName } = await ctx.ports.endpoint.updateTrafficSplit({});
+      await waitForOperation(ctx, operationName, o);
+      split = (await ctx.ports.endpoint.getEndpoint()).trafficSplit;
+      ctx.log.warn(
+        { by: o.by, before: endpoint.trafficSplit, split },
+        'undeploy --all: traffic moved off the endpoint',
+      );
+    }
+    const result: UndeployResult = { undeployed: [], kept: [], failed: [], split };
+    for (const m of endpoint.deployedModels) {
+      if (serving(m.id)) {
+        result.kept.push(m.id);
+        continue;
+      }
+      try {
+        split = splitWithout(split, m.id);
+        const { operationName } = await ctx.ports.endpoint.undeployModel(m.id, split);
+        await waitForOperation(ctx, operationName, o, 'undeploy');
+        const owner = runs.find((r) => r.deploy?.deployedModelId === m.id && r.state === 'DEPLOYED');
+        if (owner)
+          await ctx.ledger.update(owner.runId, { type: 'undeployed', at: nowIso(ctx), by: o.by, operationName });
+        result.undeployed.push({ deployedModelId: m.id, ...(owner ? { runId: owner.runId } : {}), operationName });
+        ctx.log.info({ runId: owner?.runId, deployedModelId: m.id, by: o.by, operationName }, 'undeployed');
+      } catch (err) {
+        result.failed.push({ deployedModelId: m.id, error: (err as Error).message });
+        ctx.log.error({ deployedModelId: m.id, by: o.by, err }, 'undeploy failed');
+      }
+    }
+    result.split = (await ctx.ports.endpoint.getEndpoint()).trafficSplit;
+    // The undeployed runs changed after they were final: the tick rewrites their reports.
+    const owners = result.undeployed.flatMap((u) => (u.runId ? [u.runId] : []));
+    if (owners.length > 0) await inFlight(ctx).add(owners, nowIso(ctx));
+    return result;
   });
 }
