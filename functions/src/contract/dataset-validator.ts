@@ -232,7 +232,8 @@ export async function validateDatasetStream(
           continue;
         }
       }
-      if (!spec.typeOnly && !spec.validate(value)) {
+      if (!spec.typeOnly && !spec.check(value)) {
+        spec.validate(value); // for ajv's words about it
         problems.add({
           row,
           line: at,
