@@ -126,6 +126,9 @@ export async function* decodeCsvText(
   }
 }
 
+/** The longest record read: a longer one stops the reading (a quote left open would hold the rest of the file). */
+export const MAX_RECORD_CHARS = 16 << 20;
+
 /** A CSV syntax problem (the wording papaparse used): the record's first line and what is wrong. */
 export interface CsvSyntaxError {
   line: number;
@@ -154,15 +157,28 @@ export class CsvRecords {
     this.delim = delimiter.charCodeAt(0);
   }
 
+  /** Set once a record outgrew MAX_RECORD_CHARS: the rest of the text is not read. */
+  stopped = false;
+
   /** Reads the complete records of `text` (after what was left of the last chunk). */
   push(text: string): void {
+    if (this.stopped) return;
     const s = this.carry ? this.carry + text : text;
     this.carry = s.slice(this.parse(s, false));
+    if (this.carry.length > MAX_RECORD_CHARS) {
+      // Bounded memory (papaparse kept it all): an unbalanced quote would otherwise hold the rest of the file.
+      this.stopped = true;
+      this.carry = '';
+      this.onError({
+        line: this.line,
+        message: `a record longer than ${MAX_RECORD_CHARS >> 20} M characters (an unbalanced quote?); the rest of the file was not read`,
+      });
+    }
   }
 
   /** Reads what is left: the text after the last line end is a record too (as papaparse: "" after a final "\n"). */
   end(): void {
-    this.parse(this.carry, true);
+    if (!this.stopped) this.parse(this.carry, true);
     this.carry = '';
   }
 

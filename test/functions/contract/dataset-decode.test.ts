@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import Papa from 'papaparse';
-import { CsvRecords, type CsvSyntaxError } from '../../../functions/src/contract/dataset-decode';
+import { CsvRecords, MAX_RECORD_CHARS, type CsvSyntaxError } from '../../../functions/src/contract/dataset-decode';
 
 /** The records and syntax errors of `text` fed to CsvRecords in `size`-character chunks. */
 function records(text: string, size: number): { data: string[][]; errors: CsvSyntaxError[] } {
@@ -55,6 +55,28 @@ describe('contract/dataset-decode CsvRecords', () => {
       { line: 2, message: 'Trailing quote on quoted field is malformed' },
       { line: 2, message: 'Quoted field unterminated' },
     ]);
+  });
+
+  it('stops, in bounded memory, at a record longer than MAX_RECORD_CHARS (a quote left open)', () => {
+    const data: string[][] = [];
+    const errors: CsvSyntaxError[] = [];
+    const r = new CsvRecords(
+      ',',
+      (f, n) => data.push(f.slice(0, n)),
+      (e) => errors.push(e),
+    );
+    r.push('a,b\n1,2\n3,"open\n');
+    const chunk = 'x'.repeat(1 << 20);
+    for (let i = 0; i <= MAX_RECORD_CHARS >> 20; i++) r.push(chunk);
+    r.push('"\n4,5\n');
+    r.end();
+    assert.deepEqual(data, [
+      ['a', 'b'],
+      ['1', '2'],
+    ]);
+    assert.equal(errors.length, 1);
+    assert.equal(errors[0]?.line, 3);
+    assert.match(errors[0]?.message ?? '', /^a record longer than 16 M characters \(an unbalanced quote\?\)/);
   });
 
   // The validator used papaparse until it was replaced by CsvRecords for speed: same records, same errors, for
