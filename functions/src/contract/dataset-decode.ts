@@ -125,3 +125,155 @@ export async function* decodeCsvText(
     yield head;
   }
 }
+
+/** The longest record read: a longer one stops the reading (a quote left open would hold the rest of the file). */
+export const MAX_RECORD_CHARS = 16 << 20;
+
+/** A CSV syntax problem (the wording papaparse used): the record's first line and what is wrong. */
+export interface CsvSyntaxError {
+  line: number;
+  message: string;
+}
+
+/**
+ * Stage 2: text (with "\n" line ends) to records, chunk by chunk, for RFC 4180 CSV as papaparse read it: a field
+ * that starts with `"` is quoted (`""` is a quote; line breaks and delimiters inside are kept; spaces between the
+ * closing quote and the delimiter are dropped); a quote elsewhere is an ordinary character. Each record is handed
+ * over in ONE reused array (`fields`, of which the first `count` are the record's), with the line it starts on; no
+ * array or object is made per row. Only a record cut by the chunk edge is kept for the next chunk.
+ */
+export class CsvRecords {
+  private readonly fields: string[] = [];
+  private carry = '';
+  private line = 1;
+  private readonly delim: number;
+
+  constructor(
+    private readonly delimiter: string,
+    private readonly onRecord: (fields: string[], count: number, line: number) => void,
+    private readonly onError: (error: CsvSyntaxError) => void,
+  ) {
+    if (delimiter.length !== 1) throw new Error(`a one-character delimiter, not ${JSON.stringify(delimiter)}`);
+    this.delim = delimiter.charCodeAt(0);
+  }
+
+  /** Set once a record outgrew MAX_RECORD_CHARS: the rest of the text is not read. */
+  stopped = false;
+
+  /** Reads the complete records of `text` (after what was left of the last chunk). */
+  push(text: string): void {
+    if (this.stopped) return;
+    const s = this.carry ? this.carry + text : text;
+    this.carry = s.slice(this.parse(s, false));
+    if (this.carry.length > MAX_RECORD_CHARS) {
+      // Bounded memory (papaparse kept it all): an unbalanced quote would otherwise hold the rest of the file.
+      this.stopped = true;
+      this.carry = '';
+      this.onError({
+        line: this.line,
+        message: `a record longer than ${MAX_RECORD_CHARS >> 20} M characters (an unbalanced quote?); the rest of the file was not read`,
+      });
+    }
+  }
+
+  /** Reads what is left: the text after the last line end is a record too (as papaparse: "" after a final "\n"). */
+  end(): void {
+    if (!this.stopped) this.parse(this.carry, true);
+    this.carry = '';
+  }
+
+  /** Parses records from `s`; returns where the first incomplete record starts (s.length when all were read). */
+  private parse(s: string, final: boolean): number {
+    const { fields, delim, delimiter } = this;
+    const len = s.length;
+    let start = 0; // the current record's first character
+    let nextDelim = -2; // cached indexOf results (-2: not searched yet), valid while >= the cursor
+    let nextNl = -2;
+    while (start < len || (final && start === len)) {
+      let pos = start;
+      let count = 0;
+      let breaks = 0; // line breaks inside quoted fields of this record
+      const recordLine = this.line;
+      let done = false;
+      let eof = false;
+      let malformed = 0; // quotes closed too early (reported once the record is complete)
+      let unterminated = false;
+      while (!done) {
+        if (s.charCodeAt(pos) === 34) {
+          // A quoted field: find the closing quote (one not doubled) followed by spaces and a delimiter/line end/end.
+          let search = pos + 1;
+          let escaped = false;
+          let value: string | undefined;
+          let after = 0;
+          for (;;) {
+            const q = s.indexOf('"', search);
+            if (q === -1) {
+              if (!final) return start;
+              unterminated = true;
+              escaped = false; // papaparse kept such a field as it is
+              value = s.slice(pos + 1);
+              after = len;
+              done = eof = true;
+              break;
+            }
+            if (q + 1 === len) {
+              if (!final) return start;
+              value = s.slice(pos + 1, q);
+              after = len;
+              done = eof = true;
+              break;
+            }
+            const c = s.charCodeAt(q + 1);
+            if (c === 34) {
+              escaped = true;
+              search = q + 2;
+              continue;
+            }
+            let k = q + 1;
+            while (k < len && s.charCodeAt(k) === 32) k++;
+            if (k === len && !final) return start;
+            const d = s.charCodeAt(k);
+            if (d === delim || d === 10) {
+              value = s.slice(pos + 1, q);
+              after = k + 1;
+              done = d === 10;
+              break;
+            }
+            malformed++;
+            search = q + 1;
+          }
+          if (escaped) value = value.replaceAll('""', '"');
+          for (let i = value.indexOf('\n'); i !== -1; i = value.indexOf('\n', i + 1)) breaks++;
+          fields[count++] = value;
+          pos = after;
+          continue;
+        }
+        if (nextNl !== -1 && nextNl < pos) nextNl = s.indexOf('\n', pos);
+        if (nextDelim !== -1 && nextDelim < pos) nextDelim = s.indexOf(delimiter, pos);
+        if (nextDelim !== -1 && (nextDelim < nextNl || nextNl === -1)) {
+          fields[count++] = s.slice(pos, nextDelim);
+          pos = nextDelim + 1;
+          continue;
+        }
+        if (nextNl === -1) {
+          if (!final) return start;
+          fields[count++] = s.slice(pos);
+          pos = len;
+          eof = true;
+        } else {
+          fields[count++] = s.slice(pos, nextNl);
+          pos = nextNl + 1;
+        }
+        done = true;
+      }
+      for (; malformed > 0; malformed--)
+        this.onError({ line: recordLine, message: 'Trailing quote on quoted field is malformed' });
+      if (unterminated) this.onError({ line: recordLine, message: 'Quoted field unterminated' });
+      this.line += breaks + 1;
+      this.onRecord(fields, count, recordLine);
+      if (eof) return len; // the last record: the text ended inside it, not after a line end
+      start = pos;
+    }
+    return start;
+  }
+}

@@ -35,6 +35,12 @@ export interface ColumnSpec {
   validate: ValidateFunction;
   /** The property says nothing but its type (and words): the coerced cell needs no ajv call. */
   typeOnly: boolean;
+  /**
+   * Whether a coerced (non-null) cell passes the property: a precompiled check when the property uses only
+   * type/enum/const/minimum/maximum/exclusiveMinimum/exclusiveMaximum/pattern, else `validate` itself. Same verdict
+   * as `validate`; call `validate` on a failure for ajv's error.
+   */
+  check: (value: unknown) => boolean;
   /** Allowed values, when the property declares an enum (the label's classes). */
   values?: unknown[];
 }
@@ -73,6 +79,47 @@ const CELL_MODE_KEYWORDS = new Set([
 
 /** Keywords that add no check beyond the cell type the coercion already enforced. */
 const TYPE_ONLY_KEYWORDS = new Set(['type', 'title', 'description', '$comment', 'examples', 'default']);
+
+/** Keywords the precompiled per-cell check handles itself (with the words above); any other one means ajv. */
+const FAST_KEYWORDS = new Set([
+  ...TYPE_ONLY_KEYWORDS,
+  'enum',
+  'const',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'pattern',
+]);
+
+/**
+ * The property's check as plain comparisons, for a cell already coerced to the column's type (so `type` holds);
+ * as ajv: bounds apply to numbers only, a pattern (a unicode RegExp, unanchored) to strings only, enum and const by
+ * equality (cells are primitives). Undefined when the property has another keyword (then ajv checks the cell).
+ */
+function fastCheck(prop: RawProperty): ((value: unknown) => boolean) | undefined {
+  if (!Object.keys(prop).every((k) => FAST_KEYWORDS.has(k))) return undefined;
+  const num = (k: string) => (typeof prop[k] === 'number' ? (prop[k] as number) : undefined);
+  const [min, max, xmin, xmax] = ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum'].map(num);
+  for (const k of ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'pattern'])
+    if (prop[k] !== undefined && (k === 'pattern' ? typeof prop[k] !== 'string' : num(k) === undefined))
+      return undefined; // a malformed bound: let ajv say what it does with it
+  const pattern = typeof prop.pattern === 'string' ? new RegExp(prop.pattern, 'u') : undefined;
+  const allowed = prop.enum ? new Set(prop.enum) : undefined;
+  const hasConst = 'const' in prop;
+  const constant = prop.const;
+  return (value) => {
+    if (allowed && !allowed.has(value)) return false;
+    if (hasConst && value !== constant) return false;
+    if (typeof value === 'number') {
+      if (min !== undefined && !(value >= min)) return false;
+      if (max !== undefined && !(value <= max)) return false;
+      if (xmin !== undefined && !(value > xmin)) return false;
+      if (xmax !== undefined && !(value < xmax)) return false;
+    } else if (pattern && typeof value === 'string' && !pattern.test(value)) return false;
+    return true;
+  };
+}
 
 const validateShape = newAjv().compile(datasetSchemaSchema);
 
@@ -141,6 +188,7 @@ export function compileDatasetSchema(json: unknown, source = 'dataset.schema.jso
       required: required.has(name),
       validate,
       typeOnly: !rowMode && Object.keys(prop).every((k) => TYPE_ONLY_KEYWORDS.has(k)),
+      check: (!rowMode && fastCheck(prop)) || validate,
       ...(prop.enum ? { values: prop.enum } : prop.const !== undefined ? { values: [prop.const] } : {}),
     };
   });

@@ -1,12 +1,11 @@
 // The streaming dataset check: reads a CSV from any byte stream (a Cloud Storage object stream, a file stream) in
 // bounded memory and checks it against a trainer's dataset schema with no trainer code loaded. Every problem is
 // reported with line, row and column (the first KEPT_PROBLEMS kept, all counted, also per column).
-// Stages: dataset-decode.ts (bytes → text) → papaparse (text → records, chunk by chunk) → per-cell coercion and the
+// Stages: dataset-decode.ts (bytes → text → records, chunk by chunk, in one reused array) → per-cell coercion and the
 // property's ajv check (or the whole-row ajv check, for schemas with row-level keywords) → table rules.
-import { Readable } from 'node:stream';
-import Papa from 'papaparse';
+import type { Readable } from 'node:stream';
 import type { ErrorObject } from 'ajv';
-import { decodeCsvText, NotCsvText } from './dataset-decode';
+import { CsvRecords, decodeCsvText, NotCsvText } from './dataset-decode';
 import type { ColumnSpec, DatasetSchema } from './dataset-schema';
 import { IdTracker } from './id-tracker';
 
@@ -150,7 +149,6 @@ export async function validateDatasetStream(
   let header: string[] | undefined;
   let headerBad = false;
   let width = 0;
-  let line = 0; // the line the next record starts on, minus one
   let rowCount = 0;
   // Per present column, in schema order: its index in the record, spec, kind, and role.
   let idx: Int32Array = new Int32Array(0);
@@ -159,7 +157,7 @@ export async function validateDatasetStream(
   let labelAt = -1;
   let idAt = -1;
 
-  const readHeader = (fields: string[]): void => {
+  const readHeader = (fields: string[], line: number): void => {
     header = fields.map((f) => f.trim());
     width = header.length;
     const index = new Map<string, number>();
@@ -191,9 +189,9 @@ export async function validateDatasetStream(
   };
 
   const values: unknown[] = [];
-  const checkRow = (fields: string[], row: number, at: number): void => {
-    if (fields.length !== width) {
-      problems.add({ row, line: at, message: `has ${fields.length} fields, the header has ${width} (line ${at})` });
+  const checkRow = (fields: string[], count: number, row: number, at: number): void => {
+    if (count !== width) {
+      problems.add({ row, line: at, message: `has ${count} fields, the header has ${width} (line ${at})` });
       return;
     }
     let rowOk = true;
@@ -234,7 +232,8 @@ export async function validateDatasetStream(
           continue;
         }
       }
-      if (!spec.typeOnly && !spec.validate(value)) {
+      if (!spec.typeOnly && !spec.check(value)) {
+        spec.validate(value); // for ajv's words about it
         problems.add({
           row,
           line: at,
@@ -276,41 +275,21 @@ export async function validateDatasetStream(
     }
   };
 
-  const onRecords = (records: string[][]): void => {
-    for (const fields of records) {
-      const at = line + 1;
-      for (const f of fields) for (let i = f.indexOf('\n'); i !== -1; i = f.indexOf('\n', i + 1)) line++;
-      line++;
-      if (fields.length === 1 && fields[0] === '' && width !== 1) continue; // a blank line
-      if (!header) {
-        readHeader(fields);
-        continue;
-      }
-      rowCount++;
-      if (!headerBad) checkRow(fields, rowCount, at);
+  const onRecord = (fields: string[], count: number, at: number): void => {
+    if (count === 1 && fields[0] === '' && width !== 1) return; // a blank line
+    if (!header) {
+      readHeader(fields.slice(0, count), at);
+      return;
     }
+    rowCount++;
+    if (!headerBad) checkRow(fields, count, rowCount, at);
   };
-
-  const text = Readable.from(decodeCsvText(input as AsyncIterable<Buffer>, table.delimiter), { objectMode: true });
+  const records = new CsvRecords(table.delimiter, onRecord, (e) =>
+    problems.add({ line: e.line, message: `not a valid CSV file: ${e.message}` }),
+  );
   try {
-    await new Promise<void>((resolve, reject) => {
-      text.on('error', reject);
-      Papa.parse<string[]>(text as unknown as File, {
-        delimiter: table.delimiter,
-        newline: '\n',
-        skipEmptyLines: false,
-        chunk: (results) => {
-          onRecords(results.data);
-          for (const e of results.errors)
-            problems.add({
-              ...(e.row === undefined ? {} : { line: line }),
-              message: `not a valid CSV file: ${e.message}`,
-            });
-        },
-        complete: () => resolve(),
-        error: (error: Error) => reject(error),
-      });
-    });
+    for await (const text of decodeCsvText(input as AsyncIterable<Buffer>, table.delimiter)) records.push(text);
+    records.end();
   } catch (error) {
     if (!(error instanceof NotCsvText)) throw error;
     problems.add({ message: error.message });

@@ -80,6 +80,47 @@ describe('contract/dataset-schema', () => {
     });
   }
 
+  // The precompiled per-cell check replaces the ajv call for the usual keywords: it must give ajv's verdict.
+  const fastCases: [string, Record<string, unknown>, unknown[]][] = [
+    ['number bounds', { type: 'number', minimum: 0, maximum: 120 }, [-1, -0, 0, 0.5, 120, 120.01, 1e9]],
+    ['exclusive bounds', { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 }, [0, 1e-9, 0.5, 1, 2]],
+    ['integer enum', { type: 'integer', enum: [0, 1] }, [0, 1, 2, -1]],
+    ['string enum with null', { type: ['string', 'null'], enum: ['C', 'Q', 'S', null] }, ['C', 'S', 'X', 'c', '']],
+    ['const', { type: 'string', const: 'yes' }, ['yes', 'no', 'Yes']],
+    ['boolean const', { type: 'boolean', const: true }, [true, false]],
+    [
+      'pattern (unanchored, unicode)',
+      { type: 'string', pattern: '^[A-Z]\\d{2}$|é' },
+      ['A12', 'a12', 'A123', 'café', ''],
+    ],
+    ['bounds on a string column are ignored', { type: 'string', minimum: 5 }, ['1', '9']],
+  ];
+  for (const [name, prop, values] of fastCases)
+    it(`checks ${name} without ajv, with ajv's verdict`, () => {
+      const schema = compileDatasetSchema({
+        ...base,
+        properties: { ...base.properties, c: prop },
+      });
+      const spec = schema.byName.get('c');
+      assert.ok(spec && spec.check !== spec.validate, 'a precompiled check');
+      const verdicts = values.map((v) => [v, spec.check(v)]);
+      assert.deepEqual(
+        verdicts,
+        values.map((v) => [v, spec.validate(v)]),
+      );
+      assert.ok(verdicts.some(([, ok]) => ok) && (name.includes('ignored') || verdicts.some(([, ok]) => !ok)));
+    });
+
+  it('leaves any other keyword to ajv', () => {
+    const schema = compileDatasetSchema({
+      ...base,
+      properties: { ...base.properties, c: { type: 'string', minLength: 2 } },
+    });
+    const spec = schema.byName.get('c');
+    assert.equal(spec?.check, spec?.validate);
+    assert.deepEqual([spec?.check('a'), spec?.check('ab')], [false, true]);
+  });
+
   it('says when the id check ran out of memory instead of pretending it checked every row', async () => {
     const schema = compileDatasetSchema(base);
     const csv = ['id,x,y', ...Array.from({ length: 50 }, (_, i) => `${i * 100_000},1,${i % 2 ? 'a' : 'b'}`), '0,1,a'];
