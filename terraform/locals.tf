@@ -24,6 +24,7 @@ locals {
     ARTIFACTS_BUCKET         = google_storage_bucket.artifacts.name
     IMAGE_REPOSITORY         = local.image_repository
     IMAGE_NAME               = var.image_name
+    TRAINER_DIR              = var.trainer_dir
     TRAINER_SOURCE_URI       = "gs://${google_storage_bucket_object.trainer_source.bucket}/${google_storage_bucket_object.trainer_source.name}"
     TRAINING_EVENTS_TOPIC    = google_pubsub_topic.training_events.name
     ENDPOINT_ID              = google_vertex_ai_endpoint.serving.name

@@ -17,9 +17,10 @@ locals {
     for f in local.trainer_source_files : "${f} ${filesha256("${local.repo_root}/${f}")}"
   ])), 0, 16)
 
-  # What the functions run: the compiled code (functions import shared trainer code, e.g. the CSV schema), the npm
-  # manifests and lock (the buildpack installs production dependencies from them) and cloudbuild.yaml, which
-  # onDatasetFinalized turns into the Build it submits. Source maps stay out.
+  # What the functions run: the compiled code, the npm manifests and lock (the buildpack installs production
+  # dependencies from them), cloudbuild.yaml, which onDatasetFinalized turns into the Build it submits, and the
+  # trainer's manifest and dataset schema, which the drop check validates against (TRAINER_DIR; no trainer code is
+  # loaded for it). Source maps stay out.
   function_source_files = sort([
     for f in setunion(
       fileset(local.repo_root, "dist/**/*.js"),
@@ -27,6 +28,7 @@ locals {
       # The manifest of the workspace package.json declares: with it the buildpack's npm ci installs exactly the tree
       # the lock describes (without it, npm skips the workspace without a word).
       fileset(local.repo_root, "trainer/package.json"),
+      fileset(local.repo_root, "${var.trainer_dir}/{trainer.yaml,dataset.schema.json}"),
     ) : f if !strcontains(f, "node_modules/")
   ])
   function_source_hash = substr(sha256(join("\n", [

@@ -150,9 +150,9 @@ variable "max_event_age_seconds" {
 }
 
 variable "max_dataset_bytes" {
-  description = "Largest CSV accepted as a dataset."
+  description = "Largest CSV accepted as a dataset (refused before any byte is read; smaller ones are streamed)."
   type        = number
-  default     = 52428800
+  default     = 2147483648
   validation {
     condition     = var.max_dataset_bytes >= 1024
     error_message = "max_dataset_bytes must be at least 1024."

@@ -15,6 +15,7 @@ export const CONFIG_VARIABLES = [
   'IMAGE_REPOSITORY',
   'IMAGE_NAME',
   'TRAINER_SOURCE_URI',
+  'TRAINER_DIR',
   'TRAINING_EVENTS_TOPIC',
   'ENDPOINT_ID',
   'MODEL_ID',
@@ -66,6 +67,11 @@ export interface Config {
   imageName: string;
   /** `gs://bucket/object.tar.gz`: the trainer source archive Cloud Build builds from. */
   trainerSourceUri: string;
+  /**
+   * The trainer's folder (its trainer.yaml and dataset.schema.json), relative to the working directory: the
+   * repository root locally, the function's source root in the cloud.
+   */
+  trainerDir: string;
   /** Topic (short id or `projects/…/topics/…`) the trainer reports training events to. */
   trainingEventsTopic: string;
   /** Numeric endpoint id or full `projects/…/locations/…/endpoints/…` name. */
@@ -122,6 +128,7 @@ const SCHEMA = {
     .regex(/^[a-z0-9][a-z0-9._/-]*$/, 'not an image name')
     .default('trainer'),
   TRAINER_SOURCE_URI: text,
+  TRAINER_DIR: text.default('trainer'),
   TRAINING_EVENTS_TOPIC: text,
   ENDPOINT_ID: text,
   MODEL_ID: text,
@@ -144,7 +151,8 @@ const SCHEMA = {
   // 2 at least: the previous version must stay deployed (at 0 %) for an instant rollback.
   KEEP_DEPLOYED_VERSIONS: int(2, 20).default(2),
   MAX_EVENT_AGE_SECONDS: int(60).default(86400),
-  MAX_DATASET_BYTES: int(1).default(52428800),
+  // 2 GiB: the drop check streams the object, so the cap bounds the work, not the memory.
+  MAX_DATASET_BYTES: int(1).default(2147483648),
   GATE_METRIC: z.enum(GATE_METRICS).default('accuracy'),
   GATE_FLOOR: z.coerce.number().finite().default(0.75),
   GATE_TOLERANCE: z.coerce.number().finite().min(0).default(0.01),
@@ -185,6 +193,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     imageRepository: v.IMAGE_REPOSITORY,
     imageName: v.IMAGE_NAME,
     trainerSourceUri: v.TRAINER_SOURCE_URI,
+    trainerDir: v.TRAINER_DIR,
     trainingEventsTopic: v.TRAINING_EVENTS_TOPIC,
     endpointId: v.ENDPOINT_ID,
     modelId: v.MODEL_ID,

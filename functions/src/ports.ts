@@ -2,6 +2,7 @@
 // one port, with a cloud adapter (functions/src/gcp/) and a local twin (functions/src/local/), so the same handler
 // code runs on both backends. Handlers and pipeline modules import only from here, never from @google-cloud/*.
 import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
 
 /** A stored object's identity and the lineage facts the store knows about it. */
 export interface ObjectInfo {
@@ -45,6 +46,14 @@ export interface WriteOptions {
   contentType?: string;
 }
 
+/** A stream of one generation found that generation gone (overwritten or deleted: GCS answers 404). */
+export class ObjectGoneError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ObjectGoneError';
+  }
+}
+
 export interface ObjectStore {
   /**
    * The object's content and generation, or undefined if it does not exist. Throws ObjectTooLargeError if larger
@@ -55,6 +64,11 @@ export interface ObjectStore {
     name: string,
     opts?: { maxBytes?: number },
   ): Promise<{ data: Buffer; info: ObjectInfo } | undefined>;
+  /**
+   * Exactly `generation` of the object, as a stream read in bounded memory (the caller checks the size first, with
+   * stat). The stream errors with ObjectGoneError if that generation does not exist (any longer).
+   */
+  readStream(bucket: string, name: string, generation: string): Readable;
   stat(bucket: string, name: string): Promise<ObjectInfo | undefined>;
   write(bucket: string, name: string, data: Buffer | string, opts?: WriteOptions): Promise<ObjectInfo>;
   list(bucket: string, prefix: string): Promise<ObjectInfo[]>;

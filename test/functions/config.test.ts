@@ -40,7 +40,8 @@ describe('config', () => {
     assert.deepEqual(c.trafficPolicy, { kind: 'replace' });
     assert.equal(c.keepDeployedVersions, 2);
     assert.equal(c.maxEventAgeSeconds, 86400);
-    assert.equal(c.maxDatasetBytes, 52428800);
+    assert.equal(c.maxDatasetBytes, 2147483648);
+    assert.equal(c.trainerDir, 'trainer');
     assert.deepEqual(c.gate, { metric: 'accuracy', floor: 0.75, tolerance: 0.01 });
     assert.equal(c.logLevel, 'info');
     assert.equal(c.claimLeaseSeconds, 600);
@@ -111,7 +112,7 @@ describe('config', () => {
 
   it('exports exactly the variables it reads', () => {
     assert.equal(new Set(CONFIG_VARIABLES).size, CONFIG_VARIABLES.length);
-    assert.equal(CONFIG_VARIABLES.length, 26);
+    assert.equal(CONFIG_VARIABLES.length, 27);
     // An unknown variable is ignored; every listed one is validated (a bad value for each is caught above or here).
     for (const name of CONFIG_VARIABLES) assert.match(name, /^[A-Z][A-Z0-9_]+$/);
   });

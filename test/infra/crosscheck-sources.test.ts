@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { matchesGlob, relative, resolve } from 'node:path';
 import { DockerfileParser } from 'dockerfile-ast';
 import ts from 'typescript';
+import { loadManifest, trainerPath } from '../../functions/src/contract/manifest';
 import { TerraformConfig } from './terraform-config';
 
 /** The `fileset(local.repo_root, "...")` patterns of an archive's file list, `{a,b}` alternatives expanded and
@@ -68,13 +69,25 @@ describe('cross-check: source archives (terraform/sources.tf)', () => {
     // findCloudbuildYaml() looks for cloudbuild.yaml next to package.json: both at the archive root.
     const needed = [pkg.main, 'package.json', 'package-lock.json', 'cloudbuild.yaml', ...workspaces, ...compiled];
     assert.deepEqual(
-      needed.filter((f) => !archiveHolds(functionFiles, f)),
+      needed.filter((f) => !archiveHolds(functionFiles, f, defaults)),
       [],
     );
     // Source maps and the TypeScript sources stay out.
     for (const f of ['dist/functions/src/index.js.map', 'functions/src/index.ts', 'node_modules/x/dist/a.js']) {
-      assert.equal(archiveHolds(functionFiles, f), false, f);
+      assert.equal(archiveHolds(functionFiles, f, defaults), false, f);
     }
+  });
+
+  it("the function archive holds the trainer's manifest and the dataset schema it names (the drop check reads them), no trainer source", async () => {
+    const dir = String(defaults.trainer_dir);
+    const loaded = await loadManifest(dir);
+    const schema = relative('.', trainerPath(loaded, loaded.manifest.dataset.schema));
+    assert.deepEqual(
+      [`${dir}/trainer.yaml`, schema].filter((f) => !archiveHolds(functionFiles, f, defaults)),
+      [],
+    );
+    for (const f of [`${dir}/src/preprocess.ts`, `${dir}/Dockerfile`])
+      assert.equal(archiveHolds(functionFiles, f, defaults), false, f);
   });
 
   it('the trainer archive holds every file trainer/Dockerfile copies from the build context, and .dockerignore', () => {

@@ -2,6 +2,7 @@
 // into functions-framework test servers, with every port faked in memory and the logs captured as JSON lines.
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import type { Readable } from 'node:stream';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import request from 'supertest';
 import '../../functions/src/index';
@@ -24,11 +25,13 @@ export interface TestEvent {
 }
 
 /**
- * A stand-in for the trainer's validateDataset (not on this branch yet): a header with `Survived` and at least one
- * row; any row containing "BAD" is a problem in column Age. Enough to drive accept and reject paths.
+ * A stand-in for the trainer's dataset schema: a header with `Survived` and at least one row; any row containing "BAD"
+ * is a problem in column Age. Enough to drive accept and reject paths. Reads the stream as the real check does.
  */
-export function fakeValidator(bytes: Buffer): DatasetValidation {
-  const lines = bytes.toString('utf8').split(/\r?\n/).filter(Boolean);
+export async function fakeValidator(input: Readable): Promise<DatasetValidation> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of input) chunks.push(Buffer.from(chunk as Uint8Array));
+  const lines = Buffer.concat(chunks).toString('utf8').split(/\r?\n/).filter(Boolean);
   const problems: DatasetValidation['problems'] = [];
   if (!(lines[0] ?? '').split(',').includes('Survived'))
     problems.push({ column: 'Survived', message: 'missing column' });

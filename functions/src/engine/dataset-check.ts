@@ -1,40 +1,54 @@
-// The seam to the trainer's dataset rules: the drop check must use exactly the rules the trainer trains with, so it
-// calls trainer/src/preprocess.ts `validateDataset(bytes, {requireLabel: true})` rather than a copy of them.
+// The seam to the trainer's dataset rules: the drop check reads the trainer's declared dataset schema (its folder's
+// trainer.yaml → dataset.schema.json, docs/trainer-contract.md) and streams the object through the contract's
+// validator, so no trainer code is loaded and memory stays bounded whatever the file's size.
+import type { Readable } from 'node:stream';
+import type * as DatasetSchemaModule from '../contract/dataset-schema';
+import type * as DatasetValidatorModule from '../contract/dataset-validator';
 
-/** One thing wrong with a dataset (the shape of the trainer's DatasetProblem). `row` is 1-based, header not counted. */
-export interface DatasetProblem {
-  row?: number;
-  column?: string;
-  message: string;
-}
+export type { DatasetProblem } from '../contract/dataset-validator';
+export { describeProblem } from '../contract/dataset-validator';
 
-/** What a validator reports (the shape of the trainer's ValidationResult). */
-export interface DatasetValidation {
-  rowCount: number;
-  problems: DatasetProblem[];
-  /** All problems found; `problems` may be capped. */
-  problemCount: number;
-}
-
-/** Checks a training CSV without training on it: pure, never throws for bad content. */
-export type DatasetValidator = (bytes: Buffer) => DatasetValidation;
-
-/** A problem as one line: `row 3, column Age: not a number`. */
-export function describeProblem(p: DatasetProblem): string {
-  const where = [p.row === undefined ? '' : `row ${p.row}`, p.column === undefined ? '' : `column ${p.column}`]
-    .filter(Boolean)
-    .join(', ');
-  return where ? `${where}: ${p.message}` : p.message;
-}
-
-type TrainerPreprocess = { validateDataset(bytes: Buffer, opts: { requireLabel: boolean }): DatasetValidation };
+/** What the drop check uses of a validation: rows, the kept problems and the count of all of them. */
+export type DatasetValidation = Pick<
+  DatasetValidatorModule.DatasetValidation,
+  'rowCount' | 'problems' | 'problemCount'
+>;
 
 /**
- * The trainer's own validation, with the label required (a training set). Loaded on first use: only
- * onDatasetFinalized validates datasets, so the other functions never load the CSV parser at cold start.
+ * Checks a training CSV stream against the schema of the trainer in `trainerDir`, without training on it. Resolves
+ * for bad content; rejects only if the stream errors (e.g. ObjectGoneError) or the trainer's schema cannot be loaded.
  */
-export const validateTrainingDataset: DatasetValidator = (bytes) => {
+export type DatasetValidator = (input: Readable, trainerDir: string) => Promise<DatasetValidation>;
+
+const schemas = new Map<string, Promise<DatasetSchemaModule.DatasetSchema>>();
+
+/** The trainer's schema, loaded once per folder (a failed load is retried next time). */
+function schemaOf(trainerDir: string): Promise<DatasetSchemaModule.DatasetSchema> {
+  let schema = schemas.get(trainerDir);
+  if (!schema) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { loadTrainerDatasetSchema } = require('../contract/dataset-schema') as typeof DatasetSchemaModule;
+    schema = loadTrainerDatasetSchema(trainerDir);
+    schemas.set(trainerDir, schema);
+    schema.catch(() => schemas.delete(trainerDir));
+  }
+  return schema;
+}
+
+/**
+ * The trainer's declared rules, with the label required (a training set). Loaded on first use: only
+ * onDatasetFinalized validates datasets, so the other functions never load ajv or the CSV parser at cold start.
+ */
+export const validateTrainingDataset: DatasetValidator = async (input, trainerDir) => {
+  let schema;
+  try {
+    schema = await schemaOf(trainerDir);
+  } catch (err) {
+    input.destroy();
+    throw err;
+  }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const preprocess = require('../../../trainer/src/preprocess') as TrainerPreprocess;
-  return preprocess.validateDataset(bytes, { requireLabel: true });
+  const { validateDatasetStream } = require('../contract/dataset-validator') as typeof DatasetValidatorModule;
+  const { rowCount, problems, problemCount } = await validateDatasetStream(input, schema, { requireLabel: true });
+  return { rowCount, problems, problemCount };
 };

@@ -1,6 +1,6 @@
 // observe: reads what the next plan of a run needs, and nothing else (pipeline/plan.ts `needs`): the dataset object,
 // the build, the training, the deploy operation, the endpoint and the serving run. Reads only: no claim, no write.
-import { ObjectTooLargeError, type BuildResource } from '../ports';
+import { ObjectGoneError, type BuildResource } from '../ports';
 import { needs, type DatasetCheck, type Observation, type Source } from '../pipeline/plan';
 import type { RunRecord, Stage } from '../pipeline/run-record';
 import { claimExpired } from '../pipeline/run-state';
@@ -24,15 +24,25 @@ async function checkDataset(ctx: StepContext, r: RunRecord): Promise<DatasetChec
   const max = ctx.config.maxDatasetBytes;
   if (ds.size > max)
     return { kind: 'invalid', reasons: [`the file is ${ds.size} bytes, over the ${max}-byte limit`], problemCount: 1 };
-  let read;
+  const info = await ctx.ports.store.stat(ds.bucket, ds.name);
+  if (!info || info.generation !== ds.generation) return { kind: 'gone' };
+  // The refusal happens before any byte is read (the event's size above, the stored size here).
+  if (info.size > max)
+    return {
+      kind: 'invalid',
+      reasons: [`the file is ${info.size} bytes, over the ${max}-byte limit`],
+      problemCount: 1,
+    };
+  let check;
   try {
-    read = await ctx.ports.store.read(ds.bucket, ds.name, { maxBytes: max });
+    check = await ctx.validateDataset(
+      ctx.ports.store.readStream(ds.bucket, ds.name, ds.generation),
+      ctx.config.trainerDir,
+    );
   } catch (err) {
-    if (err instanceof ObjectTooLargeError) return { kind: 'invalid', reasons: [err.message], problemCount: 1 };
+    if (err instanceof ObjectGoneError) return { kind: 'gone' };
     throw err;
   }
-  if (!read || read.info.generation !== ds.generation) return { kind: 'gone' };
-  const check = ctx.validateDataset(read.data);
   if (check.problemCount > 0)
     return { kind: 'invalid', reasons: check.problems.map(describeProblem), problemCount: check.problemCount };
   return { kind: 'ok', rows: check.rowCount };

@@ -1,7 +1,14 @@
 // ObjectStore over Cloud Storage. Reads are bounded (the size is checked before any byte is downloaded, and the
 // download is pinned to the generation that was checked); writes can be compare-and-swap on the generation.
+import { PassThrough } from 'node:stream';
 import type { File, FileMetadata } from '@google-cloud/storage';
-import { type ObjectInfo, ObjectTooLargeError, type ObjectStore, PreconditionFailedError } from '../ports';
+import {
+  ObjectGoneError,
+  type ObjectInfo,
+  ObjectTooLargeError,
+  type ObjectStore,
+  PreconditionFailedError,
+} from '../ports';
 import type { GcpClients } from './clients';
 
 /** Default read bound: datasets and run records are small; anything bigger is refused, not streamed into memory. */
@@ -62,6 +69,20 @@ export function createGcsStore(clients: Pick<GcpClients, 'storage'>): ObjectStor
         }
       }
       throw new Error(`gs://${bucket}/${name} kept changing while being read`);
+    },
+
+    readStream(bucket, name, generation) {
+      // One media GET pinned to the generation (the library checks the download's hash). A 404 means that generation
+      // was overwritten or deleted since it was checked.
+      const source = file(bucket, name, generation).createReadStream();
+      const out = new PassThrough();
+      source.on('error', (err) =>
+        out.destroy(
+          httpStatus(err) === 404 ? new ObjectGoneError(`gs://${bucket}/${name}#${generation} no longer exists`) : err,
+        ),
+      );
+      out.on('close', () => source.destroy());
+      return source.pipe(out);
     },
 
     async write(bucket, name, data, opts) {

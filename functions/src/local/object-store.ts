@@ -6,9 +6,11 @@
 // A bucket with versioning enabled (its bucket-config file, as Terraform sets it on the data bucket) also keeps a
 // copy of every generation, so a `gs://…#<generation>` pin reads exactly the bytes that were validated.
 import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { access, mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-import { ObjectTooLargeError, PreconditionFailedError } from '../ports';
+import { Readable } from 'node:stream';
+import { ObjectGoneError, ObjectTooLargeError, PreconditionFailedError } from '../ports';
 import type { ObjectInfo, ObjectStore, WriteOptions } from '../ports';
 import { withFileLock } from './file-lock';
 import { checkBucketName, checkObjectName, objectPath, objectPathIn } from './layout';
@@ -119,6 +121,19 @@ export class LocalObjectStore implements ObjectStore {
       await this.atomicWrite(kept, await readFile(live)); // no kept copy: checked above, under this lock
       return kept;
     });
+  }
+
+  /** Streams the file holding exactly `generation` (pathOfGeneration); ObjectGoneError when there is none. */
+  readStream(bucket: string, name: string, generation: string): Readable {
+    const pathOf = () => this.pathOfGeneration(bucket, name, generation);
+    return Readable.from(
+      (async function* () {
+        const path = await pathOf();
+        if (!path) throw new ObjectGoneError(`gs://${bucket}/${name}#${generation} no longer exists`);
+        yield* createReadStream(path);
+      })(),
+      { objectMode: false },
+    );
   }
 
   async stat(bucket: string, name: string): Promise<ObjectInfo | undefined> {

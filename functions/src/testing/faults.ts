@@ -7,6 +7,7 @@
 // Errors the real port throws (PreconditionFailedError: a lost compare-and-swap, not a fault; ObjectTooLargeError…)
 // pass through untouched. The error shapes follow what classifyError (pipeline/errors.ts) reads: a numeric `code`,
 // gRPC 0-16 or an HTTP status, as @grpc/grpc-js and the Cloud Storage client put it.
+import { Readable } from 'node:stream';
 import type { Ports } from '../ports';
 import { Prng } from './prng';
 
@@ -20,9 +21,19 @@ export const PORT_METHODS = {
   publisher: ['publish'],
 } as const satisfies { [P in Exclude<keyof Ports, 'now'>]: readonly (keyof Ports[P])[] };
 
+/** The methods returning a stream: a fault is the stream erroring before its first byte or after its last. */
+export const STREAM_METHODS = { store: ['readStream'] } as const satisfies {
+  [P in Exclude<keyof Ports, 'now'>]?: readonly (keyof Ports[P])[];
+};
+
 type PortName = keyof typeof PORT_METHODS;
+type StreamListed<P extends PortName> = P extends keyof typeof STREAM_METHODS
+  ? (typeof STREAM_METHODS)[P][number]
+  : never;
 // Compile-time completeness: a method added to a port and not listed above makes this type `never`-violating.
-type Unlisted = { [P in PortName]: Exclude<keyof Ports[P], (typeof PORT_METHODS)[P][number]> }[PortName];
+type Unlisted = {
+  [P in PortName]: Exclude<keyof Ports[P], (typeof PORT_METHODS)[P][number] | StreamListed<P>>;
+}[PortName];
 const everyMethodListed: [Unlisted] extends [never] ? true : false = true;
 void everyMethodListed;
 
@@ -158,10 +169,45 @@ export function withFaults(ports: Ports, options: FaultOptions): FaultyPorts {
     };
   };
 
+  const wrapStream = (port: PortName, name: string, target: object): ((...args: unknown[]) => Readable) => {
+    const method = `${port}.${name}`;
+    const stats = (byMethod[method] = emptyStats());
+    const real = (target as Record<string, (...args: unknown[]) => Readable>)[name] as (...args: unknown[]) => Readable;
+    const faulty = !selected || selected.has(method) || selected.has(port);
+    return (...args: unknown[]) => {
+      stats.calls++;
+      const call = ++callCount;
+      const fault = faulty ? decide(method) : undefined;
+      const fail = (f: { kind: FaultKind; code: number }): never => {
+        stats.faults[f.kind]++;
+        events.push({ call, method, ...f });
+        throw new InjectedFault(f.code, f.kind, method, port !== 'store');
+      };
+      return Readable.from(
+        (async function* () {
+          if (fault && fault.kind !== 'transient-after') fail(fault);
+          try {
+            yield* real.apply(target, args);
+          } catch (err) {
+            stats.realErrors++;
+            throw err;
+          }
+          if (fault) fail(fault);
+          stats.ok++;
+        })(),
+        { objectMode: false },
+      );
+    };
+  };
+
   const wrapped = { now: () => ports.now() } as Ports;
   for (const port of Object.keys(PORT_METHODS) as PortName[]) {
     const target = ports[port] as object;
-    const methods = new Map(PORT_METHODS[port].map((name) => [name as string, wrap(port, name, target)]));
+    const streams: readonly string[] = (STREAM_METHODS as Partial<Record<PortName, readonly string[]>>)[port] ?? [];
+    const methods = new Map<string, (...args: unknown[]) => unknown>([
+      ...PORT_METHODS[port].map((name) => [name as string, wrap(port, name, target)] as const),
+      ...streams.map((name) => [name, wrapStream(port, name, target)] as const),
+    ]);
     // A proxy rather than a copy: other members (a fake's test controls) still reach the original object.
     (wrapped as unknown as Record<string, object>)[port] = new Proxy(target, {
       get: (obj, prop, receiver) =>

@@ -3,7 +3,9 @@
 // PreconditionFailedError, exactly like a GCS 412. Each call yields to the event loop first, so concurrent callers
 // really interleave. Used by the tests and reusable by the local backend.
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import {
+  ObjectGoneError,
   ObjectTooLargeError,
   PreconditionFailedError,
   type ObjectInfo,
@@ -39,6 +41,23 @@ export class MemoryObjectStore implements ObjectStore {
         found.data.length,
       );
     return { data: Buffer.from(found.data), info: { ...found.info } };
+  }
+
+  /**
+   * The object's bytes as a stream, through `read` (so a test that replaces `read` sees stream reads too). Only the
+   * live generation is kept: any other one is gone.
+   */
+  readStream(bucket: string, name: string, generation: string): Readable {
+    const read = () => this.read(bucket, name);
+    return Readable.from(
+      (async function* () {
+        const found = await read();
+        if (found?.info.generation !== generation)
+          throw new ObjectGoneError(`gs://${bucket}/${name}#${generation} no longer exists`);
+        yield found.data;
+      })(),
+      { objectMode: false },
+    );
   }
 
   async stat(bucket: string, name: string): Promise<ObjectInfo | undefined> {

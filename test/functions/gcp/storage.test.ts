@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Storage } from '@google-cloud/storage';
 import { createGcsStore } from '../../../functions/src/gcp/storage';
-import { ObjectTooLargeError } from '../../../functions/src/ports';
+import { ObjectGoneError, ObjectTooLargeError } from '../../../functions/src/ports';
 import { PreconditionFailedError } from '../../../functions/src/ports';
 import { FakeGcs } from '../../support/gcp-fake-gcs';
 
@@ -61,6 +61,29 @@ describe('gcp/storage (real client over HTTP against a fake JSON API)', () => {
     };
     const result = await store().read(BUCKET, 'runs/r1.json');
     assert.equal(result?.data.toString(), '{"v":2}');
+  });
+
+  const drain = async (stream: NodeJS.ReadableStream): Promise<Buffer> => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(Buffer.from(chunk as Uint8Array));
+    return Buffer.concat(chunks);
+  };
+
+  it('readStream downloads exactly the generation named, in one media request', async () => {
+    const body = Buffer.from('a,b\n'.repeat(50_000));
+    const generation = gcs.put(BUCKET, 'datasets/a.csv', body);
+    const data = await drain(store().readStream(BUCKET, 'datasets/a.csv', generation));
+    assert.ok(data.equals(body));
+    assert.deepEqual(
+      gcs.requests.map((r) => [r.operation, r.object, r.query.generation]),
+      [['media', 'datasets/a.csv', generation]],
+    );
+  });
+
+  it('readStream of a generation since overwritten errors with ObjectGoneError, not the newer bytes', async () => {
+    const first = gcs.put(BUCKET, 'datasets/a.csv', 'a,b\n1,2\n');
+    gcs.put(BUCKET, 'datasets/a.csv', 'a,b\n3,4\n');
+    await assert.rejects(drain(store().readStream(BUCKET, 'datasets/a.csv', first)), ObjectGoneError);
   });
 
   it('write sends ifGenerationMatch as a precondition and returns the new generation', async () => {

@@ -4,7 +4,7 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ObjectTooLargeError, PreconditionFailedError } from '../../../functions/src/ports';
+import { ObjectGoneError, ObjectTooLargeError, PreconditionFailedError } from '../../../functions/src/ports';
 import { InvalidObjectNameError, localLayout } from '../../../functions/src/local/layout';
 import type { LocalLayout } from '../../../functions/src/local/layout';
 import { LocalObjectStore, setBucketConfig } from '../../../functions/src/local/object-store';
@@ -154,6 +154,23 @@ describe('local/object-store', () => {
     assert.equal(await store.pathOfGeneration('runs', 'r.json', first.generation), undefined);
     assert.ok(await store.pathOfGeneration('runs', 'r.json', second.generation));
     assert.deepEqual(await readdir(root).then((names) => names.includes('versions')), false);
+  });
+
+  const drain = async (stream: NodeJS.ReadableStream): Promise<string> => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(Buffer.from(chunk as Uint8Array));
+    return Buffer.concat(chunks).toString('utf8');
+  };
+
+  it('readStream streams exactly the generation named; an overwritten one is gone unless the bucket is versioned', async () => {
+    const first = await store.write('runs', 'r.json', '{"v":1}');
+    assert.equal(await drain(store.readStream('runs', 'r.json', first.generation)), '{"v":1}');
+    await store.write('runs', 'r.json', '{"v":2}');
+    await assert.rejects(drain(store.readStream('runs', 'r.json', first.generation)), ObjectGoneError);
+    await setBucketConfig(layout, 'data', { versioning: { enabled: true } });
+    const kept = await store.write('data', 'datasets/t.csv', 'first\n');
+    await store.write('data', 'datasets/t.csv', 'second\n');
+    assert.equal(await drain(store.readStream('data', 'datasets/t.csv', kept.generation)), 'first\n');
   });
 
   it('lists objects under a prefix, including a prefix that ends mid-name, and no temp files', async () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { PreconditionFailedError, type Ports } from '../../../functions/src/ports';
+import { Readable } from 'node:stream';
+import { ObjectGoneError, PreconditionFailedError, type Ports } from '../../../functions/src/ports';
 import { InjectedFault, PORT_METHODS, withFaults, type FaultKind } from '../../../functions/src/testing/faults';
 
 /** Ports whose every method records that it ran (the effect) and returns `name`; store.write can lose a CAS. */
@@ -148,6 +149,41 @@ describe('functions/testing/faults (seeded fault layer over the ports)', () => {
     const decisions = (events: typeof on.stats.events) => events.map(({ call, kind }) => ({ call, kind })); // codes depend on the method
     assert.ok(paused.stats.events.length > 20);
     assert.deepEqual(decisions(paused.stats.events), decisions(on.stats.events.filter((e) => e.call > 100)));
+  });
+
+  it('faults a store stream before its first byte or after its last; a real stream error passes through', async () => {
+    const { ports } = recordingPorts();
+    const opened: string[] = [];
+    (ports.store as unknown as Record<string, unknown>).readStream = (_b: string, name: string) => {
+      opened.push(name);
+      return name === 'gone'
+        ? new Readable({
+            read() {
+              this.destroy(new ObjectGoneError('gone'));
+            },
+          })
+        : Readable.from([Buffer.from('abc')]);
+    };
+    const read = async (p: Ports, name: string): Promise<[string, string]> => {
+      let got = '';
+      try {
+        for await (const chunk of p.store.readStream('b', name, '1'))
+          got += Buffer.from(chunk as Uint8Array).toString();
+        return [got, 'ok'];
+      } catch (err) {
+        return [got, err instanceof InjectedFault ? `${err.kind}:${err.code}` : (err as Error).name];
+      }
+    };
+    const before = withFaults(ports, { seed: 1, transientRate: 1, permanentRate: 0, afterShare: 0 });
+    assert.deepEqual((await read(before.ports, 'o'))[0], '');
+    assert.match((await read(before.ports, 'o'))[1], /^transient-before:(503|429)$/);
+    assert.deepEqual(opened, [], 'a before-fault never opens the real stream');
+    const after = withFaults(ports, { seed: 1, transientRate: 1, permanentRate: 0, afterShare: 1 });
+    assert.deepEqual(await read(after.ports, 'o'), ['abc', 'transient-after:503']);
+    const none = withFaults(ports, { seed: 1, transientRate: 0, permanentRate: 0 });
+    assert.deepEqual(await read(none.ports, 'o'), ['abc', 'ok']);
+    assert.deepEqual(await read(none.ports, 'gone'), ['', 'ObjectGoneError']);
+    assert.equal(none.stats.byMethod['store.readStream']?.realErrors, 1);
   });
 
   it('leaves the original ports alone and still reaches their other members', async () => {

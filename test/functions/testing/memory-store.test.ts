@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { ObjectTooLargeError, PreconditionFailedError } from '../../../functions/src/ports';
+import { ObjectGoneError, ObjectTooLargeError, PreconditionFailedError } from '../../../functions/src/ports';
 import { MemoryObjectStore } from '../../../functions/src/testing/memory-store';
 
 describe('testing/memory-store', () => {
@@ -57,5 +57,18 @@ describe('testing/memory-store', () => {
       (await s.list('b', 'runs/')).map((o) => o.name),
       ['runs/a.json', 'runs/b.json'],
     );
+  });
+
+  it('readStream streams the live generation; any other one is gone', async () => {
+    const store = new MemoryObjectStore();
+    const first = await store.write('b', 'o', 'one');
+    const drain = async (stream: NodeJS.ReadableStream): Promise<string> => {
+      let text = '';
+      for await (const chunk of stream) text += Buffer.from(chunk as Uint8Array).toString();
+      return text;
+    };
+    assert.equal(await drain(store.readStream('b', 'o', first.generation)), 'one');
+    await store.write('b', 'o', 'two');
+    await assert.rejects(drain(store.readStream('b', 'o', first.generation)), ObjectGoneError);
   });
 });

@@ -12,6 +12,11 @@ export interface DatasetCase {
   /** For ACCEPTED: the data rows; for REJECTED: a substring of the reason (and the row/column where relevant). */
   rows?: number;
   reason?: string;
+  /**
+   * For REJECTED, when the drop check (the trainer's dataset.schema.json through the contract's streaming validator)
+   * words the same fact differently from the trainer's own check: a substring of its reason.
+   */
+  schemaReason?: string;
   row?: number;
   column?: string;
 }
@@ -135,6 +140,7 @@ export const DATASET_CASES: DatasetCase[] = [
     bytes: () => Buffer.from(`${text()}892,1,3,"Doe, Mr. John,male,22,0,0,A,7,,S\r\n`),
     outcome: 'REJECTED',
     reason: 'Quote Not Closed',
+    schemaReason: 'Quoted field unterminated',
   },
   {
     name: 'duplicated header',
@@ -176,6 +182,7 @@ export const DATASET_CASES: DatasetCase[] = [
     bytes: () => join2(lines().filter((l, i) => i === 0 || /^\d+,0,/.test(l) || !l)),
     outcome: 'REJECTED',
     reason: '0 survivors and 549 deaths',
+    schemaReason: 'at least 5 rows of each class, the file has 549 of 0, 0 of 1',
     column: 'Survived',
   },
   {
