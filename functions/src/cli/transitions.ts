@@ -1,6 +1,6 @@
 // What `vertex-retrain up` prints as runs move: one line per state a run entered, derived from two successive views
 // of its run record (before: undefined for a run not seen yet). Pure, so the table test covers every state.
-import type { RunRecord, RunState } from '../pipeline/run-record';
+import { RUN_STATES, type RunRecord, type RunState } from '../pipeline/run-record';
 
 /** The parts of a run record the lines show. */
 export type TransitionRun = Pick<RunRecord, 'runId' | 'state' | 'updatedAt' | 'stages' | 'errors'> &
@@ -17,16 +17,6 @@ export interface TransitionContext {
   reasons?: number;
 }
 
-const ORDER: readonly RunState[] = [
-  'RECEIVED',
-  'REJECTED',
-  'BUILDING',
-  'TRAINING',
-  'DEPLOYING',
-  'DEPLOYED',
-  'FAILED',
-  'HELD',
-];
 const secs = (from?: string, to?: string) =>
   from && to ? ` in ${((Date.parse(to) - Date.parse(from)) / 1000).toFixed(1)} s` : '';
 const figure = (v: number | null | undefined) =>
@@ -37,7 +27,8 @@ export function enteredStates(before: TransitionRun | undefined, after: Transiti
   const entered = (Object.keys(after.stages) as RunState[]).filter((s) => !before?.stages[s]);
   return entered.sort(
     (a, b) =>
-      Date.parse(after.stages[a] ?? '') - Date.parse(after.stages[b] ?? '') || ORDER.indexOf(a) - ORDER.indexOf(b),
+      Date.parse(after.stages[a] ?? '') - Date.parse(after.stages[b] ?? '') ||
+      RUN_STATES.indexOf(a) - RUN_STATES.indexOf(b),
   );
 }
 

@@ -3,6 +3,7 @@
 // changed is which serving figure it compares with: the serving model scored by the trainer on the candidate's own
 // hold-out (metrics.json `baseline`) when there is one; otherwise the figure recorded when the serving version was
 // trained, on other data, and the decision says "not like-for-like".
+import { gateRule } from '../pipeline/quality-gate';
 import type { Direction } from './manifest';
 import type { MetricsFile } from './metrics-file';
 
@@ -46,8 +47,6 @@ export interface GateDecision {
 }
 
 const usable = (v: number | null | undefined): v is number => typeof v === 'number' && Number.isFinite(v);
-/** Rounds away float noise (0.8 - 0.01 = 0.7900000000000001) so equal-looking figures compare equal. */
-const clean = (v: number): number => Math.round(v * 1e9) / 1e9;
 
 function servingFigure(policy: GatePolicy, inputs: GateInputs): { value: number | undefined; comparison: Comparison } {
   const scored = inputs.candidate.baseline?.metrics[policy.metric];
@@ -89,28 +88,6 @@ export function decideGate(policy: GatePolicy, inputs: GateInputs): GateDecision
       reason: `candidate has no usable ${policy.metric} (${candidate === undefined ? 'missing from metrics.json' : String(candidate)})`,
     };
 
-  const better = (a: number, b: number): boolean => (lower ? a <= b : a >= b);
-  const relative = usable(serving) ? clean(lower ? serving + policy.tolerance : serving - policy.tolerance) : undefined;
-  const threshold =
-    relative === undefined ? policy.floor : lower ? Math.min(policy.floor, relative) : Math.max(policy.floor, relative);
-  const op = lower ? '<=' : '>=';
-  const servingText = usable(serving)
-    ? `serving ${serving} ${lower ? '+' : '-'} tolerance ${policy.tolerance} = ${relative}${comparison === 'recorded' ? ', not like-for-like' : ', like-for-like'}`
-    : 'no serving version to compare with';
-
-  if (!better(candidate, policy.floor))
-    return {
-      ...base,
-      promote: false,
-      threshold,
-      reason: `${policy.metric} ${candidate} fails the floor (${op} ${policy.floor})`,
-    };
-  if (relative !== undefined && !better(candidate, relative))
-    return { ...base, promote: false, threshold, reason: `${policy.metric} ${candidate} is worse than ${servingText}` };
-  return {
-    ...base,
-    promote: true,
-    threshold,
-    reason: `${policy.metric} ${candidate} ${op} ${threshold} (floor ${policy.floor}; ${servingText})`,
-  };
+  const note = comparison === 'recorded' ? ', not like-for-like' : ', like-for-like';
+  return { ...base, ...gateRule({ ...policy, lower }, candidate, usable(serving) ? serving : undefined, note) };
 }

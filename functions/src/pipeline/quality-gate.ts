@@ -56,28 +56,43 @@ export function decide(policy: GatePolicy, candidate: number | undefined, servin
       reason: `candidate has no usable ${policy.metric} (${candidate})`,
     };
 
-  const better = (a: number, b: number): boolean => (lower ? a <= b : a >= b);
-  const relative = usable(serving) ? clean(lower ? serving + policy.tolerance : serving - policy.tolerance) : undefined;
-  const threshold =
-    relative === undefined ? policy.floor : lower ? Math.min(policy.floor, relative) : Math.max(policy.floor, relative);
-  const op = lower ? '<=' : '>=';
-  const servingText = usable(serving)
-    ? `serving ${serving} ${lower ? '+' : '-'} tolerance ${policy.tolerance} = ${relative}`
-    : 'no serving version to compare with';
+  return { ...base, ...gateRule({ ...policy, lower }, candidate, usable(serving) ? serving : undefined) };
+}
 
-  if (!better(candidate, policy.floor))
-    return {
-      ...base,
-      promote: false,
-      threshold,
-      reason: `${policy.metric} ${candidate} fails the floor (${op} ${policy.floor})`,
-    };
+/** The rule both gates share, for a usable candidate figure (the callers word the unusable case themselves). */
+export interface GateRule {
+  metric: string;
+  lower: boolean;
+  floor: number;
+  tolerance: number;
+}
+
+/**
+ * Applies the floor and the serving ∓ tolerance rule. `servingNote` is appended to the serving figure's wording
+ * (e.g. which rows it was measured on).
+ */
+export function gateRule(
+  rule: GateRule,
+  candidate: number,
+  serving: number | undefined,
+  servingNote = '',
+): { promote: boolean; threshold: number; reason: string } {
+  const { lower, metric, floor, tolerance } = rule;
+  const better = (a: number, b: number): boolean => (lower ? a <= b : a >= b);
+  const relative = serving === undefined ? undefined : clean(lower ? serving + tolerance : serving - tolerance);
+  const threshold = relative === undefined ? floor : lower ? Math.min(floor, relative) : Math.max(floor, relative);
+  const op = lower ? '<=' : '>=';
+  const servingText =
+    serving === undefined
+      ? 'no serving version to compare with'
+      : `serving ${serving} ${lower ? '+' : '-'} tolerance ${tolerance} = ${relative}${servingNote}`;
+  if (!better(candidate, floor))
+    return { promote: false, threshold, reason: `${metric} ${candidate} fails the floor (${op} ${floor})` };
   if (relative !== undefined && !better(candidate, relative))
-    return { ...base, promote: false, threshold, reason: `${policy.metric} ${candidate} is worse than ${servingText}` };
+    return { promote: false, threshold, reason: `${metric} ${candidate} is worse than ${servingText}` };
   return {
-    ...base,
     promote: true,
     threshold,
-    reason: `${policy.metric} ${candidate} ${op} ${threshold} (floor ${policy.floor}; ${servingText})`,
+    reason: `${metric} ${candidate} ${op} ${threshold} (floor ${floor}; ${servingText})`,
   };
 }
