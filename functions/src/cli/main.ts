@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command as CommandType } from 'commander' with { 'resolution-mode': 'import' };
+import type { Config } from '../config';
 import { LocalObjectStore } from '../local/object-store';
 import { localLayout, objectPath } from '../local/layout';
 import { ledgerTraffic } from '../pipeline/ledger-traffic';
@@ -33,7 +34,7 @@ const { Command, InvalidArgumentError, Option } = require('commander') as typeof
 });
 
 interface GlobalOptions {
-  env: 'local' | 'vertex';
+  env: Config['env'];
   dir: string;
 }
 
