@@ -34,7 +34,7 @@ describe('reliability: dead letters and replay (local stack)', function () {
       root,
       port: 0,
       reconcileIntervalMs: 0, // ticked by the test, only once the outage is over
-      functionSource: join(REPO, 'functions/src/index.ts'),
+      functionSource: join(REPO, 'functions/src/local/function-entry.ts'),
       functionExecArgv: ['--import', 'tsx'],
       router: { maxAttempts: MAX_ATTEMPTS, minBackoffMs: 100, maxBackoffMs: 300, scanIntervalMs: 200 },
     });

@@ -84,7 +84,7 @@ describe('reliability: the local stack', function () {
       root,
       port: 0,
       reconcileIntervalMs: 250,
-      functionSource: join(REPO, 'functions/src/index.ts'),
+      functionSource: join(REPO, 'functions/src/local/function-entry.ts'),
       functionExecArgv: ['--import', 'tsx'],
       router: { minBackoffMs: 100, maxBackoffMs: 1000 },
     });
