@@ -1,25 +1,38 @@
 // The per-process runtime: configuration, ports, ledger and logger, built once on first use. The ports come from the
-// backend RETRAIN_ENV names, loaded lazily so that loading the functions never loads a cloud client it does not use
-// (local mode never touches @google-cloud/*; vertex mode loads them on the first event, not at cold-start import).
-import { parseConfig, type Config } from './config';
+// backend RETRAIN_ENV names: vertex loads ./gcp lazily (on the first event, not at cold-start import); local uses
+// the factory local/function-entry.ts registers, so the entry module (index.ts) reaches nothing under local/ and
+// the cloud's function archive needs none of it.
+import { parseConfig, type Config, type LocalConfig } from './config';
 import { RunLedger } from './ledger/run-ledger';
 import { createLogger, type Logger } from './log';
 import type { Ports } from './ports';
 import type { StepContext } from './engine/context';
 import { validateTrainingDataset } from './engine/dataset-check';
 
-/** Builds the ports of the configured backend: 'vertex' → ./gcp `createGcpPorts`, 'local' → ./local `createLocalPorts`. */
+export type LocalPortsFactory = (config: LocalConfig) => Ports;
+let localPorts: LocalPortsFactory | undefined;
+
+/** Registers how a local function process builds its ports (local/function-entry.ts, before index.ts loads). */
+export function useLocalBackend(factory: LocalPortsFactory): void {
+  localPorts = factory;
+}
+
+/** Builds the ports of the configured backend: 'vertex' → ./gcp `createGcpPorts`, 'local' → the registered factory. */
 export function createPorts(config: Config): Ports {
-  /* eslint-disable @typescript-eslint/no-require-imports -- lazy on purpose: only the chosen backend is loaded */
   if (config.env === 'vertex') {
+    /* eslint-disable @typescript-eslint/no-require-imports -- lazy on purpose: the cloud clients load on first use */
     const gcp = require('./gcp') as typeof import('./gcp');
     const { gcpSettingsFromConfig } =
       require('./gcp/settings-from-config') as typeof import('./gcp/settings-from-config');
+    /* eslint-enable @typescript-eslint/no-require-imports */
     return gcp.createGcpPorts(gcpSettingsFromConfig(config));
   }
-  const local = require('./local') as typeof import('./local');
-  /* eslint-enable @typescript-eslint/no-require-imports */
-  return local.createLocalPorts(config);
+  if (!localPorts)
+    throw new Error(
+      'RETRAIN_ENV=local: the local backend is registered by functions/src/local/function-entry.ts, the module the ' +
+        'local stack (`vertex-retrain up`) starts the functions from; in Google Cloud set RETRAIN_ENV=vertex',
+    );
+  return localPorts(config);
 }
 
 let runtime: StepContext | undefined;

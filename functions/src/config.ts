@@ -49,13 +49,17 @@ export const LOCAL_DEFAULTS: Partial<Record<ConfigVariable, string>> = {
   MODEL_ID: 'local-model',
 };
 /** Required with RETRAIN_ENV=vertex only (local mode runs no service accounts). */
-const VERTEX_ONLY: ConfigVariable[] = ['TRAINING_SERVICE_ACCOUNT', 'SERVING_SERVICE_ACCOUNT', 'BUILD_SERVICE_ACCOUNT'];
+const VERTEX_ONLY = [
+  'TRAINING_SERVICE_ACCOUNT',
+  'SERVING_SERVICE_ACCOUNT',
+  'BUILD_SERVICE_ACCOUNT',
+] as const satisfies readonly ConfigVariable[];
 
 /** Where the pipeline writes rejection reports in the data bucket: outside the watched prefix, never a .csv. */
 export const REJECTED_PREFIX = 'rejected/';
 
-export interface Config {
-  env: 'local' | 'vertex';
+/** What both backends read. */
+interface SharedConfig {
   projectId: string;
   region: string;
   dataBucket: string;
@@ -80,9 +84,6 @@ export interface Config {
   modelId: string;
   trainingMachineType: string;
   servingMachineType: string;
-  trainingServiceAccount?: string;
-  servingServiceAccount?: string;
-  buildServiceAccount?: string;
   trafficPolicy: TrafficPolicy;
   keepDeployedVersions: number;
   maxEventAgeSeconds: number;
@@ -93,9 +94,24 @@ export interface Config {
   claimLeaseSeconds: number;
 }
 
+/** RETRAIN_ENV=local: the twins on this machine; the cloud names are the local stand-ins (LOCAL_DEFAULTS). */
+export interface LocalConfig extends SharedConfig {
+  env: 'local';
+}
+
+/** RETRAIN_ENV=vertex: Google Cloud; every cloud variable was given, the service accounts included. */
+export interface VertexConfig extends SharedConfig {
+  env: 'vertex';
+  trainingServiceAccount: string;
+  servingServiceAccount: string;
+  buildServiceAccount: string;
+}
+
+export type Config = LocalConfig | VertexConfig;
+
 /** `keys` of `config`, and nothing else: the part of the configuration a component reads. */
-export function pickConfig<K extends keyof Config>(config: Config, keys: readonly K[]): Pick<Config, K> {
-  return Object.fromEntries(keys.map((k) => [k, config[k]])) as Pick<Config, K>;
+export function pickConfig<C extends Config, K extends keyof C>(config: C, keys: readonly K[]): Pick<C, K> {
+  return Object.fromEntries(keys.map((k) => [k, config[k]])) as Pick<C, K>;
 }
 
 /** The configuration is invalid; `problems` has one line per variable, each starting with its name. */
@@ -161,18 +177,23 @@ const SCHEMA = {
   CLAIM_LEASE_SECONDS: int(10).default(600),
 } satisfies Record<ConfigVariable, z.ZodType>;
 
-type Parsed = { [K in ConfigVariable]: z.output<(typeof SCHEMA)[K]> };
+type VertexOnly = (typeof VERTEX_ONLY)[number];
+/** What the loop in parseConfig has checked: every value parsed, and in vertex mode the vertex-only ones present. */
+type Parsed = { [K in Exclude<ConfigVariable, VertexOnly | 'RETRAIN_ENV'>]: z.output<(typeof SCHEMA)[K]> } & (
+  { RETRAIN_ENV: 'local' } | ({ RETRAIN_ENV: 'vertex' } & Record<VertexOnly, string>)
+);
 
 /** Reads and validates the configuration. Empty strings count as unset. Throws ConfigError naming every bad variable. */
 export function parseConfig(env: Record<string, string | undefined> = process.env): Config {
   const problems: string[] = [];
   const raw = (name: ConfigVariable): string | undefined => (env[name] === '' ? undefined : env[name]);
   const vertex = raw('RETRAIN_ENV') === 'vertex';
+  const vertexOnly: readonly ConfigVariable[] = VERTEX_ONLY;
   const out: Partial<Record<ConfigVariable, unknown>> = {};
   for (const name of CONFIG_VARIABLES) {
     let value = raw(name);
     if (value === undefined && !vertex) value = LOCAL_DEFAULTS[name];
-    if (value === undefined && vertex && (name in LOCAL_DEFAULTS || VERTEX_ONLY.includes(name))) {
+    if (value === undefined && vertex && (name in LOCAL_DEFAULTS || vertexOnly.includes(name))) {
       problems.push(`${name}: required when RETRAIN_ENV=vertex`);
       continue;
     }
@@ -183,8 +204,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const v = out as Parsed;
-  return {
-    env: v.RETRAIN_ENV,
+  const shared: SharedConfig = {
     projectId: v.PROJECT_ID,
     region: v.REGION,
     dataBucket: v.DATA_BUCKET,
@@ -199,9 +219,6 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     modelId: v.MODEL_ID,
     trainingMachineType: v.TRAINING_MACHINE_TYPE,
     servingMachineType: v.SERVING_MACHINE_TYPE,
-    ...(v.TRAINING_SERVICE_ACCOUNT ? { trainingServiceAccount: v.TRAINING_SERVICE_ACCOUNT } : {}),
-    ...(v.SERVING_SERVICE_ACCOUNT ? { servingServiceAccount: v.SERVING_SERVICE_ACCOUNT } : {}),
-    ...(v.BUILD_SERVICE_ACCOUNT ? { buildServiceAccount: v.BUILD_SERVICE_ACCOUNT } : {}),
     trafficPolicy: v.TRAFFIC_POLICY,
     keepDeployedVersions: v.KEEP_DEPLOYED_VERSIONS,
     maxEventAgeSeconds: v.MAX_EVENT_AGE_SECONDS,
@@ -209,5 +226,13 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     gate: { metric: v.GATE_METRIC, floor: v.GATE_FLOOR, tolerance: v.GATE_TOLERANCE },
     logLevel: v.LOG_LEVEL,
     claimLeaseSeconds: v.CLAIM_LEASE_SECONDS,
+  };
+  if (v.RETRAIN_ENV === 'local') return { env: 'local', ...shared };
+  return {
+    env: 'vertex',
+    ...shared,
+    trainingServiceAccount: v.TRAINING_SERVICE_ACCOUNT,
+    servingServiceAccount: v.SERVING_SERVICE_ACCOUNT,
+    buildServiceAccount: v.BUILD_SERVICE_ACCOUNT,
   };
 }

@@ -8,7 +8,8 @@ import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { RunView } from '../../functions/src/cli/run-view';
+import type { RunRecord } from '../../functions/src/pipeline/run-record';
+import { isTerminal } from '../../functions/src/pipeline/run-state';
 import { RunReader } from '../../functions/src/cli/runs';
 import { pidAlive } from '../../functions/src/local/child-process';
 import type { LocalEndpoint } from '../../functions/src/local/endpoint-twin';
@@ -57,11 +58,10 @@ describe('e2e: the local stack, drop to served prediction', function () {
   let stack: StackProcess;
   let store: LocalObjectStore;
   let runs: RunReader;
-  const finalRun = (r: RunView | undefined) =>
-    r && ['DEPLOYED', 'REJECTED', 'FAILED', 'HELD'].includes(r.state) ? r : undefined;
+  const finalRun = (r: RunRecord | undefined) => (r && isTerminal(r.state) ? r : undefined);
 
   /** Copies a file into the drop folder as a user would; returns the run it starts, once final. */
-  async function drop(file: string, as: string, until_ = finalRun): Promise<RunView> {
+  async function drop(file: string, as: string, until_ = finalRun): Promise<RunRecord> {
     await copyFile(file, join(stack.dropFolder, as));
     const info = await store.stat('data', `datasets/${as}`);
     assert.ok(info);
@@ -88,7 +88,7 @@ describe('e2e: the local stack, drop to served prediction', function () {
     await rm(root, { recursive: true, force: true });
   });
 
-  let first: RunView;
+  let first: RunRecord;
 
   it('drop → DEPLOYED → prediction over HTTP from the served endpoint', async () => {
     first = await drop(join(REPO, 'trainer/data/train.csv'), 'train.csv');
@@ -165,7 +165,7 @@ describe('e2e: the local stack, drop to served prediction', function () {
     const b = await store.write('data', name, part, { contentType: 'text/csv' }); // before run A's training starts
     const runA = await until('run A final', async () => finalRun(await runs.forDataset('data', name, a.generation)));
     const runB = await until('run B final', async () => finalRun(await runs.forDataset('data', name, b.generation)));
-    const trainedOn = async (run: RunView) => {
+    const trainedOn = async (run: RunRecord) => {
       const text = await store.read('artifacts', `runs/${run.runId}/model/model.json`);
       assert.ok(text, `no model for ${run.runId} (${run.state}: ${JSON.stringify(run.errors)})`);
       return (JSON.parse(text.data.toString()) as { trainingData: { rows: number; sha256: string } }).trainingData;

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createPorts, getRuntime, setPortsForTesting } from '../../functions/src/backend';
 import { parseConfig } from '../../functions/src/config';
 import { fakePorts } from '../support/fake-ports';
@@ -17,8 +18,21 @@ describe('backend', () => {
     assert.equal(rt.ledger.store, store);
   });
 
-  it('local ports exist only inside the local stack, and say so', () => {
-    assert.throws(() => createPorts(parseConfig({})), /RETRAIN_LOCAL_DIR.*vertex-retrain up/);
+  it('without local/function-entry.ts loaded, local mode has no backend and says where it comes from', () => {
+    assert.throws(() => createPorts(parseConfig({})), /local\/function-entry\.ts.*vertex-retrain up/);
+  });
+
+  it('local/function-entry.ts registers the local backend: its ports exist only inside the local stack, and say so', () => {
+    const script =
+      "require('./functions/src/local/function-entry');" +
+      "const { createPorts } = require('./functions/src/backend');" +
+      "const { parseConfig } = require('./functions/src/config');" +
+      'try { createPorts(parseConfig({})); } catch (err) { console.log(err.message); }';
+    const out = execFileSync(process.execPath, ['--require', 'tsx/cjs', '-e', script], {
+      encoding: 'utf8',
+      env: { ...process.env, RETRAIN_LOCAL_DIR: '', RETRAIN_LOCAL_CONTROL_URL: '' },
+    });
+    assert.match(out, /RETRAIN_LOCAL_DIR.*vertex-retrain up/);
   });
 
   it('createPorts builds every Google Cloud port from the validated config without creating a client', () => {

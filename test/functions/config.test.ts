@@ -45,17 +45,41 @@ describe('config', () => {
     assert.deepEqual(c.gate, { metric: 'accuracy', floor: 0.75, tolerance: 0.01 });
     assert.equal(c.logLevel, 'info');
     assert.equal(c.claimLeaseSeconds, 600);
-    assert.equal(c.trainingServiceAccount, undefined);
   });
 
-  it('reads a full vertex configuration', () => {
+  it('local mode is the local branch of the union: no service accounts, even when some are set', () => {
+    const c = parseConfig({ TRAINING_SERVICE_ACCOUNT: 'trainer@my-project.iam.gserviceaccount.com' });
+    assert.equal(c.env, 'local');
+    for (const key of ['trainingServiceAccount', 'servingServiceAccount', 'buildServiceAccount'])
+      assert.equal(key in c, false, key);
+  });
+
+  it('reads a full vertex configuration into the vertex branch, every cloud field set', () => {
     const c = parseConfig({ ...VERTEX, TRAFFIC_POLICY: 'canary:10', GATE_METRIC: 'logLoss', GATE_FLOOR: '0.5' });
-    assert.equal(c.env, 'vertex');
+    assert.ok(c.env === 'vertex');
+    // Typed as required strings on this branch: no `?? ''`, no check before use.
+    const accounts: string[] = [c.trainingServiceAccount, c.servingServiceAccount, c.buildServiceAccount];
+    assert.deepEqual(accounts, [
+      'trainer@my-project.iam.gserviceaccount.com',
+      'serving@my-project.iam.gserviceaccount.com',
+      'builder@my-project.iam.gserviceaccount.com',
+    ]);
     assert.equal(c.projectId, 'my-project');
-    assert.equal(c.buildServiceAccount, 'builder@my-project.iam.gserviceaccount.com');
     assert.deepEqual(c.trafficPolicy, { kind: 'canary', percent: 10 });
     assert.deepEqual(c.gate, { metric: 'logLoss', floor: 0.5, tolerance: 0.01 });
   });
+
+  // Each variable the vertex branch requires, left out of an otherwise full vertex environment (or set empty).
+  for (const name of Object.keys(VERTEX).filter((k) => k !== 'RETRAIN_ENV')) {
+    for (const [how, env] of [
+      ['missing', Object.fromEntries(Object.entries(VERTEX).filter(([k]) => k !== name))],
+      ['empty', { ...VERTEX, [name]: '' }],
+    ] as const) {
+      it(`vertex mode with ${name} ${how}: one problem, naming it`, () => {
+        assert.deepEqual(problemsOf(env), [`${name}: required when RETRAIN_ENV=vertex`]);
+      });
+    }
+  }
 
   it('vertex mode names every missing cloud variable at once', () => {
     const problems = problemsOf({ RETRAIN_ENV: 'vertex' });

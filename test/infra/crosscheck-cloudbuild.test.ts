@@ -17,6 +17,7 @@ import type { StepContext } from '../../functions/src/engine/context';
 import { pinnedImage } from '../../functions/src/engine/metrics';
 import { buildStatus } from '../../functions/src/engine/runs';
 import { fakeGrpc, offlineClientOptions } from '../support/gcp-grpc';
+import { parseVertexConfig } from '../support/gcp-settings';
 import { protoOptions } from '../support/gcp-proto-roots';
 import { assertMatchesProto } from '../support/proto-schema';
 import { buildValues, CLOUDBUILD_FILE, loadBuildConfig, substitute } from './cloudbuild-config';
@@ -47,7 +48,7 @@ describe('cross-check: cloudbuild.yaml ↔ the functions ↔ Terraform', () => {
     tf = await TerraformConfig.load();
     // The functions' settings exactly as a deployment gets them: Terraform's environment → config → adapter settings,
     // with cloudbuild.yaml found the way the deployed function finds it.
-    settings = gcpSettingsFromConfig(parseConfig(evaluateStringMap(tf, 'function_environment', SAMPLE)));
+    settings = gcpSettingsFromConfig(parseVertexConfig(evaluateStringMap(tf, 'function_environment', SAMPLE)));
     const client = new CloudBuildClient(offlineClientOptions());
     const calls = await fakeGrpc(client.initialize(), 'createBuild', () => ({ name: 'operations/b', done: false }));
     await fakeGrpc(client.initialize(), 'listBuilds', () => ({ builds: [{ id: 'b-1' }] }));

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { CONFIG_VARIABLES, parseConfig } from '../../functions/src/config';
 import { gcpSettingsFromConfig } from '../../functions/src/gcp/settings-from-config';
+import { parseVertexConfig } from '../support/gcp-settings';
 import { endpointName, parseGsUri } from '../../functions/src/gcp/settings';
 import { configProblems, keySetProblems } from './crosscheck';
 import { TerraformConfig } from './terraform-config';
@@ -50,12 +51,12 @@ describe('cross-check: Terraform function environment ↔ the config module', ()
     assert.equal(env.RETRAIN_ENV, 'vertex');
     assert.deepEqual(configProblems(env), []);
     // ... and gives the Google Cloud adapters every setting they need (service accounts, cloudbuild.yaml).
-    const settings = gcpSettingsFromConfig(parseConfig(env));
+    const settings = gcpSettingsFromConfig(parseVertexConfig(env));
     assert.match(settings.cloudbuildYamlPath, /cloudbuild\.yaml$/);
   });
 
   it('each value has the shape the adapters expect and names the resource it should', () => {
-    const s = gcpSettingsFromConfig(parseConfig(env));
+    const s = gcpSettingsFromConfig(parseVertexConfig(env));
     // The trainer source is the archive Terraform uploads, in a form Cloud Build takes (.zip or .tar.gz).
     const source = parseGsUri(s.trainerSourceUri, 'TRAINER_SOURCE_URI');
     assert.equal(

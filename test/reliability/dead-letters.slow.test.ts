@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import sinon from 'sinon';
 import { deadLetters } from '../../functions/src/cli/dead-letters';
-import { FINAL } from '../../functions/src/cli/run-view';
+import { isTerminal } from '../../functions/src/pipeline/run-state';
 import { RunReader } from '../../functions/src/cli/runs';
 import { listDeadLetters } from '../../functions/src/local/queue-files';
 import { RECONCILE_TOPIC } from '../../functions/src/local/settings';
@@ -34,7 +34,7 @@ describe('reliability: dead letters and replay (local stack)', function () {
       root,
       port: 0,
       reconcileIntervalMs: 0, // ticked by the test, only once the outage is over
-      functionSource: join(REPO, 'functions/src/index.ts'),
+      functionSource: join(REPO, 'functions/src/local/function-entry.ts'),
       functionExecArgv: ['--import', 'tsx'],
       router: { maxAttempts: MAX_ATTEMPTS, minBackoffMs: 100, maxBackoffMs: 300, scanIntervalMs: 200 },
     });
@@ -90,7 +90,7 @@ describe('reliability: dead letters and replay (local stack)', function () {
       ticker = setInterval(tick, 250);
       const run = await until('the replayed run to finish', async () => {
         const r = await runs.get(stuck?.runId as string);
-        return r && FINAL.has(r.state) ? r : undefined;
+        return r && isTerminal(r.state) ? r : undefined;
       });
       const effects = await effectsOf(stack.store, run.runId);
       duplicates += Object.values(effects).reduce((n, c) => n + Math.max(0, c - 1), 0);

@@ -2,7 +2,7 @@
 // so the later suites can trust what it reports (a fault AFTER the call means the effect happened exactly once).
 import assert from 'node:assert/strict';
 import type { Ports } from '../../functions/src/ports';
-import { InjectedFault, PORT_METHODS, withFaults } from '../../functions/src/testing/faults';
+import { InjectedFault, PORT_METHODS, withFaults } from '../support/faults';
 import { count, isFullRun, recordSuite } from './support/results';
 
 const SEED = 424_242;

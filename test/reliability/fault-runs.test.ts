@@ -1,4 +1,4 @@
-// Whole runs under seeded faults on every port (functions/src/testing/faults.ts), through the four functions with a
+// Whole runs under seeded faults on every port (test/support/faults.ts), through the four functions with a
 // bounded redelivery loop (FlowDriver): transient faults, before AND after the effect, must end with every run
 // finished exactly once; permanent faults must end FAILED with the reason; nothing is retried forever (after the
 // attempt budget an event is dead-lettered) and replaying the dead letters finishes the runs left behind.

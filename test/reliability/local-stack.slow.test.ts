@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RunReader } from '../../functions/src/cli/runs';
 import { messagePublishedEvent, storageFinalizedEvent } from '../../functions/src/local/cloud-events';
-import { FINAL } from '../../functions/src/cli/run-view';
+import { isTerminal } from '../../functions/src/pipeline/run-state';
 import type { LocalEndpoint } from '../../functions/src/local/endpoint-twin';
 import type { LocalBuild } from '../../functions/src/local/build-twin';
 import { listJson, readJson } from '../../functions/src/local/json-objects';
@@ -84,7 +84,7 @@ describe('reliability: the local stack', function () {
       root,
       port: 0,
       reconcileIntervalMs: 250,
-      functionSource: join(REPO, 'functions/src/index.ts'),
+      functionSource: join(REPO, 'functions/src/local/function-entry.ts'),
       functionExecArgv: ['--import', 'tsx'],
       router: { minBackoffMs: 100, maxBackoffMs: 1000 },
     });
@@ -183,7 +183,7 @@ describe('reliability: the local stack', function () {
     await until('the build to succeed', async () => (runId ? true : undefined));
     const run = await until('the run to finish', async () => {
       const r = await runs.get(runId);
-      return r && FINAL.has(r.state) ? r : undefined;
+      return r && isTerminal(r.state) ? r : undefined;
     });
     await Promise.all(copies);
     await until('the router to drain', async () =>

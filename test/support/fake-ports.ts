@@ -16,7 +16,7 @@ import type {
   TrainingService,
   TrainingStatus,
 } from '../../functions/src/ports';
-import { MemoryObjectStore } from '../../functions/src/testing/memory-store';
+import { MemoryObjectStore } from './memory-store';
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 

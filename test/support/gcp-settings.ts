@@ -1,5 +1,14 @@
 // Settings for the Google Cloud adapter tests (values shaped like a real deployment's).
+import assert from 'node:assert/strict';
+import { parseConfig, type VertexConfig } from '../../functions/src/config';
 import type { GcpSettings } from '../../functions/src/gcp/settings';
+
+/** parseConfig(env) for an environment that must be a vertex one (RETRAIN_ENV=vertex). */
+export function parseVertexConfig(env: Record<string, string | undefined>): VertexConfig {
+  const config = parseConfig(env);
+  assert.ok(config.env === 'vertex', `RETRAIN_ENV is ${config.env}, not vertex`);
+  return config;
+}
 
 export const testSettings = (over: Partial<GcpSettings> = {}): GcpSettings => ({
   projectId: 'test-project',

@@ -116,7 +116,7 @@ async function waitForReport(
   timeoutMs: number,
 ): Promise<RunRecord | undefined> {
   for (const deadline = Date.now() + timeoutMs; Date.now() < deadline;) {
-    const run = (await reader.forDataset(bucket, name, generation)) as RunRecord | undefined;
+    const run = await reader.forDataset(bucket, name, generation);
     if (run?.report) return run;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }

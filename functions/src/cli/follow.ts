@@ -1,11 +1,12 @@
 // Following a run as it moves: a live stage display on a terminal (redrawn in place), one line per change otherwise.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FINAL, renderStages } from './run-view';
-import type { RunView } from './run-view';
+import type { RunRecord } from '../pipeline/run-record';
+import { isTerminal } from '../pipeline/run-state';
+import { renderStages, type StagesRun } from './run-view';
 
-export interface FollowOptions {
+export interface FollowOptions<R extends StagesRun = RunRecord> {
   /** Fetches the run; undefined while the ledger has no record yet. */
-  fetch: () => Promise<RunView | undefined>;
+  fetch: () => Promise<R | undefined>;
   out: NodeJS.WritableStream & { isTTY?: boolean };
   timeoutMs: number;
   pollMs?: number;
@@ -13,7 +14,7 @@ export interface FollowOptions {
 }
 
 /** Resolves with the run in a final state; throws on timeout. */
-export async function followRun(opts: FollowOptions): Promise<RunView> {
+export async function followRun<R extends StagesRun = RunRecord>(opts: FollowOptions<R>): Promise<R> {
   const now = opts.now ?? (() => new Date());
   const deadline = Date.now() + opts.timeoutMs;
   let drawn = 0;
@@ -36,7 +37,7 @@ export async function followRun(opts: FollowOptions): Promise<RunView> {
         }
         printed = new Set([...printed, ...done.map((l) => l.trim().split(/\s+/).slice(0, 2).join(' '))]);
       }
-      if (FINAL.has(run.state)) return run;
+      if (isTerminal(run.state)) return run;
     }
     if (Date.now() > deadline) throw new Error(`the run did not finish within ${opts.timeoutMs / 1000} s`);
     await sleep(opts.pollMs ?? 100);

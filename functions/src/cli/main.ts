@@ -5,10 +5,10 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command as CommandType } from 'commander' with { 'resolution-mode': 'import' };
+import type { Config } from '../config';
 import { LocalObjectStore } from '../local/object-store';
 import { localLayout, objectPath } from '../local/layout';
 import { ledgerTraffic } from '../pipeline/ledger-traffic';
-import type { RunRecord } from '../pipeline/run-record';
 import { deadLetters } from './dead-letters';
 import { operatorContext, operatorName, promoteCommand, rollbackCommand, undeployCommand } from './operator';
 import { demo } from './demo';
@@ -33,7 +33,7 @@ const { Command, InvalidArgumentError, Option } = require('commander') as typeof
 });
 
 interface GlobalOptions {
-  env: 'local' | 'vertex';
+  env: Config['env'];
   dir: string;
 }
 
@@ -125,7 +125,7 @@ export function buildProgram(): CommandType {
     .action(async (o: { json?: boolean }) => {
       const runs = (await runReader(globals()).list()).reverse(); // the ledger lists oldest first
       if (o.json) return void process.stdout.write(`${JSON.stringify(runs, null, 2)}\n`);
-      const serving = ledgerTraffic(runs as RunRecord[])?.byRun;
+      const serving = ledgerTraffic(runs)?.byRun;
       process.stdout.write(runs.length === 0 ? 'no runs yet\n' : `${renderRunTable(runs, serving).join('\n')}\n`);
     });
 
@@ -135,9 +135,9 @@ export function buildProgram(): CommandType {
     .option('--json', 'print the run record as JSON')
     .action(async (runArg: string, o: { json?: boolean }) => {
       const reader = runReader(globals());
-      const run = (await reader.resolve(runArg)) as RunRecord;
+      const run = await reader.resolve(runArg);
       if (o.json) return void process.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
-      const traffic = ledgerTraffic((await reader.list()) as RunRecord[]);
+      const traffic = ledgerTraffic(await reader.list());
       const layout = localLayout(globals().dir);
       const outcome = renderOutcome(run, {
         ...(traffic ? { traffic } : {}),
@@ -238,7 +238,7 @@ export function buildProgram(): CommandType {
     .description("one run's lines from the function logs, and where its build, training and serving logs are")
     .action(async (runArg: string) => {
       const reader = runReader(globals());
-      const run = (await reader.resolve(runArg)) as RunRecord;
+      const run = await reader.resolve(runArg);
       const lines =
         globals().env === 'vertex'
           ? runLogs.vertex(run, vertexTarget().projectId)

@@ -2,7 +2,7 @@
 // with the ports of the chosen environment — the running local stack's twins, or Google Cloud from the same
 // variables the deployed functions get. After promoting a HELD run, waits until the reconciler has it DEPLOYED.
 import { userInfo } from 'node:os';
-import { parseConfig } from '../config';
+import { parseConfig, type Config } from '../config';
 import { readDeploymentSettings } from '../ledger/pointers';
 import { RunLedger } from '../ledger/run-ledger';
 import { localLayout } from '../local/layout';
@@ -16,7 +16,7 @@ import { promote, rollback, undeploy, type OperatorOptions } from '../engine/ope
 import { runningStack } from './stack-file';
 
 export interface OperatorTarget {
-  env: 'local' | 'vertex';
+  env: Config['env'];
   dir: string;
 }
 

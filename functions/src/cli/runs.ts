@@ -3,7 +3,7 @@
 import { RunLedger } from '../ledger/run-ledger';
 import { runIdForDataset } from '../pipeline/run-id';
 import type { ObjectStore } from '../ports';
-import type { RunView } from './run-view';
+import type { RunRecord } from '../pipeline/run-record';
 
 export class RunReader {
   private readonly ledger: RunLedger;
@@ -12,28 +12,29 @@ export class RunReader {
     this.ledger = new RunLedger(store, bucket);
   }
 
-  list(): Promise<RunView[]> {
+  list(): Promise<RunRecord[]> {
     return this.ledger.list();
   }
 
-  async get(runId: string): Promise<RunView | undefined> {
+  async get(runId: string): Promise<RunRecord | undefined> {
     if (!/^[a-z0-9-]+$/.test(runId)) return undefined;
     return this.ledger.get(runId);
   }
 
   /** The run named by its id or by an unambiguous prefix of it; throws saying which runs match otherwise. */
-  async resolve(idOrPrefix: string): Promise<RunView> {
+  async resolve(idOrPrefix: string): Promise<RunRecord> {
     const exact = await this.get(idOrPrefix);
     if (exact) return exact;
     const matches = idOrPrefix === '' ? [] : (await this.list()).filter((r) => r.runId.startsWith(idOrPrefix));
-    if (matches.length === 1) return matches[0] as RunView;
-    if (matches.length === 0) throw new Error(`no run ${idOrPrefix} (see: vertex-retrain runs)`);
+    const [only, ...others] = matches;
+    if (only && others.length === 0) return only;
+    if (!only) throw new Error(`no run ${idOrPrefix} (see: vertex-retrain runs)`);
     const ids = matches.map((r) => r.runId);
     throw new Error(`${idOrPrefix} matches ${ids.length} runs (${ids.slice(0, 5).join(', ')}…): give more of the id`);
   }
 
   /** The run a given generation of a dataset object starts (its id is derived from them), once the ledger has it. */
-  forDataset(bucket: string, name: string, generation: string): Promise<RunView | undefined> {
+  forDataset(bucket: string, name: string, generation: string): Promise<RunRecord | undefined> {
     return this.ledger.get(runIdForDataset(bucket, name, generation));
   }
 }

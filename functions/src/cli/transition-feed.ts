@@ -1,19 +1,21 @@
 // Feeds `vertex-retrain up`'s transition lines: watches the ledger's folder of a local stack (the run records,
 // `<stack>/buckets/<ARTIFACTS_BUCKET>/runs/<runId>.json`, each replaced whole by a rename) and prints
 // transitionLines(before, after) for every record that changed. Records already there at start print nothing.
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { watch } from 'chokidar';
 import type { FSWatcher } from 'chokidar';
-import { RUNS_PREFIX } from '../ledger/run-ledger';
+import { RUNS_PREFIX, RunLedger } from '../ledger/run-ledger';
 import type { LocalLayout } from '../local/layout';
-import { transitionLines } from './transitions';
-import type { TransitionContext, TransitionRun } from './transitions';
+import { LocalObjectStore } from '../local/object-store';
+import type { RunRecord } from '../pipeline/run-record';
+import { transitionLines, type TransitionContext } from './transitions';
 
 const RECORD = /^([a-z0-9-]+)\.json$/;
 
 export class TransitionFeed {
-  private readonly seen = new Map<string, TransitionRun>();
+  private readonly seen = new Map<string, RunRecord>();
+  private readonly ledger: RunLedger;
   private watcher: FSWatcher | undefined;
   private queue: Promise<void> = Promise.resolve();
   private readonly folder: string;
@@ -25,6 +27,7 @@ export class TransitionFeed {
     private readonly print: (line: string) => void,
   ) {
     this.folder = join(layout.buckets, artifactsBucket, ...RUNS_PREFIX.split('/').filter(Boolean));
+    this.ledger = new RunLedger(new LocalObjectStore(layout), artifactsBucket);
   }
 
   async start(): Promise<void> {
@@ -57,11 +60,11 @@ export class TransitionFeed {
     for (const line of transitionLines(before, after, this.ctx)) this.print(`${time} ${line}`);
   }
 
-  private async read(path: string): Promise<TransitionRun | undefined> {
-    if (!RECORD.test(basename(path))) return undefined;
-    const text = await readFile(path, 'utf8').catch(() => undefined);
+  private async read(path: string): Promise<RunRecord | undefined> {
+    const runId = RECORD.exec(basename(path))?.[1];
+    if (!runId) return undefined;
     try {
-      return text ? (JSON.parse(text) as TransitionRun) : undefined;
+      return await this.ledger.get(runId);
     } catch {
       return undefined; // not a whole record (it is always renamed into place, so this is some other file)
     }

@@ -115,26 +115,3 @@ export function transitionLines(
     ...(before ? trafficLines(before, after) : []),
   ].map((line) => `run ${after.runId}  ${line}`);
 }
-
-/** The fields `runReason` reads (structural, so the CLI's table can pass what it holds). */
-export interface ReasonFields {
-  state: string;
-  rejection?: { reasons: string[]; problemCount?: number };
-  gate?: { reason?: string };
-  errors?: { reason: string; message: string }[];
-}
-
-/** Why a run ended where it did, in one short phrase: '' for a run that is moving or deployed. */
-export function runReason(run: ReasonFields, max = 60): string {
-  let why = '';
-  if (run.state === 'REJECTED' && run.rejection) {
-    const { reasons, problemCount = 0 } = run.rejection;
-    const more = Math.max(problemCount, reasons.length) - 1;
-    why = `${reasons[0] ?? 'invalid dataset'}${more > 0 ? ` (+${more} more)` : ''}`;
-  } else if (run.state === 'HELD') why = run.gate?.reason ?? '';
-  else if (run.state === 'FAILED') {
-    const e = run.errors?.at(-1);
-    why = e ? `${e.reason}: ${e.message}` : '';
-  }
-  return why.length > max ? `${why.slice(0, max - 1)}…` : why;
-}

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { SERVING_COMMAND } from '../../../trainer/src/image-commands';
-import { pickConfig, type Config } from '../config';
+import { pickConfig, type VertexConfig } from '../config';
 import { GCP_CONFIG_KEYS, type GcpSettings } from './settings';
 
 /**
@@ -18,18 +18,10 @@ export function findCloudbuildYaml(from: string = __dirname): string {
   throw new Error(`cloudbuild.yaml not found next to package.json above ${from}`);
 }
 
-/** Throws naming the variable when a setting vertex mode needs is missing. */
-function required(value: string | undefined, variable: string): string {
-  if (!value) throw new Error(`${variable} is required when RETRAIN_ENV=vertex`);
-  return value;
-}
-
-export function gcpSettingsFromConfig(config: Config, cloudbuildYamlPath = findCloudbuildYaml()): GcpSettings {
+/** The vertex configuration carries every cloud value (parseConfig has refused it otherwise, naming the variable). */
+export function gcpSettingsFromConfig(config: VertexConfig, cloudbuildYamlPath = findCloudbuildYaml()): GcpSettings {
   return {
     ...pickConfig(config, GCP_CONFIG_KEYS),
-    trainingServiceAccount: required(config.trainingServiceAccount, 'TRAINING_SERVICE_ACCOUNT'),
-    servingServiceAccount: required(config.servingServiceAccount, 'SERVING_SERVICE_ACCOUNT'),
-    buildServiceAccount: required(config.buildServiceAccount, 'BUILD_SERVICE_ACCOUNT'),
     cloudbuildYamlPath,
     servingCommand: [...SERVING_COMMAND],
   };

@@ -1,5 +1,5 @@
 // The deployment facts the Google Cloud adapters need, and the resource names derived from them.
-import type { Config } from '../config';
+import type { VertexConfig } from '../config';
 
 /** The configuration fields the adapters read (config.ts documents them). */
 export const GCP_CONFIG_KEYS = [
@@ -15,13 +15,12 @@ export const GCP_CONFIG_KEYS = [
   'modelId',
   'trainingMachineType',
   'servingMachineType',
+  'trainingServiceAccount',
+  'servingServiceAccount',
+  'buildServiceAccount',
 ] as const;
 
-export type GcpSettings = Pick<Config, (typeof GCP_CONFIG_KEYS)[number]> & {
-  /** Service account e-mails: optional in Config, required on Vertex. */
-  trainingServiceAccount: string;
-  servingServiceAccount: string;
-  buildServiceAccount: string;
+export type GcpSettings = Pick<VertexConfig, (typeof GCP_CONFIG_KEYS)[number]> & {
   /** Path of the repository's cloudbuild.yaml, turned into the Build request. */
   cloudbuildYamlPath: string;
   /** Command that starts the prediction server inside the trainer image. */

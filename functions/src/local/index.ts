@@ -1,4 +1,4 @@
-// The local backend as the functions load it (backend.ts requires './local' in local mode). Kept light on purpose:
+// The local backend as the functions load it (function-entry.ts registers it with backend.ts). Kept light on purpose:
 // a function process loads the object store and the RPC clients only, never the stack, esbuild or the twins.
 import type { Ports } from '../ports';
 import { createLocalPorts as portsFromEnv } from './local-ports';

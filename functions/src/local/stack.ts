@@ -52,7 +52,7 @@ export interface StackOptions {
   /** How long a file copied into the drop folder must stay unchanged before it starts a run (dataset-watcher.ts). */
   dropStableMs?: number;
   router?: Partial<RouterOptions>;
-  /** The module registering the functions (default: the compiled dist/functions/src/index.js). */
+  /** The module registering the functions (default: the compiled dist/functions/src/local/function-entry.js). */
   functionSource?: string;
   /** Node options for the function processes (tests run the TypeScript sources with `['--import', 'tsx']`). */
   functionExecArgv?: string[];
@@ -184,7 +184,7 @@ export class LocalStack {
     for (const trigger of functionTriggers(this.names)) {
       const server = new FunctionServer(this.layout, {
         target: trigger.target,
-        source: this.opts.functionSource ?? join(root, 'dist', 'functions', 'src', 'index.js'),
+        source: this.opts.functionSource ?? join(root, 'dist', 'functions', 'src', 'local', 'function-entry.js'),
         execArgv: this.opts.functionExecArgv,
         frameworkMain: frameworkMain(),
         env,

@@ -1,7 +1,7 @@
 // Datasets the end-to-end tests drop, made from the bundled Titanic training set.
 import assert from 'node:assert/strict';
 import { parse } from 'csv-parse/sync';
-import { Prng } from '../../../functions/src/testing/prng';
+import { Prng } from '../../support/prng';
 
 /** train.csv with the Survived column permuted by a seeded Fisher–Yates shuffle (same rows, same label counts). */
 export function shuffledLabels(csv: string, seed: number): string {

@@ -14,7 +14,7 @@ async function main(): Promise<void> {
     port: 0,
     reconcileIntervalMs: 250,
     ...(settle === 'default' ? {} : { dropStableMs: Number(settle) }),
-    functionSource: join(repo, 'functions/src/index.ts'),
+    functionSource: join(repo, 'functions/src/local/function-entry.ts'),
     functionExecArgv: ['--import', 'tsx'],
     router: { minBackoffMs: 100, maxBackoffMs: 1000 },
   });

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { followRun } from '../../../functions/src/cli/follow';
-import type { RunView } from '../../../functions/src/cli/run-view';
+import { newRunRecord, type RunRecord } from '../../../functions/src/pipeline/run-record';
 
 const t = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
-const base: RunView = { runId: 'r', state: 'RECEIVED', createdAt: t(0), updatedAt: t(0), stages: { RECEIVED: t(0) } };
+const base: RunRecord = newRunRecord('r', 'dataset-drop', t(0));
 
 /** The run as the ledger shows it on successive polls. */
-function sequence(): RunView[] {
+function sequence(): RunRecord[] {
   return [
     base,
     { ...base, state: 'BUILDING', stages: { RECEIVED: t(0), BUILDING: t(1) } },

@@ -1,16 +1,29 @@
 import assert from 'node:assert/strict';
-import { renderLineage, renderRunTable, renderStages, runDuration } from '../../../functions/src/cli/run-view';
-import type { RunView } from '../../../functions/src/cli/run-view';
+import {
+  renderLineage,
+  renderRunTable,
+  renderStages,
+  runDuration,
+  shortReason,
+} from '../../../functions/src/cli/run-view';
+import { decide } from '../../../functions/src/pipeline/quality-gate';
+import { newRunRecord, type RunRecord } from '../../../functions/src/pipeline/run-record';
 
 const t = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
+const POLICY = { metric: 'accuracy', floor: 0.75, tolerance: 0.01 } as const;
 
-const deployed: RunView = {
-  runId: 'train-abc123',
+const deployed: RunRecord = {
+  ...newRunRecord('train-abc123', 'dataset-drop', t(0), {
+    uri: 'gs://data/datasets/train.csv',
+    bucket: 'data',
+    name: 'datasets/train.csv',
+    generation: '17',
+    size: 100,
+    md5Hash: 'abc==',
+  }),
   state: 'DEPLOYED',
-  createdAt: t(0),
   updatedAt: t(9),
   stages: { RECEIVED: t(0), BUILDING: t(1), TRAINING: t(3), DEPLOYING: t(7), DEPLOYED: t(9) },
-  dataset: { uri: 'gs://data/datasets/train.csv', generation: '17', md5Hash: 'abc==' },
   build: { id: 'b-1', imageUri: 'local/vertex-retrain/trainer@sha256:ff' },
   training: {
     endpointVersion: 2,
@@ -18,7 +31,7 @@ const deployed: RunView = {
     model: { name: 'projects/p/locations/l/models/m', versionId: '2' },
   },
   metrics: { accuracy: 0.84269, rocAuc: 0.9 },
-  gate: { promote: true, metric: 'accuracy', candidate: 0.84, threshold: 0.75, reason: 'better' },
+  gate: decide(POLICY, 0.84, undefined),
   deploy: { deployedModelId: '42', traffic: { '42': 100, '41': 0 } },
 };
 
@@ -33,7 +46,7 @@ describe('cli/run-view', () => {
   });
 
   it('shows the current stage with its elapsed time while the run moves', () => {
-    const moving: RunView = {
+    const moving: RunRecord = {
       ...deployed,
       state: 'TRAINING',
       stages: { RECEIVED: t(0), BUILDING: t(1), TRAINING: t(3) },
@@ -44,11 +57,11 @@ describe('cli/run-view', () => {
   });
 
   it('ends a rejected run with its reasons', () => {
-    const rejected: RunView = {
+    const rejected: RunRecord = {
       ...deployed,
       state: 'REJECTED',
       stages: { RECEIVED: t(0), REJECTED: t(1) },
-      rejection: { reasons: ['missing column Sex'] },
+      rejection: { reasons: ['missing column Sex'], problemCount: 1 },
     };
     const lines = renderStages(rejected, new Date(t(2)));
     assert.match(lines[0] ?? '', /✔ RECEIVED .* 1\.0 s$/);
@@ -72,8 +85,8 @@ describe('cli/run-view', () => {
   });
 
   it('lists runs newest first in aligned columns', () => {
-    const older = { ...deployed, runId: 'old-1', createdAt: t(0) };
-    const newer = { ...deployed, runId: 'new-2', createdAt: t(30), state: 'TRAINING' };
+    const older: RunRecord = { ...deployed, runId: 'old-1', createdAt: t(0) };
+    const newer: RunRecord = { ...deployed, runId: 'new-2', createdAt: t(30), state: 'TRAINING' };
     const lines = renderRunTable([older, newer]);
     assert.match(lines[0] ?? '', /^RUN\s+STATE\s+CREATED\s+VERSION\s+TRAFFIC\s+COST\s+DATASET\s+REASON$/);
     assert.match(lines[1] ?? '', /^new-2\s+TRAINING/);
@@ -81,14 +94,19 @@ describe('cli/run-view', () => {
   });
 
   it('says in the REASON column why a run was rejected, held or failed', () => {
-    const rejected = {
+    const rejected: RunRecord = {
       ...deployed,
       runId: 'rej-1',
       state: 'REJECTED',
       rejection: { reasons: ['missing column Survived', 'Age: 3 bad values'], problemCount: 4 },
     };
-    const held = { ...deployed, runId: 'held-2', state: 'HELD', gate: { promote: false, reason: 'below serving' } };
-    const failed = {
+    const held: RunRecord = {
+      ...deployed,
+      runId: 'held-2',
+      state: 'HELD',
+      gate: { ...decide(POLICY, 0.7, 0.8), reason: 'below serving' },
+    };
+    const failed: RunRecord = {
       ...deployed,
       runId: 'fail-3',
       state: 'FAILED',
@@ -99,5 +117,16 @@ describe('cli/run-view', () => {
     assert.match(text, /held-2 .*below serving$/m);
     assert.match(text, /fail-3 .*TRAINING_FAILED: exit 1$/m);
     assert.match(text, /train-abc123 .*train\.csv$/m, 'a deployed run has no reason');
+  });
+
+  it('cuts a long reason to the width asked for', () => {
+    const held: RunRecord = {
+      ...deployed,
+      state: 'HELD',
+      gate: { ...decide(POLICY, 0.7, 0.8), reason: 'x'.repeat(100) },
+    };
+    const why = shortReason(held, 20);
+    assert.equal(why.length, 20);
+    assert.ok(why.endsWith('…'));
   });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { enteredStates, runReason, transitionLines } from '../../../functions/src/cli/transitions';
+import { enteredStates, transitionLines } from '../../../functions/src/cli/transitions';
 import type { TransitionRun } from '../../../functions/src/cli/transitions';
 import type { RunState } from '../../../functions/src/pipeline/run-record';
 
@@ -178,11 +178,5 @@ describe('cli/transitions', () => {
     const after = run(['RECEIVED', 'BUILDING', 'TRAINING']);
     after.stages = { TRAINING: t(5), RECEIVED: t(0), BUILDING: t(2) };
     assert.deepEqual(enteredStates(undefined, after), ['RECEIVED', 'BUILDING', 'TRAINING']);
-  });
-
-  it('cuts a long reason to the width asked for', () => {
-    const why = runReason({ state: 'HELD', gate: { reason: 'x'.repeat(100) } }, 20);
-    assert.equal(why.length, 20);
-    assert.ok(why.endsWith('…'));
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { casUpdate } from '../../../functions/src/ledger/cas';
 import { PreconditionFailedError } from '../../../functions/src/ports';
-import { MemoryObjectStore } from '../../../functions/src/testing/memory-store';
+import { MemoryObjectStore } from '../../support/memory-store';
 
 type Counter = { n: number };
 const increment = (current: Counter | undefined) => ({ value: { n: (current?.n ?? 0) + 1 }, changed: true });

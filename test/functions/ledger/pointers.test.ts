@@ -8,7 +8,7 @@ import {
   recordLatestDataset,
   type LatestDataset,
 } from '../../../functions/src/ledger/pointers';
-import { MemoryObjectStore } from '../../../functions/src/testing/memory-store';
+import { MemoryObjectStore } from '../../support/memory-store';
 
 const dataset = (name: string) => ({ uri: `gs://d/${name}`, bucket: 'd', name, generation: '1', size: 10 });
 const latest = (runId: string, acceptedAt: string): LatestDataset => ({ runId, acceptedAt, dataset: dataset(runId) });

@@ -4,7 +4,7 @@ import { CasExhaustedError } from '../../../functions/src/pipeline/errors';
 import { newRunRecord } from '../../../functions/src/pipeline/run-record';
 import { PreconditionFailedError } from '../../../functions/src/ports';
 import { LIST_READ_CONCURRENCY, RunLedger, RunNotFoundError } from '../../../functions/src/ledger/run-ledger';
-import { MemoryObjectStore } from '../../../functions/src/testing/memory-store';
+import { MemoryObjectStore } from '../../support/memory-store';
 
 const AT = '2026-01-01T00:00:00.000Z';
 const claim = { type: 'claimBuild', at: AT, leaseSeconds: 600 } as const;

@@ -13,7 +13,7 @@ import {
   type OutputFile,
 } from '../../../functions/src/pipeline/batch-results';
 import { DEFAULT_PRICING, type PricingTable } from '../../../functions/src/pipeline/cost';
-import { mulberry32 } from '../../../functions/src/testing/prng';
+import { mulberry32 } from '../../support/prng';
 
 const columns = { id: 'PassengerId', features: ['Pclass', 'Sex', 'Age'] };
 const rows: InputRow[] = [

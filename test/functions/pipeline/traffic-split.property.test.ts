@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { EndpointState, TrafficSplit } from '../../../functions/src/ports';
 import { planDeploySplit, planUndeploy, splitWithout } from '../../../functions/src/pipeline/traffic-split';
-import { mulberry32 } from '../../../functions/src/testing/prng';
+import { mulberry32 } from '../../support/prng';
 
 const sum = (s: TrafficSplit): number => Object.values(s).reduce((a, b) => a + b, 0);
 

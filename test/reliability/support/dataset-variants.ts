@@ -2,7 +2,7 @@
 // generated at test time (nothing large is committed). Each names the outcome validateDataset must give.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Prng } from '../../../functions/src/testing/prng';
+import { Prng } from '../../support/prng';
 import { TRAINING_CSV } from './trained-model';
 
 export interface DatasetCase {

@@ -6,7 +6,7 @@
 import { setPortsForTesting } from '../../../functions/src/backend';
 import { createLogger } from '../../../functions/src/log';
 import type { RunRecord } from '../../../functions/src/pipeline/run-record';
-import { withFaults, type FaultOptions, type FaultyPorts } from '../../../functions/src/testing/faults';
+import { withFaults, type FaultOptions, type FaultyPorts } from '../../support/faults';
 import {
   fakeValidator,
   pubsubEvent,

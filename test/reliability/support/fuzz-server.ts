@@ -3,7 +3,7 @@
 import { fork } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
-import { Prng } from '../../../functions/src/testing/prng';
+import { Prng } from '../../support/prng';
 import type { ServerProbe } from './fuzz-server-child';
 import { nextBodyCase, type BodyCase } from './request-bodies';
 import { count } from './results';

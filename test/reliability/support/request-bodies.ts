@@ -1,7 +1,7 @@
 // Seeded generator of prediction request bodies: valid ones in many spellings, and everything a careless or hostile
 // client sends. Each case carries the exact status the server must answer, so the fuzzing checks more than "no 5xx".
 import { readFileSync } from 'node:fs';
-import type { Prng } from '../../../functions/src/testing/prng';
+import type { Prng } from '../../support/prng';
 import type { LabelledPassenger } from '../../../trainer/src/fields';
 import { parseTrainingSet } from '../../../trainer/src/preprocess';
 import { MAX_BODY_BYTES } from '../../../trainer/src/server/prediction-server';

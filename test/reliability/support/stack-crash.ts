@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { RunReader } from '../../../functions/src/cli/runs';
-import { FINAL, type RunView } from '../../../functions/src/cli/run-view';
+import type { RunRecord } from '../../../functions/src/pipeline/run-record';
+import { isTerminal } from '../../../functions/src/pipeline/run-state';
 import { pidAlive } from '../../../functions/src/local/child-process';
 import type { LocalBuild } from '../../../functions/src/local/build-twin';
 import type { LocalEndpoint } from '../../../functions/src/local/endpoint-twin';
@@ -119,7 +120,7 @@ export async function effectsOf(store: LocalObjectStore, runId: string): Promise
 }
 
 /** What the run looks like when the twin of each stage is paused at its boundary. */
-const AT_BOUNDARY: Record<PauseStage, (r: RunView) => boolean> = {
+const AT_BOUNDARY: Record<PauseStage, (r: RunRecord) => boolean> = {
   build: (r) => r.state === 'BUILDING' && Boolean(r.build?.id),
   training: (r) => r.state === 'TRAINING' && Boolean(r.training?.name),
   deploy: (r) => r.state === 'DEPLOYING' && Boolean(r.deploy?.operationName),
@@ -130,7 +131,7 @@ export interface CrashOutcome {
   runId: string;
   /** The run's state when the stack was killed, and at the end. */
   stateAtKill: string;
-  final: RunView;
+  final: RunRecord;
   effects: RunEffects;
   children: number;
   orphans: number[];
@@ -151,7 +152,7 @@ export async function crashAtBoundary(stage: PauseStage, datasetFile: string): P
     const info = await until('the dropped file', () => store.stat('data', `datasets/crash-${stage}.csv`));
     const atKill = await until(`the ${stage} boundary`, async () => {
       const r = await runs.forDataset('data', `datasets/crash-${stage}.csv`, info.generation);
-      if (r && FINAL.has(r.state)) throw new Error(`run ended ${r.state} before the ${stage} boundary`);
+      if (r && isTerminal(r.state)) throw new Error(`run ended ${r.state} before the ${stage} boundary`);
       return r && existsSync(files.paused) && AT_BOUNDARY[stage](r) ? r : undefined;
     });
     const { children, orphans } = await killStack(stack);
@@ -159,7 +160,7 @@ export async function crashAtBoundary(stage: PauseStage, datasetFile: string): P
     stack = await startStackProcess(root, env);
     const final = await until('the run to finish after the restart', async () => {
       const r = await runs.get(atKill.runId);
-      return r && FINAL.has(r.state) ? r : undefined;
+      return r && isTerminal(r.state) ? r : undefined;
     });
     const predict = await fetch(stack.predictUrl, {
       method: 'POST',

@@ -6,7 +6,6 @@ import { parseGcsUri } from '../../../../trainer/src/uri-io';
 import { InvalidObjectNameError, type LocalLayout } from '../layout';
 import { LocalObjectStore } from '../object-store';
 import type { DashboardDeps } from './handler';
-import { runFacts } from './model';
 
 export interface DashboardSources {
   /** The bucket holding the run ledger and the reports (config ARTIFACTS_BUCKET). */
@@ -23,7 +22,7 @@ export function dashboardDepsFromStore(store: ObjectStore, sources: DashboardSou
     endpointState: () => sources.endpoint.getEndpoint(),
     async readReport(runId) {
       const record = await ledger.get(runId);
-      const uri = record && runFacts(record).reportUri;
+      const uri = record?.report?.uri;
       const loc = uri ? parseGcsUri(uri) : undefined;
       // Only the artifacts bucket: a record is data, and the dashboard must not serve whatever a URI in it names.
       if (!loc || loc.bucket !== sources.artifactsBucket || loc.name === '') return undefined;

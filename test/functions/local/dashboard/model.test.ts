@@ -1,12 +1,6 @@
 import assert from 'node:assert/strict';
-import {
-  dashboardView,
-  reportHref,
-  runFacts,
-  runReason,
-  type RunFacts,
-} from '../../../../functions/src/local/dashboard/model';
-import { newRunRecord, type RunRecord } from '../../../../functions/src/pipeline/run-record';
+import { dashboardView, reportHref } from '../../../../functions/src/local/dashboard/model';
+import type { RunRecord } from '../../../../functions/src/pipeline/run-record';
 import type { EndpointState } from '../../../../functions/src/ports';
 import {
   DM_A,
@@ -24,95 +18,7 @@ import {
 const NOW = new Date('2026-12-05T00:00:00.000Z');
 const EMPTY: EndpointState = { name: ENDPOINT, deployedModels: [], trafficSplit: {} };
 
-const facts = (over: Partial<RunFacts>): RunFacts => ({
-  runId: 'r',
-  state: 'DEPLOYED',
-  createdAt: '2026-12-01T00:00:00Z',
-  rejectionReasons: [],
-  trafficChanges: [],
-  ...over,
-});
-const gate = (promote: boolean, reason: string): RunFacts['gate'] => ({
-  metric: 'accuracy',
-  direction: 'higher',
-  promote,
-  candidate: 0.7,
-  threshold: 0.8,
-  reason,
-});
-
 describe('local/dashboard/model', () => {
-  it('runFacts reads the record fields the dashboard shows', () => {
-    const [a] = twoRunsAndARollback() as [RunRecord];
-    const f = runFacts({ ...a, errors: [{ at: 'x', stage: 'DEPLOYING', reason: 'DEPLOY_FAILED', message: 'boom' }] });
-    assert.equal(f.runId, RUN_A);
-    assert.equal(f.state, 'DEPLOYED');
-    assert.equal(f.datasetUri, 'gs://local-data/datasets/train.csv');
-    assert.equal(f.datasetRows, 891);
-    assert.equal(f.endpointVersion, 1);
-    assert.equal(f.deployedModelId, DM_A);
-    assert.deepEqual(f.gate, {
-      metric: 'accuracy',
-      direction: 'higher',
-      promote: true,
-      candidate: 0.8212,
-      threshold: 0.75,
-      reason: 'accuracy 0.8212 >= 0.75',
-    });
-    assert.equal(f.costOnceUsd, a.cost?.totalOnceUsd);
-    assert.equal(f.reportUri, a.report?.uri);
-    assert.deepEqual(f.trafficChanges, [ROLLBACK]);
-    assert.deepEqual(f.lastError, { stage: 'DEPLOYING', reason: 'DEPLOY_FAILED', message: 'boom' });
-    // A fresh record has none of the optional parts.
-    const bare = runFacts(newRunRecord('fresh', 'dataset-drop', '2026-12-01T00:00:00Z'));
-    assert.deepEqual(
-      Object.entries(bare).filter(([, v]) => v !== undefined),
-      [
-        ['runId', 'fresh'],
-        ['state', 'RECEIVED'],
-        ['createdAt', '2026-12-01T00:00:00Z'],
-        ['rejectionReasons', []],
-        ['trafficChanges', []],
-      ],
-    );
-  });
-
-  const reasons: [string, RunFacts, string | undefined][] = [
-    [
-      'rejected: first reason and how many more',
-      facts({ state: 'REJECTED', rejectionReasons: ['no Survived column', 'row 4'], rejectionCount: 5 }),
-      'no Survived column (+4 more)',
-    ],
-    [
-      'rejected with one problem',
-      facts({ state: 'REJECTED', rejectionReasons: ['empty'], rejectionCount: 1 }),
-      'empty',
-    ],
-    [
-      'rejected, count missing: the reasons listed',
-      facts({ state: 'REJECTED', rejectionReasons: ['a', 'b'] }),
-      'a (+1 more)',
-    ],
-    [
-      'failed: the last error',
-      facts({ state: 'FAILED', lastError: { stage: 'BUILDING', reason: 'BUILD_FAILED', message: 'npm ci exited 1' } }),
-      'BUILD_FAILED: npm ci exited 1',
-    ],
-    ['held: the gate reason', facts({ state: 'HELD', gate: gate(false, 'accuracy 0.7 < 0.8') }), 'accuracy 0.7 < 0.8'],
-    [
-      'deployed despite the gate',
-      facts({ gate: gate(false, 'held'), overriddenBy: 'ana' }),
-      'deployed despite the gate by ana',
-    ],
-    ['deployed normally: nothing to say', facts({ gate: gate(true, 'ok') }), undefined],
-    [
-      'in progress with a retried error: nothing yet',
-      facts({ state: 'TRAINING', lastError: { stage: 'TRAINING', reason: 'X', message: 'y' } }),
-      undefined,
-    ],
-  ];
-  for (const [name, f, want] of reasons) it(`runReason: ${name}`, () => assert.equal(runReason(f), want));
-
   it('two runs and a rollback: newest first, traffic and split from the endpoint, the rollback once', () => {
     const v = dashboardView(twoRunsAndARollback(), endpointAfterRollback(), NOW);
     assert.equal(v.generatedAt, NOW.toISOString());

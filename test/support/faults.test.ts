@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
-import { ObjectGoneError, PreconditionFailedError, type Ports } from '../../../functions/src/ports';
-import { InjectedFault, PORT_METHODS, withFaults, type FaultKind } from '../../../functions/src/testing/faults';
+import { ObjectGoneError, PreconditionFailedError, type Ports } from '../../functions/src/ports';
+import { InjectedFault, PORT_METHODS, withFaults, type FaultKind } from './faults';
 
 /** Ports whose every method records that it ran (the effect) and returns `name`; store.write can lose a CAS. */
 function recordingPorts() {
@@ -42,7 +42,7 @@ async function drive(ports: Ports, n: number): Promise<string[]> {
   return outcomes;
 }
 
-describe('functions/testing/faults (seeded fault layer over the ports)', () => {
+describe('test/support/faults (seeded fault layer over the ports)', () => {
   it('gives the same fault sequence for the same seed, and another for another seed', async () => {
     const run = async (seed: number) => {
       const f = withFaults(recordingPorts().ports, { seed, transientRate: 0.2, permanentRate: 0.05 });

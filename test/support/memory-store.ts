@@ -1,7 +1,7 @@
 // An in-memory ObjectStore with Cloud Storage's generation semantics: every write makes a new, larger generation;
 // `ifGenerationMatch` is checked atomically at write time ('0' = must not exist) and a mismatch throws
 // PreconditionFailedError, exactly like a GCS 412. Each call yields to the event loop first, so concurrent callers
-// really interleave. Used by the tests and reusable by the local backend.
+// really interleave. Used by the tests.
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
@@ -11,7 +11,7 @@ import {
   type ObjectInfo,
   type ObjectStore,
   type WriteOptions,
-} from '../ports';
+} from '../../functions/src/ports';
 
 interface Stored {
   data: Buffer;

@@ -8,7 +8,7 @@
 // pass through untouched. The error shapes follow what classifyError (pipeline/errors.ts) reads: a numeric `code`,
 // gRPC 0-16 or an HTTP status, as @grpc/grpc-js and the Cloud Storage client put it.
 import { Readable } from 'node:stream';
-import type { Ports } from '../ports';
+import type { Ports } from '../../functions/src/ports';
 import { Prng } from './prng';
 
 /** The async methods of each port that the layer wraps (`now` is synchronous and never fails). */

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { ObjectGoneError, ObjectTooLargeError, PreconditionFailedError } from '../../../functions/src/ports';
-import { MemoryObjectStore } from '../../../functions/src/testing/memory-store';
+import { ObjectGoneError, ObjectTooLargeError, PreconditionFailedError } from '../../functions/src/ports';
+import { MemoryObjectStore } from './memory-store';
 
-describe('testing/memory-store', () => {
+describe('test/support/memory-store', () => {
   it('every write makes a new, larger generation and reports size and md5', async () => {
     const s = new MemoryObjectStore();
     const a = await s.write('b', 'x', 'one');
