@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { CONFIG_VARIABLES, parseConfig } from '../../functions/src/config';
 import { gcpSettingsFromConfig } from '../../functions/src/gcp/settings-from-config';
-import { endpointName, parseGsUri } from '../../functions/src/gcp/settings';
+import { endpointName } from '../../functions/src/gcp/settings';
+import { parseGsUri } from '../../functions/src/pipeline/gs-uri';
 import { configProblems, keySetProblems } from './crosscheck';
 import { TerraformConfig } from './terraform-config';
 import { evaluateAttribute, evaluateStringMap } from './terraform-eval';

@@ -49,10 +49,3 @@ export const buildServiceAccountName = (s: GcpSettings): string =>
   s.buildServiceAccount.startsWith('projects/')
     ? s.buildServiceAccount
     : `projects/${s.projectId}/serviceAccounts/${s.buildServiceAccount}`;
-
-/** Splits `gs://bucket/path`; throws on anything else so a bad setting is reported by name. */
-export function parseGsUri(uri: string, what: string): { bucket: string; name: string } {
-  const match = /^gs:\/\/([^/]+)\/(.+)$/.exec(uri);
-  if (!match) throw new Error(`${what} must be gs://bucket/object, got ${JSON.stringify(uri)}`);
-  return { bucket: match[1]!, name: match[2]! };
-}
