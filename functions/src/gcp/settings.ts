@@ -28,18 +28,8 @@ export type GcpSettings = Pick<Config, (typeof GCP_CONFIG_KEYS)[number]> & {
   servingCommand: string[];
 };
 
-/** `projects/<P>/locations/<REGION>` */
-export const locationName = (s: GcpSettings): string => `projects/${s.projectId}/locations/${s.region}`;
-
-/** The registry model (without version): `projects/<P>/locations/<REGION>/models/<MODEL_ID>`. */
-export const modelName = (s: GcpSettings): string => `${locationName(s)}/models/${s.modelId}`;
-
-/** One model version: `…/models/<id>@<versionId>`. */
-export const modelVersionName = (model: { name: string; versionId: string }): string =>
-  `${model.name.replace(/@.*$/, '')}@${model.versionId}`;
-
-export const endpointName = (s: GcpSettings): string =>
-  s.endpointId.startsWith('projects/') ? s.endpointId : `${locationName(s)}/endpoints/${s.endpointId}`;
+// The resource names (location, endpoint, model, model version) are the pipeline's, shared with the twins and the CLI.
+export { endpointName, locationName, modelName, modelVersionName } from '../pipeline/resource-names';
 
 /** The Vertex AI regional API host (the global host does not serve regional resources). */
 export const vertexApiEndpoint = (s: GcpSettings): string => `${s.region}-aiplatform.googleapis.com`;

@@ -3,6 +3,7 @@
 // outlast an event function's 540 s, so callers keep the operation name and poll getOperation.
 import type { DeployedModelInfo, EndpointService, OperationStatus, TrafficSplit } from '../ports';
 import type { GcpClients } from './clients';
+import { withoutVersion } from '../pipeline/resource-names';
 import { endpointName, type GcpSettings, modelVersionName } from './settings';
 
 /**
@@ -26,8 +27,6 @@ export function checkTrafficSplit(
   }
 }
 
-const stripVersion = (model: string): string => model.replace(/@.*$/, '');
-
 export function createVertexEndpoint(settings: GcpSettings, clients: Pick<GcpClients, 'endpoint'>): EndpointService {
   const endpoint = endpointName(settings);
 
@@ -36,7 +35,7 @@ export function createVertexEndpoint(settings: GcpSettings, clients: Pick<GcpCli
       const [ep] = await clients.endpoint().getEndpoint({ name: endpoint });
       const deployedModels: DeployedModelInfo[] = (ep.deployedModels ?? []).map((dm) => ({
         id: String(dm.id ?? ''),
-        model: stripVersion(dm.model ?? ''),
+        model: withoutVersion(dm.model ?? ''),
         modelVersionId: String(dm.modelVersionId ?? ''),
         ...(dm.displayName ? { displayName: dm.displayName } : {}),
       }));

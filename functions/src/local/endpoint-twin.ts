@@ -20,7 +20,8 @@ import { listJson, readJson, updateJson } from './json-objects';
 import type { LocalModelRegistry } from './model-registry-twin';
 import type { PauseHook } from './pause-hook';
 import type { ServingReplicas } from './serving-replicas';
-import { parentName, TWIN_STATE_BUCKET } from './settings';
+import { endpointName, withoutVersion } from '../pipeline/resource-names';
+import { TWIN_STATE_BUCKET } from './settings';
 import type { CloudNames } from './settings';
 import { checkSplit, InvalidRequestError } from './traffic';
 
@@ -78,7 +79,7 @@ export class LocalEndpointService implements EndpointService {
   ) {}
 
   get endpointName(): string {
-    return `${parentName(this.deps.names)}/endpoints/${this.deps.names.endpointId}`;
+    return endpointName(this.deps.names);
   }
 
   async getEndpoint(): Promise<EndpointState> {
@@ -211,7 +212,7 @@ export class LocalEndpointService implements EndpointService {
       const version = await registry.getVersion(req.model);
       const deployed: LocalDeployedModel = {
         id,
-        model: req.model.name.split('@')[0] ?? req.model.name,
+        model: withoutVersion(req.model.name),
         modelVersionId: req.model.versionId,
         displayName: `${req.runId}-v${req.endpointVersion}`,
         artifactUri: version.artifactUri,
