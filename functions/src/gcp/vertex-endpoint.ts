@@ -4,6 +4,7 @@
 import type { DeployedModelInfo, EndpointService, OperationStatus, TrafficSplit } from '../ports';
 import type { GcpClients } from './clients';
 import { withoutVersion } from '../pipeline/resource-names';
+import { trafficSplitProblem, type SplitRules } from '../pipeline/traffic-split';
 import { endpointName, type GcpSettings, modelVersionName } from './settings';
 
 /**
@@ -12,19 +13,10 @@ import { endpointName, type GcpSettings, modelVersionName } from './settings';
  */
 export const COMPLETED_OPERATION_PREFIX = 'completed:';
 
-/** Vertex rejects splits that do not sum to 100; fail here with the split in the message instead. */
-export function checkTrafficSplit(
-  split: TrafficSplit,
-  opts: { mustInclude?: string; mustExclude?: string } = {},
-): void {
-  const values = Object.values(split);
-  const bad = (why: string) => new Error(`invalid traffic split ${JSON.stringify(split)}: ${why}`);
-  if (values.some((v) => !Number.isInteger(v) || v < 0 || v > 100)) throw bad('percentages must be integers 0–100');
-  if (values.length > 0 && values.reduce((a, b) => a + b, 0) !== 100) throw bad('percentages must sum to 100');
-  if (opts.mustInclude !== undefined && !(opts.mustInclude in split)) throw bad(`must include "${opts.mustInclude}"`);
-  if (opts.mustExclude !== undefined && (split[opts.mustExclude] ?? 0) > 0) {
-    throw bad(`deployed model ${opts.mustExclude} being undeployed still gets traffic`);
-  }
+/** Vertex rejects a bad split after a round trip; fail here, before calling, with the split in the message instead. */
+function checkTrafficSplit(split: TrafficSplit, rules: SplitRules = {}): void {
+  const problem = trafficSplitProblem(split, rules);
+  if (problem) throw new Error(`invalid traffic split ${JSON.stringify(split)}: ${problem}`);
 }
 
 export function createVertexEndpoint(settings: GcpSettings, clients: Pick<GcpClients, 'endpoint'>): EndpointService {
