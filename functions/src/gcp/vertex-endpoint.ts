@@ -1,7 +1,13 @@
 // EndpointService over the Vertex AI endpoint: deploys model versions with a traffic split, moves traffic, and
 // reports on the long-running operations it starts. Nothing here waits for an operation: deployments routinely
 // outlast an event function's 540 s, so callers keep the operation name and poll getOperation.
-import type { DeployedModelInfo, EndpointService, OperationStatus, TrafficSplit } from '../ports';
+import {
+  deployedModelDisplayName,
+  type DeployedModelInfo,
+  type EndpointService,
+  type OperationStatus,
+  type TrafficSplit,
+} from '../ports';
 import type { GcpClients } from './clients';
 import { withoutVersion } from '../pipeline/resource-names';
 import { trafficSplitProblem, type SplitRules } from '../pipeline/traffic-split';
@@ -44,7 +50,7 @@ export function createVertexEndpoint(settings: GcpSettings, clients: Pick<GcpCli
           // Caller-chosen, so a second deploy for the same run fails with ALREADY_EXISTS even while this one runs.
           ...(req.deployedModelId ? { id: req.deployedModelId } : {}),
           model: modelVersionName(req.model),
-          displayName: `v${req.endpointVersion}-${req.runId}`,
+          displayName: deployedModelDisplayName(req.runId, req.endpointVersion),
           dedicatedResources: {
             machineSpec: { machineType: settings.servingMachineType },
             minReplicaCount: 1,

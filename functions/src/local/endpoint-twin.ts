@@ -8,6 +8,7 @@
 import { randomInt } from 'node:crypto';
 import {
   ALREADY_EXISTS,
+  deployedModelDisplayName,
   type DeployedModelInfo,
   type DeployRequest,
   type EndpointService,
@@ -208,7 +209,7 @@ export class LocalEndpointService implements EndpointService {
         id,
         model: withoutVersion(req.model.name),
         modelVersionId: req.model.versionId,
-        displayName: `${req.runId}-v${req.endpointVersion}`,
+        displayName: deployedModelDisplayName(req.runId, req.endpointVersion),
         artifactUri: version.artifactUri,
         imageUri: version.imageUri,
         servingCommand: version.servingCommand,
