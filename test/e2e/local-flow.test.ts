@@ -8,7 +8,7 @@ import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { RunView } from '../../functions/src/cli/run-view';
+import { FINAL, type RunView } from '../../functions/src/cli/run-view';
 import { RunReader } from '../../functions/src/cli/runs';
 import { pidAlive } from '../../functions/src/local/child-process';
 import type { LocalEndpoint } from '../../functions/src/local/endpoint-twin';
@@ -57,8 +57,7 @@ describe('e2e: the local stack, drop to served prediction', function () {
   let stack: StackProcess;
   let store: LocalObjectStore;
   let runs: RunReader;
-  const finalRun = (r: RunView | undefined) =>
-    r && ['DEPLOYED', 'REJECTED', 'FAILED', 'HELD'].includes(r.state) ? r : undefined;
+  const finalRun = (r: RunView | undefined) => (r && FINAL.has(r.state) ? r : undefined);
 
   /** Copies a file into the drop folder as a user would; returns the run it starts, once final. */
   async function drop(file: string, as: string, until_ = finalRun): Promise<RunView> {

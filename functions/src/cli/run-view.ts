@@ -1,5 +1,6 @@
 // How the CLI shows a run: the stage timeline (live while it moves), and its lineage, from the run record the
 // ledger keeps (gs://<ARTIFACTS_BUCKET>/runs/<runId>.json). Pure functions over the record: easy to test.
+import { TERMINAL_STATES } from '../pipeline/run-record';
 import { runReason } from './transitions';
 
 /** The fields of a run record the CLI displays (the ledger's RunRecord has these and more). */
@@ -33,8 +34,8 @@ export interface RunView {
 
 /** The happy path, in order. */
 export const FLOW = ['RECEIVED', 'BUILDING', 'TRAINING', 'DEPLOYING', 'DEPLOYED'] as const;
-/** States a run never leaves. */
-export const FINAL = new Set(['DEPLOYED', 'REJECTED', 'FAILED', 'HELD']);
+/** States a run never leaves (the pipeline's list, as a set of strings for views of any state). */
+export const FINAL: ReadonlySet<string> = TERMINAL_STATES;
 
 const LABEL: Record<string, string> = {
   RECEIVED: 'dataset received & validated',
