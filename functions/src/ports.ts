@@ -174,10 +174,7 @@ export interface OperationStatus {
 }
 
 export interface DeployRequest {
-  /**
-   * The adapter puts it in the DeployedModel's displayName (e.g. `run-<runId>`): after a crash the pipeline finds an
-   * already-deployed model by looking for the run id in `getEndpoint().deployedModels[].displayName`.
-   */
+  /** The adapter names the DeployedModel after it: deployedModelDisplayName(runId, endpointVersion). */
   runId: string;
   model: { name: string; versionId: string };
   endpointVersion: number;
@@ -210,6 +207,18 @@ export function isAlreadyExists(err: unknown): boolean {
 export function deployedModelIdForRun(runId: string): string {
   const n = createHash('sha256').update(runId).digest().readBigUInt64BE(0);
   return String(1_000_000_000n + (n % 9_000_000_000n));
+}
+
+/**
+ * The DeployedModel's display name for a run's deployment, on Vertex and on the twin alike: `v<N>-<runId>`. It is
+ * how a deployed model on the endpoint leads back to its run without listing the ledger (runIdOfDeployedModel).
+ */
+export const deployedModelDisplayName = (runId: string, endpointVersion: number): string =>
+  `v${endpointVersion}-${runId}`;
+
+/** The run a deployed model was deployed for, read from its display name; undefined for a name not given by us. */
+export function runIdOfDeployedModel(m: Pick<DeployedModelInfo, 'displayName'>): string | undefined {
+  return /^v\d+-(.+)$/.exec(m.displayName ?? '')?.[1];
 }
 
 export interface ClassificationEvaluation {
@@ -250,3 +259,32 @@ export interface Ports {
   /** Injected so pipeline decisions stay pure and tests control time. */
   now(): Date;
 }
+
+/**
+ * The async methods of each port (`now` is synchronous): what the local stack's RPC exposes (local/rpc.ts) and what
+ * the reliability suite's fault layer wraps. A method added to a port and not listed here does not compile.
+ */
+export const PORT_METHODS = {
+  store: ['read', 'stat', 'write', 'list'],
+  builds: ['startBuild', 'findBuildForRun', 'getBuild'],
+  training: ['startTraining', 'findTrainingForRun', 'getTraining'],
+  endpoint: ['getEndpoint', 'deployModel', 'undeployModel', 'updateTrafficSplit', 'getOperation'],
+  registry: ['setVersionAliases', 'importEvaluation'],
+  publisher: ['publish'],
+} as const satisfies { [P in Exclude<keyof Ports, 'now'>]: readonly (keyof Ports[P])[] };
+
+/** The port methods returning a stream, not a promise. */
+export const STREAM_METHODS = { store: ['readStream'] } as const satisfies {
+  [P in Exclude<keyof Ports, 'now'>]?: readonly (keyof Ports[P])[];
+};
+
+export type PortName = keyof typeof PORT_METHODS;
+type StreamListed<P extends PortName> = P extends keyof typeof STREAM_METHODS
+  ? (typeof STREAM_METHODS)[P][number]
+  : never;
+// Compile-time completeness: a method of a port in neither list makes `Unlisted` a name, not `never`.
+type Unlisted = {
+  [P in PortName]: Exclude<keyof Ports[P], (typeof PORT_METHODS)[P][number] | StreamListed<P>>;
+}[PortName];
+const everyMethodListed: [Unlisted] extends [never] ? true : false = true;
+void everyMethodListed;

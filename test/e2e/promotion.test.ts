@@ -17,7 +17,7 @@ import { LocalObjectStore } from '../../functions/src/local/object-store';
 import type { LocalModel } from '../../functions/src/local/model-registry-twin';
 import { readJson } from '../../functions/src/local/json-objects';
 import { ledgerTraffic } from '../../functions/src/pipeline/ledger-traffic';
-import type { RunRecord } from '../../functions/src/pipeline/run-record';
+import { TERMINAL_STATES, type RunRecord } from '../../functions/src/pipeline/run-record';
 import { chromiumInstalled, startChromium } from '../functions/report/headless-chromium';
 import { shuffledLabels } from './support/datasets';
 
@@ -48,8 +48,7 @@ describe('e2e: promotion — quality gate, promote, rollback, cost and report on
   let store: LocalObjectStore;
   let runs: RunReader;
 
-  const final = (r: RunRecord | undefined) =>
-    r && ['DEPLOYED', 'REJECTED', 'FAILED', 'HELD'].includes(r.state) ? r : undefined;
+  const final = (r: RunRecord | undefined) => (r && TERMINAL_STATES.has(r.state) ? r : undefined);
   async function drop(content: string, as: string): Promise<RunRecord> {
     await writeFile(join(dropFolder, as), content);
     const info = await until(`${as} in the bucket`, () => store.stat('data', `datasets/${as}`));

@@ -2,6 +2,7 @@
 // the functions-framework test servers (in-memory CAS store) → exactly one build, one training, one deployment, and
 // the run DEPLOYED once. N = 200 in both runs: it is cheap (all in memory) and the brief's figure.
 import assert from 'node:assert/strict';
+import { runIdOfDeployedModel } from '../../functions/src/ports';
 import {
   GOOD_CSV,
   dropDataset,
@@ -64,7 +65,7 @@ describe(`reliability: ${COPIES} concurrent copies of each event (function level
     assert.equal(run?.state, 'DEPLOYED');
     const deployedLogs = h.logs.filter((l) => l.message === 'run deployed' && l.runId === runId);
     assert.equal(deployedLogs.length, 1, 'DEPLOYED recorded once');
-    assert.equal(h.endpoint.state.deployedModels.filter((m) => m.displayName === `run-${runId}`).length, 1);
+    assert.equal(h.endpoint.state.deployedModels.filter((m) => runIdOfDeployedModel(m) === runId).length, 1);
     duplicates =
       h.builds.started.length -
       1 +

@@ -1,8 +1,8 @@
 // The fault layer itself, at volume: every call either reaches the port once or not at all, as its fault kind says,
 // so the later suites can trust what it reports (a fault AFTER the call means the effect happened exactly once).
 import assert from 'node:assert/strict';
-import type { Ports } from '../../functions/src/ports';
-import { InjectedFault, PORT_METHODS, withFaults } from '../support/faults';
+import { PORT_METHODS, type Ports } from '../../functions/src/ports';
+import { InjectedFault, withFaults } from '../support/faults';
 import { count, isFullRun, recordSuite } from './support/results';
 
 const SEED = 424_242;

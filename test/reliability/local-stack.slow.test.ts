@@ -108,7 +108,7 @@ describe('reliability: the local stack', function () {
     const runs = new RunReader(stack.store, 'artifacts');
     const run = await until('the run to finish', async () => {
       const r = await runs.forDataset('data', 'datasets/dup.csv', info.generation);
-      return r && ['DEPLOYED', 'FAILED', 'REJECTED', 'HELD'].includes(r.state) ? r : undefined;
+      return r && isTerminal(r.state) ? r : undefined;
     });
     await until('the router to drain', async () =>
       stack.router.backlogFor('onDatasetFinalized') === 0 ? true : undefined,

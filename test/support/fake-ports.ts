@@ -1,20 +1,21 @@
 // In-memory fakes of every port, recording their calls, for the handler and flow tests. The store is the real
 // MemoryObjectStore (GCS generation semantics); the others model just enough of their service to be driven by a test.
-import type {
-  BuildRef,
-  BuildResource,
-  BuildService,
-  DeployRequest,
-  EndpointService,
-  EndpointState,
-  ModelRegistry,
-  OperationStatus,
-  Ports,
-  Publisher,
-  TrafficSplit,
-  TrainingRequest,
-  TrainingService,
-  TrainingStatus,
+import {
+  deployedModelDisplayName,
+  type BuildRef,
+  type BuildResource,
+  type BuildService,
+  type DeployRequest,
+  type EndpointService,
+  type EndpointState,
+  type ModelRegistry,
+  type OperationStatus,
+  type Ports,
+  type Publisher,
+  type TrafficSplit,
+  type TrainingRequest,
+  type TrainingService,
+  type TrainingStatus,
 } from '../../functions/src/ports';
 import { MemoryObjectStore } from './memory-store';
 
@@ -153,7 +154,7 @@ export class FakeEndpoint extends Faults implements EndpointService {
       id,
       model: req.model.name,
       modelVersionId: req.model.versionId,
-      displayName: `run-${req.runId}`,
+      displayName: deployedModelDisplayName(req.runId, req.endpointVersion),
     });
     const split: TrafficSplit = {};
     for (const [key, pct] of Object.entries(req.trafficSplit)) split[key === '0' ? id : key] = pct;

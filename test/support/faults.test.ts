@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
-import { ObjectGoneError, PreconditionFailedError, type Ports } from '../../functions/src/ports';
-import { InjectedFault, PORT_METHODS, withFaults, type FaultKind } from './faults';
+import { ObjectGoneError, PORT_METHODS, PreconditionFailedError, type Ports } from '../../functions/src/ports';
+import { InjectedFault, withFaults, type FaultKind } from './faults';
 
 /** Ports whose every method records that it ran (the effect) and returns `name`; store.write can lose a CAS. */
 function recordingPorts() {

@@ -8,34 +8,10 @@
 // pass through untouched. The error shapes follow what classifyError (pipeline/errors.ts) reads: a numeric `code`,
 // gRPC 0-16 or an HTTP status, as @grpc/grpc-js and the Cloud Storage client put it.
 import { Readable } from 'node:stream';
-import type { Ports } from '../../functions/src/ports';
+// The layer wraps every method of ports.ts PORT_METHODS; a stream method (STREAM_METHODS) faults by erroring before
+// its first byte or after its last.
+import { PORT_METHODS, STREAM_METHODS, type PortName, type Ports } from '../../functions/src/ports';
 import { Prng } from './prng';
-
-/** The async methods of each port that the layer wraps (`now` is synchronous and never fails). */
-export const PORT_METHODS = {
-  store: ['read', 'stat', 'write', 'list'],
-  builds: ['startBuild', 'findBuildForRun', 'getBuild'],
-  training: ['startTraining', 'findTrainingForRun', 'getTraining'],
-  endpoint: ['getEndpoint', 'deployModel', 'undeployModel', 'updateTrafficSplit', 'getOperation'],
-  registry: ['setVersionAliases', 'importEvaluation'],
-  publisher: ['publish'],
-} as const satisfies { [P in Exclude<keyof Ports, 'now'>]: readonly (keyof Ports[P])[] };
-
-/** The methods returning a stream: a fault is the stream erroring before its first byte or after its last. */
-export const STREAM_METHODS = { store: ['readStream'] } as const satisfies {
-  [P in Exclude<keyof Ports, 'now'>]?: readonly (keyof Ports[P])[];
-};
-
-type PortName = keyof typeof PORT_METHODS;
-type StreamListed<P extends PortName> = P extends keyof typeof STREAM_METHODS
-  ? (typeof STREAM_METHODS)[P][number]
-  : never;
-// Compile-time completeness: a method added to a port and not listed above makes this type `never`-violating.
-type Unlisted = {
-  [P in PortName]: Exclude<keyof Ports[P], (typeof PORT_METHODS)[P][number] | StreamListed<P>>;
-}[PortName];
-const everyMethodListed: [Unlisted] extends [never] ? true : false = true;
-void everyMethodListed;
 
 export type FaultKind = 'transient-before' | 'transient-after' | 'permanent';
 

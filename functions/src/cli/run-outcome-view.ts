@@ -2,6 +2,7 @@
 // operator's override and traffic changes, the cost estimate (with the pricing table's source and date) and where
 // the HTML report is. Pure functions over the run record.
 import { pathToFileURL } from 'node:url';
+import { splitGsUri } from '../pipeline/gs-uri';
 import type { LedgerTraffic } from '../pipeline/ledger-traffic';
 import type { RunRecord } from '../pipeline/run-record';
 
@@ -15,9 +16,9 @@ const figure = (v: unknown): string => (typeof v === 'number' ? (Number.isIntege
 
 /** Where to open the report: a file:// URL on the local stack; the gs:// URI and the Cloud Console URL on Vertex. */
 export function reportLinks(uri: string, localPath?: (bucket: string, name: string) => string): string[] {
-  const m = /^gs:\/\/([^/]+)\/(.+)$/.exec(uri);
-  if (!m) return [uri];
-  const [, bucket = '', name = ''] = m;
+  const loc = splitGsUri(uri);
+  if (!loc?.name) return [uri];
+  const { bucket, name } = loc;
   if (localPath) return [pathToFileURL(localPath(bucket, name)).href];
   return [uri, `https://console.cloud.google.com/storage/browser/_details/${bucket}/${name}`];
 }

@@ -8,6 +8,7 @@ import { parseEnv } from 'node:util';
 import { createGcsStore } from '../gcp/storage';
 import { toProtoValue } from '../gcp/proto-value';
 import type { ProtoValue } from '../gcp/proto-value';
+import { endpointName } from '../pipeline/resource-names';
 import type { ObjectStore } from '../ports';
 import type { PredictResponse } from './predict';
 
@@ -65,13 +66,6 @@ export function vertexTarget(env: Env = withEnvFile()): VertexTarget {
   return Object.fromEntries(
     Object.entries(VARIABLES).map(([key, name]) => [key, env[name]]),
   ) as unknown as VertexTarget;
-}
-
-/** `projects/<p>/locations/<r>/endpoints/<id>` (ENDPOINT_ID may already be the full name). */
-export function vertexEndpointName(t: VertexTarget): string {
-  return t.endpointId.startsWith('projects/')
-    ? t.endpointId
-    : `projects/${t.projectId}/locations/${t.region}/endpoints/${t.endpointId}`;
 }
 
 /** The Cloud Storage store and the bucket holding the ledger. */
@@ -139,7 +133,7 @@ export async function predictVertex(
 ): Promise<PredictResponse> {
   const target = vertexTarget(env);
   const [res] = await (client ?? predictionClient(target)).predict({
-    endpoint: vertexEndpointName(target),
+    endpoint: endpointName(target),
     instances: instances.map(toProtoValue),
   });
   return {

@@ -11,7 +11,6 @@ import { deployedModelIdForRun, isAlreadyExists } from '../ports';
 import { nowIso, type StepContext } from './context';
 import { acquireEndpoint, cleanUp, pointAliases, releaseEndpoint } from './endpoint';
 import { finalizeRun } from './finalize';
-import { inFlight } from './in-flight';
 import { toEvaluation } from './metrics';
 import { registryModelExists, takeRegistryTurn } from './registry';
 import { underClaim, UnrecordedEffectError } from './side-effect';
@@ -345,7 +344,7 @@ export async function act(ctx: StepContext, r: RunRecord, a: Action): Promise<Ac
       const { owners } = await cleanUp(ctx, r);
       await releaseEndpoint(ctx, runId);
       // The undeployed runs changed after they were final: the tick rewrites their reports.
-      if (owners.length > 0) await inFlight(ctx).add(owners, at);
+      if (owners.length > 0) await ctx.ledger.inFlight.add(owners, at);
       return { record: (await ctx.ledger.get(runId)) ?? r, changed: true, outcome: 'cleaned-up' };
     }
     case 'finalize': {

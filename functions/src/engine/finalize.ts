@@ -8,6 +8,7 @@ import { needsFinalizing } from '../pipeline/plan';
 import { reportInputFromRecord, reportMetrics } from '../report/from-run-record';
 import { renderRunReport, REPORT_FILE } from '../report/render-run-report';
 import { parseGsUri } from '../pipeline/gs-uri';
+import { endpointName } from '../pipeline/resource-names';
 import { nowIso, type StepContext } from './context';
 
 /** Object name of a run's report in the artifacts bucket. */
@@ -31,11 +32,10 @@ export async function finalizeRun(ctx: StepContext, r: RunRecord): Promise<boole
   if (!needsFinalizing(r)) return false;
   const at = nowIso(ctx);
   const cost = runCost(r, ctx.config);
-  const endpoint = `projects/${ctx.config.projectId}/locations/${ctx.config.region}/endpoints/${ctx.config.endpointId}`;
   const html = renderRunReport(
     reportInputFromRecord(
       { ...r, cost },
-      { generatedAt: at, endpoint, metrics: reportMetrics(await readMetricsJson(ctx, r)) },
+      { generatedAt: at, endpoint: endpointName(ctx.config), metrics: reportMetrics(await readMetricsJson(ctx, r)) },
     ),
   );
   const name = reportObjectName(r.runId);

@@ -1,9 +1,12 @@
 // observe: reads what the next plan of a run needs, and nothing else (pipeline/plan.ts `needs`): the dataset object,
-// the build, the training, the deploy operation, the endpoint and the serving run. Reads only: no claim, no write.
-import { ObjectGoneError, type BuildResource } from '../ports';
+// the build, the training, the deploy operation, the endpoint and the serving run. Reads only: no claim, no write,
+// and no listing of the ledger: every record read is named by the run, its notice or the endpoint.
+import { ObjectGoneError, runIdOfDeployedModel, type BuildResource, type EndpointState } from '../ports';
+import { gsUri } from '../pipeline/gs-uri';
 import { needs, type DatasetCheck, type Observation, type Source } from '../pipeline/plan';
 import type { RunRecord, Stage } from '../pipeline/run-record';
 import { claimExpired } from '../pipeline/run-state';
+import { servingModel } from '../pipeline/traffic-split';
 import { nowIso, type StepContext } from './context';
 import { describeProblem } from './dataset-check';
 import { liveModelOfRun } from './endpoint';
@@ -61,6 +64,18 @@ async function newerGenerationOf(ctx: StepContext, r: RunRecord): Promise<string
   return newer ? info.generation : undefined;
 }
 
+/**
+ * The record of the run whose model serves now, read directly: the serving deployed model's display name names its
+ * run (ports.ts runIdOfDeployedModel), so no event reads every record ever written to find it.
+ */
+async function servingRunOf(ctx: StepContext, endpoint: EndpointState): Promise<RunRecord | undefined> {
+  const model = servingModel(endpoint);
+  const runId = model && runIdOfDeployedModel(model);
+  const candidate = runId === undefined ? undefined : await ctx.ledger.get(runId);
+  // servingRun keeps its rule (the deployed model id, else the model version of a DEPLOYED run) for the one candidate.
+  return candidate && servingRun(endpoint, [candidate]);
+}
+
 export async function observe(ctx: StepContext, r: RunRecord, known: Known): Promise<Observation> {
   const o: Observation = { now: nowIso(ctx), source: known.source };
   if (known.holdsClaim) o.holdsClaim = known.holdsClaim;
@@ -102,7 +117,7 @@ export async function observe(ctx: StepContext, r: RunRecord, known: Known): Pro
       o.metrics = {
         figures: await readRunMetrics(
           ctx,
-          r.training?.baseOutputDir ?? `gs://${ctx.config.artifactsBucket}/runs/${r.runId}/`,
+          r.training?.baseOutputDir ?? gsUri(ctx.config.artifactsBucket, `runs/${r.runId}/`),
         ),
       };
     } catch (err) {
@@ -114,7 +129,7 @@ export async function observe(ctx: StepContext, r: RunRecord, known: Known): Pro
     o.endpoint = await ctx.ports.endpoint.getEndpoint();
     const live = liveModelOfRun(o.endpoint, r.runId);
     if (live && (r.state === 'DEPLOYING' || r.deploy?.operationName)) o.liveModelId = live.id;
-    const serving = servingRun(o.endpoint, await ctx.ledger.list());
+    const serving = await servingRunOf(ctx, o.endpoint);
     if (serving) o.serving = serving;
   }
   if (wanted.has('operation') && r.deploy?.operationName)

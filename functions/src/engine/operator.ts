@@ -10,7 +10,6 @@ import type { TrafficSplit } from '../ports';
 import { advance } from './advance';
 import { nowIso, type StepContext, type StepResult } from './context';
 import { acquireEndpoint, pointAliases, releaseEndpoint } from './endpoint';
-import { inFlight } from './in-flight';
 
 /** A command that cannot be carried out as asked (unknown run, wrong state, nothing to roll back to). */
 export class OperatorError extends Error {
@@ -207,7 +206,7 @@ export async function undeploy(ctx: StepContext, o: OperatorOptions & { all?: bo
     result.split = (await ctx.ports.endpoint.getEndpoint()).trafficSplit;
     // The undeployed runs changed after they were final: the tick rewrites their reports.
     const owners = result.undeployed.flatMap((u) => (u.runId ? [u.runId] : []));
-    if (owners.length > 0) await inFlight(ctx).add(owners, nowIso(ctx));
+    if (owners.length > 0) await ctx.ledger.inFlight.add(owners, nowIso(ctx));
     return result;
   });
 }

@@ -1,7 +1,7 @@
 // The registry model is created by the first training only (Vertex: `modelId` on the first upload, `parentModel`
 // after). While it does not exist, one run at a time may train: the first to start is recorded in the ledger as the
 // creator, and every other run waits (without a claim) until a run has a model in the registry or the creator ended.
-import { casUpdate } from '../ledger/cas';
+import { casUpdate, readCasJson } from '../ledger/cas';
 import { isTerminal } from '../pipeline/run-state';
 import type { StepContext } from './context';
 
@@ -14,8 +14,7 @@ interface RegistryDoc {
 }
 
 async function read(ctx: StepContext): Promise<RegistryDoc> {
-  const found = await ctx.ports.store.read(ctx.config.artifactsBucket, REGISTRY_OBJECT);
-  return found ? (JSON.parse(found.data.toString('utf8')) as RegistryDoc) : {};
+  return (await readCasJson<RegistryDoc>(ctx.ports.store, ctx.config.artifactsBucket, REGISTRY_OBJECT)) ?? {};
 }
 
 /** Whether the creator still trains without a model: then it is not the creator's turn of someone else. */

@@ -12,7 +12,8 @@ import {
 } from '../ports';
 import type { GcpClients } from './clients';
 import { loadBuildConfig } from './cloudbuild-config';
-import { buildServiceAccountName, type GcpSettings, locationName, parseGsUri } from './settings';
+import { parseGsUri } from '../pipeline/gs-uri';
+import { buildServiceAccountName, type GcpSettings, locationName } from './settings';
 
 /** Every build this backend starts carries this tag (the project-wide topic also reports other builds). */
 

@@ -27,18 +27,8 @@ export type GcpSettings = Pick<VertexConfig, (typeof GCP_CONFIG_KEYS)[number]> &
   servingCommand: string[];
 };
 
-/** `projects/<P>/locations/<REGION>` */
-export const locationName = (s: GcpSettings): string => `projects/${s.projectId}/locations/${s.region}`;
-
-/** The registry model (without version): `projects/<P>/locations/<REGION>/models/<MODEL_ID>`. */
-export const modelName = (s: GcpSettings): string => `${locationName(s)}/models/${s.modelId}`;
-
-/** One model version: `…/models/<id>@<versionId>`. */
-export const modelVersionName = (model: { name: string; versionId: string }): string =>
-  `${model.name.replace(/@.*$/, '')}@${model.versionId}`;
-
-export const endpointName = (s: GcpSettings): string =>
-  s.endpointId.startsWith('projects/') ? s.endpointId : `${locationName(s)}/endpoints/${s.endpointId}`;
+// The resource names (location, endpoint, model, model version) are the pipeline's, shared with the twins and the CLI.
+export { endpointName, locationName, modelName, modelVersionName } from '../pipeline/resource-names';
 
 /** The Vertex AI regional API host (the global host does not serve regional resources). */
 export const vertexApiEndpoint = (s: GcpSettings): string => `${s.region}-aiplatform.googleapis.com`;
@@ -48,10 +38,3 @@ export const buildServiceAccountName = (s: GcpSettings): string =>
   s.buildServiceAccount.startsWith('projects/')
     ? s.buildServiceAccount
     : `projects/${s.projectId}/serviceAccounts/${s.buildServiceAccount}`;
-
-/** Splits `gs://bucket/path`; throws on anything else so a bad setting is reported by name. */
-export function parseGsUri(uri: string, what: string): { bucket: string; name: string } {
-  const match = /^gs:\/\/([^/]+)\/(.+)$/.exec(uri);
-  if (!match) throw new Error(`${what} must be gs://bucket/object, got ${JSON.stringify(uri)}`);
-  return { bucket: match[1]!, name: match[2]! };
-}

@@ -6,7 +6,8 @@
 // gets the job that already exists.
 /* eslint-disable @typescript-eslint/no-require-imports */
 import type { JobServiceClient } from '@google-cloud/aiplatform';
-import { type GcpSettings, locationName, modelVersionName, parseGsUri, vertexApiEndpoint } from './settings';
+import { parseGsUri } from '../pipeline/gs-uri';
+import { type GcpSettings, locationName, modelVersionName, vertexApiEndpoint } from './settings';
 import { APP_LABEL, runLabel } from './vertex-training';
 
 // ---- The port (to join functions/src/ports.ts once the engine calls it) -------------------------------------------

@@ -1,8 +1,16 @@
 // EndpointService over the Vertex AI endpoint: deploys model versions with a traffic split, moves traffic, and
 // reports on the long-running operations it starts. Nothing here waits for an operation: deployments routinely
 // outlast an event function's 540 s, so callers keep the operation name and poll getOperation.
-import type { DeployedModelInfo, EndpointService, OperationStatus, TrafficSplit } from '../ports';
+import {
+  deployedModelDisplayName,
+  type DeployedModelInfo,
+  type EndpointService,
+  type OperationStatus,
+  type TrafficSplit,
+} from '../ports';
 import type { GcpClients } from './clients';
+import { withoutVersion } from '../pipeline/resource-names';
+import { trafficSplitProblem, type SplitRules } from '../pipeline/traffic-split';
 import { endpointName, type GcpSettings, modelVersionName } from './settings';
 
 /**
@@ -11,22 +19,11 @@ import { endpointName, type GcpSettings, modelVersionName } from './settings';
  */
 export const COMPLETED_OPERATION_PREFIX = 'completed:';
 
-/** Vertex rejects splits that do not sum to 100; fail here with the split in the message instead. */
-export function checkTrafficSplit(
-  split: TrafficSplit,
-  opts: { mustInclude?: string; mustExclude?: string } = {},
-): void {
-  const values = Object.values(split);
-  const bad = (why: string) => new Error(`invalid traffic split ${JSON.stringify(split)}: ${why}`);
-  if (values.some((v) => !Number.isInteger(v) || v < 0 || v > 100)) throw bad('percentages must be integers 0–100');
-  if (values.length > 0 && values.reduce((a, b) => a + b, 0) !== 100) throw bad('percentages must sum to 100');
-  if (opts.mustInclude !== undefined && !(opts.mustInclude in split)) throw bad(`must include "${opts.mustInclude}"`);
-  if (opts.mustExclude !== undefined && (split[opts.mustExclude] ?? 0) > 0) {
-    throw bad(`deployed model ${opts.mustExclude} being undeployed still gets traffic`);
-  }
+/** Vertex rejects a bad split after a round trip; fail here, before calling, with the split in the message instead. */
+function checkTrafficSplit(split: TrafficSplit, rules: SplitRules = {}): void {
+  const problem = trafficSplitProblem(split, rules);
+  if (problem) throw new Error(`invalid traffic split ${JSON.stringify(split)}: ${problem}`);
 }
-
-const stripVersion = (model: string): string => model.replace(/@.*$/, '');
 
 export function createVertexEndpoint(settings: GcpSettings, clients: Pick<GcpClients, 'endpoint'>): EndpointService {
   const endpoint = endpointName(settings);
@@ -36,7 +33,7 @@ export function createVertexEndpoint(settings: GcpSettings, clients: Pick<GcpCli
       const [ep] = await clients.endpoint().getEndpoint({ name: endpoint });
       const deployedModels: DeployedModelInfo[] = (ep.deployedModels ?? []).map((dm) => ({
         id: String(dm.id ?? ''),
-        model: stripVersion(dm.model ?? ''),
+        model: withoutVersion(dm.model ?? ''),
         modelVersionId: String(dm.modelVersionId ?? ''),
         ...(dm.displayName ? { displayName: dm.displayName } : {}),
       }));
@@ -53,7 +50,7 @@ export function createVertexEndpoint(settings: GcpSettings, clients: Pick<GcpCli
           // Caller-chosen, so a second deploy for the same run fails with ALREADY_EXISTS even while this one runs.
           ...(req.deployedModelId ? { id: req.deployedModelId } : {}),
           model: modelVersionName(req.model),
-          displayName: `v${req.endpointVersion}-${req.runId}`,
+          displayName: deployedModelDisplayName(req.runId, req.endpointVersion),
           dedicatedResources: {
             machineSpec: { machineType: settings.servingMachineType },
             minReplicaCount: 1,

@@ -3,7 +3,7 @@
 // whose holder no longer needs it (the run failed, or finished its clean-up, or the lease is older than its time) is
 // free, so a crashed holder never blocks the endpoint for good. Operator actions take it under their own name.
 import type { ObjectStore } from '../ports';
-import { casUpdate } from './cas';
+import { casUpdate, readCasJson } from './cas';
 
 export const ENDPOINT_LEASE_OBJECT = 'runs/_endpoint-lease.json';
 
@@ -26,8 +26,7 @@ export class EndpointLeases {
   ) {}
 
   async current(): Promise<EndpointLease | undefined> {
-    const found = await this.store.read(this.bucket, ENDPOINT_LEASE_OBJECT);
-    return found ? (JSON.parse(found.data.toString('utf8')) as Leases)[this.endpointId] : undefined;
+    return (await readCasJson<Leases>(this.store, this.bucket, ENDPOINT_LEASE_OBJECT))?.[this.endpointId];
   }
 
   private expired(lease: EndpointLease, now: string): boolean {

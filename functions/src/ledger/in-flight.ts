@@ -3,7 +3,7 @@
 // operator's traffic change) and leaves once the tick found it final and reported, so the tick reads this document
 // and the runs it names instead of listing every record ever written.
 import type { ObjectStore } from '../ports';
-import { casUpdate } from './cas';
+import { casUpdate, readCasJson } from './cas';
 
 export const IN_FLIGHT_OBJECT = 'runs/_in-flight.json';
 /** Every new run writes this one document: a burst of drops contends on it, so it gets more attempts. */
@@ -53,9 +53,7 @@ export class InFlightIndex {
 
   /** The runs in the index with the time each entered, oldest first. */
   async read(): Promise<Record<string, string>> {
-    const found = await this.store.read(this.bucket, IN_FLIGHT_OBJECT);
-    const index = found ? (JSON.parse(found.data.toString('utf8')) as InFlight & { _writeToken?: string }) : {};
-    const { _writeToken: _token, ...runs } = index;
+    const runs = (await readCasJson<InFlight>(this.store, this.bucket, IN_FLIGHT_OBJECT)) ?? {};
     return Object.fromEntries(Object.entries(runs).sort(([, a], [, b]) => a.localeCompare(b)));
   }
 }

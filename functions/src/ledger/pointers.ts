@@ -4,7 +4,7 @@
 import type { ObjectStore } from '../ports';
 import type { DatasetLineage } from '../pipeline/run-record';
 import type { TrafficPolicy } from '../pipeline/traffic-split';
-import { DEFAULT_CAS_ATTEMPTS, casUpdate } from './cas';
+import { DEFAULT_CAS_ATTEMPTS, casUpdate, readCasJson } from './cas';
 
 export const ENDPOINT_VERSIONS_OBJECT = 'runs/_endpoint-versions.json';
 export const LATEST_DATASET_OBJECT = 'runs/_latest-dataset.json';
@@ -58,8 +58,7 @@ export async function recordLatestDataset(
 
 /** The latest accepted dataset, if any was accepted yet. */
 export async function readLatestDataset(store: ObjectStore, bucket: string): Promise<LatestDataset | undefined> {
-  const found = await store.read(bucket, LATEST_DATASET_OBJECT);
-  return found ? (JSON.parse(found.data.toString('utf8')) as LatestDataset) : undefined;
+  return readCasJson<LatestDataset>(store, bucket, LATEST_DATASET_OBJECT);
 }
 
 export const DEPLOYMENT_OBJECT = 'runs/_deployment.json';
@@ -90,6 +89,5 @@ export async function readDeploymentSettings(
   store: ObjectStore,
   bucket: string,
 ): Promise<DeploymentSettings | undefined> {
-  const found = await store.read(bucket, DEPLOYMENT_OBJECT);
-  return found ? (JSON.parse(found.data.toString('utf8')) as DeploymentSettings) : undefined;
+  return readCasJson<DeploymentSettings>(store, bucket, DEPLOYMENT_OBJECT);
 }

@@ -2,9 +2,10 @@
 // (ifGenerationMatch '0'), changed only by compare-and-swap through the state machine, so of N concurrent deliveries
 // exactly one sees changed=true for a given transition — that one acts, the others are duplicates.
 import type { ObjectStore } from '../ports';
+import { gsUri } from '../pipeline/gs-uri';
 import type { RunRecord } from '../pipeline/run-record';
 import { apply, isTerminal, type Applied, type RunEvent } from '../pipeline/run-state';
-import { DEFAULT_CAS_ATTEMPTS, casUpdate } from './cas';
+import { DEFAULT_CAS_ATTEMPTS, casUpdate, readCasJson } from './cas';
 import { InFlightIndex } from './in-flight';
 
 export const RUNS_PREFIX = 'runs/';
@@ -38,12 +39,11 @@ export class RunLedger {
 
   /** Where a person finds the record: `gs://<bucket>/runs/<runId>.json`. */
   uri(runId: string): string {
-    return `gs://${this.bucket}/${this.objectName(runId)}`;
+    return gsUri(this.bucket, this.objectName(runId));
   }
 
   async get(runId: string): Promise<RunRecord | undefined> {
-    const found = await this.store.read(this.bucket, this.objectName(runId));
-    return found ? (JSON.parse(found.data.toString('utf8')) as RunRecord) : undefined;
+    return readCasJson<RunRecord>(this.store, this.bucket, this.objectName(runId));
   }
 
   /** Creates the record unless the run exists; `created` says which. Either way returns the stored record. */

@@ -8,8 +8,8 @@
 import { randomInt } from 'node:crypto';
 import type { BatchJobRequest, BatchJobState, BatchJobStatus, BatchPredictionService } from '../gcp/vertex-batch';
 import type { ObjectStore } from '../ports';
-import { parseGcsUri, type GcsLocation } from '../../../trainer/src/uri-io';
 import { listJson, readJson, updateJson } from './json-objects';
+import { parseGsUri } from '../pipeline/gs-uri';
 import { localPathOfGsUri, type LocalLayout } from './layout';
 import { NotFoundError, type LocalModelRegistry } from './model-registry-twin';
 import type { ServingReplicas } from './serving-replicas';
@@ -164,7 +164,7 @@ export class LocalBatchPredictionService implements BatchPredictionService {
   private async readInstances(req: BatchJobRequest): Promise<Instance[]> {
     if (req.instancesFormat !== 'jsonl')
       throw new Error(`the local twin reads jsonl instances, not ${req.instancesFormat}`);
-    const { bucket, name } = parseGcsUri(req.inputUri) as GcsLocation;
+    const { bucket, name } = parseGsUri(req.inputUri, 'inputUri');
     const got = await this.deps.store.read(bucket, name);
     if (!got) throw new Error(`input ${req.inputUri} not found`);
     const out: Instance[] = [];
@@ -265,8 +265,7 @@ export class LocalBatchPredictionService implements BatchPredictionService {
       : `${job.request.outputUriPrefix}/`;
     const stamp = job.createTime.replace(/[-:.]/g, '_');
     const folder = `${prefix}prediction-${this.deps.names.modelId}-${stamp}/`;
-    const { bucket, name: base } = parseGcsUri(`${folder}x`) as GcsLocation;
-    const dir = base.slice(0, -1);
+    const { bucket, name: dir } = parseGsUri(folder, 'outputUriPrefix');
     const perFile = this.deps.linesPerFile ?? LINES_PER_FILE;
     const files = Math.max(1, Math.ceil(results.length / perFile));
     const pad = (n: number) => String(n).padStart(5, '0');

@@ -8,11 +8,12 @@
 // Write-then-rename is honoured: names with a segment starting with `.` (editors', rsync's and `mv`-based writers'
 // temp files) are ignored, and the renamed file counts from the rename. Copying a file again makes a new generation
 // and a new event. What was emitted is remembered on disk, so a restart emits only what changed while it was down.
-import { open, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { open, mkdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { watch } from 'chokidar';
 import type { FSWatcher } from 'chokidar';
 import type { ObjectInfo } from '../ports';
+import { writeFileAtomic } from './atomic-write';
 import { checkObjectName } from './layout';
 import type { LocalLayout } from './layout';
 import type { LocalObjectStore } from './object-store';
@@ -153,9 +154,6 @@ export class DatasetWatcher {
   }
 
   private async save(): Promise<void> {
-    await mkdir(join(this.layout.root, 'watcher'), { recursive: true });
-    const tmp = `${this.stateFile}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify(this.emitted, null, 2));
-    await rename(tmp, this.stateFile);
+    await writeFileAtomic(this.layout, this.stateFile, JSON.stringify(this.emitted, null, 2));
   }
 }

@@ -8,6 +8,7 @@
 import { randomInt } from 'node:crypto';
 import {
   ALREADY_EXISTS,
+  deployedModelDisplayName,
   type DeployedModelInfo,
   type DeployRequest,
   type EndpointService,
@@ -20,7 +21,8 @@ import { listJson, readJson, updateJson } from './json-objects';
 import type { LocalModelRegistry } from './model-registry-twin';
 import type { PauseHook } from './pause-hook';
 import type { ServingReplicas } from './serving-replicas';
-import { parentName, TWIN_STATE_BUCKET } from './settings';
+import { endpointName, withoutVersion } from '../pipeline/resource-names';
+import { TWIN_STATE_BUCKET } from './settings';
 import type { CloudNames } from './settings';
 import { checkSplit, InvalidRequestError } from './traffic';
 
@@ -78,7 +80,7 @@ export class LocalEndpointService implements EndpointService {
   ) {}
 
   get endpointName(): string {
-    return `${parentName(this.deps.names)}/endpoints/${this.deps.names.endpointId}`;
+    return endpointName(this.deps.names);
   }
 
   async getEndpoint(): Promise<EndpointState> {
@@ -109,10 +111,11 @@ export class LocalEndpointService implements EndpointService {
   private async startDeploy(req: DeployRequest): Promise<{ operationName: string }> {
     const endpoint = await this.load();
     await this.deps.registry.getVersion(req.model);
-    if (Object.keys(req.trafficSplit).length > 0 && !('0' in req.trafficSplit)) {
-      throw new InvalidRequestError('trafficSplit must give the model being deployed a share under key "0"');
-    }
-    checkSplit(req.trafficSplit, ['0', ...endpoint.deployedModels.map((m) => m.id)]);
+    // An empty split leaves the endpoint's as it is (the new model at 0 %); any other must place the new model.
+    checkSplit(req.trafficSplit, {
+      knownIds: ['0', ...endpoint.deployedModels.map((m) => m.id)],
+      ...(Object.keys(req.trafficSplit).length > 0 ? { mustInclude: '0' } : {}),
+    });
     const id = req.deployedModelId ?? String(randomInt(1e9, 9e9));
     if (!DEPLOYED_MODEL_ID.test(id)) throw new InvalidRequestError(`deployed model id "${id}" must be 1-10 digits`);
     const ops = await listJson<LocalOperation>(this.deps.store, TWIN_STATE_BUCKET, 'operations/');
@@ -129,20 +132,13 @@ export class LocalEndpointService implements EndpointService {
       throw new InvalidRequestError(`deployed model ${deployedModelId} is not on ${endpoint.name}`);
     }
     const after = Object.keys(trafficSplit).length > 0 ? trafficSplit : endpoint.trafficSplit;
-    if ((after[deployedModelId] ?? 0) > 0) {
-      throw new InvalidRequestError(`deployed model ${deployedModelId} still has traffic; move it first`);
-    }
-    const remaining = endpoint.deployedModels.filter((m) => m.id !== deployedModelId).map((m) => m.id);
-    checkSplit(withoutZero(after, deployedModelId), remaining);
+    checkSplit(after, { knownIds: endpoint.deployedModels.map((m) => m.id), mustExclude: deployedModelId });
     return this.begin({ kind: 'undeploy', deployedModelId, trafficSplit });
   }
 
   async updateTrafficSplit(trafficSplit: TrafficSplit): Promise<{ operationName: string }> {
     const endpoint = await this.load();
-    checkSplit(
-      trafficSplit,
-      endpoint.deployedModels.map((m) => m.id),
-    );
+    checkSplit(trafficSplit, { knownIds: endpoint.deployedModels.map((m) => m.id) });
     return this.begin({ kind: 'traffic', trafficSplit });
   }
 
@@ -211,9 +207,9 @@ export class LocalEndpointService implements EndpointService {
       const version = await registry.getVersion(req.model);
       const deployed: LocalDeployedModel = {
         id,
-        model: req.model.name.split('@')[0] ?? req.model.name,
+        model: withoutVersion(req.model.name),
         modelVersionId: req.model.versionId,
-        displayName: `${req.runId}-v${req.endpointVersion}`,
+        displayName: deployedModelDisplayName(req.runId, req.endpointVersion),
         artifactUri: version.artifactUri,
         imageUri: version.imageUri,
         servingCommand: version.servingCommand,

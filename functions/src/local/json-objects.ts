@@ -1,12 +1,17 @@
 // JSON documents in the object store, updated by compare-and-swap: how the twins keep their state (builds,
 // training jobs, models, the endpoint) in the local bucket, safe against any other process writing the same one.
-import { PreconditionFailedError } from '../ports';
+// The CAS loop itself is the ledger's (ledger/cas.ts); this is the twins' way of calling it.
 import type { ObjectStore } from '../ports';
+import { casUpdate, readCasJson } from '../ledger/cas';
 
-export async function readJson<T>(store: ObjectStore, bucket: string, name: string): Promise<T | undefined> {
-  const got = await store.read(bucket, name);
-  return got && (JSON.parse(got.data.toString('utf8')) as T);
-}
+/**
+ * The twins' documents see more contention than the ledger's (every request of a burst of runs changes the one
+ * endpoint document, every operation its own), and a twin has no redelivery to fall back on: more attempts.
+ */
+const TWIN_CAS_ATTEMPTS = 64;
+
+/** A twin's document (undefined if absent). */
+export const readJson = readCasJson;
 
 /**
  * Read-modify-write with CAS, retried on a lost race. `change` gets the current value (undefined if absent) and
@@ -18,21 +23,17 @@ export async function updateJson<T>(
   name: string,
   change: (current: T | undefined) => T | undefined,
 ): Promise<T | undefined> {
-  for (let attempt = 0; ; attempt++) {
-    const got = await store.read(bucket, name);
-    const current = got && (JSON.parse(got.data.toString('utf8')) as T);
-    const next = change(current);
-    if (next === undefined) return current;
-    try {
-      await store.write(bucket, name, JSON.stringify(next, null, 2), {
-        ifGenerationMatch: got?.info.generation ?? '0',
-        contentType: 'application/json',
-      });
-      return next;
-    } catch (err) {
-      if (!(err instanceof PreconditionFailedError) || attempt > 50) throw err;
-    }
-  }
+  const { value } = await casUpdate<T | undefined>(
+    store,
+    bucket,
+    name,
+    (current) => {
+      const next = change(current);
+      return next === undefined ? { value: current, changed: false } : { value: next, changed: true };
+    },
+    TWIN_CAS_ATTEMPTS,
+  );
+  return value;
 }
 
 /** Every JSON document under a prefix. */

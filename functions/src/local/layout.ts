@@ -1,7 +1,7 @@
 // Where local mode keeps everything: one folder (`.vertex-retrain/` by default) standing in for the cloud.
 // Buckets are folders, so a `gs://bucket/name` URI maps to a plain path the trainer and the user can open.
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { parseGcsUri, splitGeneration, type GcsLocation } from '../../../trainer/src/uri-io';
+import { gsUri, splitGeneration, splitGsUri } from '../pipeline/gs-uri';
 
 /** The folders of a local stack, all under one root. */
 export interface LocalLayout {
@@ -108,9 +108,9 @@ export function objectPath(layout: LocalLayout, bucket: string, name: string): s
  * "directory" URI such as AIP_MODEL_DIR stays a directory). Other URIs are returned unchanged.
  */
 export function gsUriToPath(layout: LocalLayout, uri: string): string {
-  const match = /^gs:\/\/([^/]+)\/?(.*)$/.exec(uri);
-  if (!match) return uri;
-  const [, bucket = '', rest = ''] = match;
+  const loc = splitGsUri(uri);
+  if (!loc) return uri;
+  const { bucket, name: rest } = loc;
   const trailing = rest.endsWith('/') ? sep : '';
   const name = rest.replace(/\/+$/, '');
   if (name === '') {
@@ -125,13 +125,14 @@ export function gsUriToPath(layout: LocalLayout, uri: string): string {
  * with InvalidObjectNameError, so a request can never make a twin read or write outside the buckets folder.
  */
 export function localPathOfGsUri(layout: LocalLayout, uri: string, what: string): string {
-  if (typeof uri !== 'string' || !/^gs:\/\/[^/]+\/[^/]/.test(uri)) {
+  const loc = typeof uri === 'string' ? splitGsUri(uri) : undefined;
+  // Also no name starting with `/`: it would not be a file below the bucket's folder.
+  if (!loc || loc.name === '' || loc.name.startsWith('/')) {
     throw new InvalidObjectNameError(`${what} must be a gs://<bucket>/<name> URI, got ${JSON.stringify(uri)}`);
   }
   // A `#<generation>` pin (gsutil notation) names a version: this is the live object's path. Reading exactly that
   // generation is LocalObjectStore.pathOfGeneration's job (versioned buckets keep every generation).
-  const { bucket, name } = parseGcsUri(uri) as GcsLocation;
-  return gsUriToPath(layout, `gs://${bucket}/${splitGeneration(name).name}`);
+  return gsUriToPath(layout, gsUri(loc.bucket, splitGeneration(loc.name).name));
 }
 
 /** The inverse of gsUriToPath for paths inside the buckets folder; undefined for any other path. */
@@ -140,5 +141,5 @@ export function pathToGsUri(layout: LocalLayout, path: string): string | undefin
   if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return undefined;
   const parts = rel.split(sep);
   const trailing = path.endsWith(sep) || path.endsWith('/') ? '/' : '';
-  return `gs://${parts[0]}/${parts.slice(1).join('/')}${parts.length > 1 ? trailing : ''}`;
+  return gsUri(parts[0] as string, `${parts.slice(1).join('/')}${parts.length > 1 ? trailing : ''}`);
 }

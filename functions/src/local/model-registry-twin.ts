@@ -2,7 +2,8 @@
 // `default`; applying an alias moves it) and imported evaluations, kept as one JSON document in the twin's bucket.
 import type { ClassificationEvaluation, ModelRegistry, ObjectStore } from '../ports';
 import { readJson, updateJson } from './json-objects';
-import { parentName, TWIN_STATE_BUCKET } from './settings';
+import { modelName, withoutVersion } from '../pipeline/resource-names';
+import { TWIN_STATE_BUCKET } from './settings';
 import type { CloudNames } from './settings';
 
 export interface LocalModelVersion {
@@ -44,7 +45,7 @@ export class LocalModelRegistry implements ModelRegistry {
 
   /** `projects/<p>/locations/<r>/models/<MODEL_ID>` */
   get modelName(): string {
-    return `${parentName(this.names)}/models/${this.names.modelId}`;
+    return modelName(this.names);
   }
 
   /** Like a TrainingPipeline's modelToUpload with parentModel: a new version, or the one this training uploaded. */
@@ -118,7 +119,7 @@ export class LocalModelRegistry implements ModelRegistry {
   }
 
   private checkName(name: string): void {
-    if (name.split('@')[0] !== this.modelName)
+    if (withoutVersion(name) !== this.modelName)
       throw new NotFoundError(`model ${name} not found (the twin holds ${this.modelName})`);
   }
 

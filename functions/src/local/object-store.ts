@@ -5,13 +5,14 @@
 // or a sidecar describing older content) is adopted as a new generation the first time the store looks at it.
 // A bucket with versioning enabled (its bucket-config file, as Terraform sets it on the data bucket) also keeps a
 // copy of every generation, so a `gs://…#<generation>` pin reads exactly the bytes that were validated.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { access, mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
+import { access, readdir, readFile, stat } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { ObjectGoneError, ObjectTooLargeError, PreconditionFailedError } from '../ports';
 import type { ObjectInfo, ObjectStore, WriteOptions } from '../ports';
+import { writeFileAtomic } from './atomic-write';
 import { withFileLock } from './file-lock';
 import { checkBucketName, checkObjectName, objectPath, objectPathIn } from './layout';
 import type { LocalLayout } from './layout';
@@ -38,11 +39,8 @@ export interface BucketConfig {
 /** Sets a local bucket's metadata (the stack enables versioning on the data bucket, as Terraform does). */
 export async function setBucketConfig(layout: LocalLayout, bucket: string, config: BucketConfig): Promise<void> {
   checkBucketName(bucket);
-  // Written beside and renamed into place: another process never reads half a file.
-  await mkdir(layout.bucketConfig, { recursive: true });
-  const tmp = join(layout.bucketConfig, `.${bucket}.${process.pid}-${randomBytes(6).toString('hex')}`);
-  await writeFile(tmp, `${JSON.stringify(config)}\n`);
-  await rename(tmp, join(layout.bucketConfig, `${bucket}.json`));
+  // Atomically: another process never reads half a file.
+  await writeFileAtomic(layout, join(layout.bucketConfig, `${bucket}.json`), `${JSON.stringify(config)}\n`);
 }
 
 async function isVersioned(layout: LocalLayout, bucket: string): Promise<boolean> {
@@ -118,7 +116,7 @@ export class LocalObjectStore implements ObjectStore {
       if (!(await isVersioned(this.layout, bucket))) return live;
       // The live generation of a versioned bucket without a kept copy (written before versioning was on, or adopted
       // just now): keep it now, under the lock, so a later drop cannot change what the caller reads.
-      await this.atomicWrite(kept, await readFile(live)); // no kept copy: checked above, under this lock
+      await writeFileAtomic(this.layout, kept, await readFile(live)); // no kept copy: checked above, under this lock
       return kept;
     });
   }
@@ -154,7 +152,7 @@ export class LocalObjectStore implements ObjectStore {
         );
       }
       const path = objectPath(this.layout, bucket, name);
-      await this.atomicWrite(path, bytes);
+      await writeFileAtomic(this.layout, path, bytes);
       const meta = await this.writeMeta(bucket, name, bytes, opts.contentType, current?.meta);
       return toInfo(bucket, name, meta);
     });
@@ -240,18 +238,10 @@ export class LocalObjectStore implements ObjectStore {
     };
     // The kept copy first: a generation the sidecar names always has its bytes kept.
     if (await isVersioned(this.layout, bucket)) {
-      await this.atomicWrite(versionPath(this.layout, bucket, name, meta.generation), data);
+      await writeFileAtomic(this.layout, versionPath(this.layout, bucket, name, meta.generation), data);
     }
-    await this.atomicWrite(objectPathIn(this.layout.meta, bucket, name), Buffer.from(JSON.stringify(meta)));
+    await writeFileAtomic(this.layout, objectPathIn(this.layout.meta, bucket, name), JSON.stringify(meta));
     return meta;
-  }
-
-  private async atomicWrite(path: string, data: Buffer): Promise<void> {
-    await mkdir(this.layout.tmp, { recursive: true });
-    const tmp = join(this.layout.tmp, `${process.pid}-${randomBytes(6).toString('hex')}`);
-    await writeFile(tmp, data);
-    await mkdir(dirname(path), { recursive: true });
-    await rename(tmp, path);
   }
 }
 

@@ -1,8 +1,8 @@
 // The router's files: queued deliveries (`queue/<trigger>/<id>.json`) and dead letters
 // (`dead-letters/<trigger>/<id>.json`), written atomically so a crash never leaves half a message.
-import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from './atomic-write';
 import type { DeadLetter, Delivery } from './event-router';
 import type { LocalLayout } from './layout';
 
@@ -37,12 +37,9 @@ export async function replayDeadLetters(layout: LocalLayout): Promise<number> {
   return count;
 }
 
-/** Writes JSON to a temp file and renames it into place: readers see the old file or the new one. */
+/** Writes JSON atomically (atomic-write.ts): readers see the old file or the new one. */
 export async function atomicWriteJson(layout: LocalLayout, path: string, value: unknown): Promise<void> {
-  await mkdir(layout.tmp, { recursive: true });
-  const tmp = join(layout.tmp, `${process.pid}-${randomBytes(6).toString('hex')}`);
-  await writeFile(tmp, JSON.stringify(value, null, 2));
-  await rename(tmp, path);
+  await writeFileAtomic(layout, path, JSON.stringify(value, null, 2));
 }
 
 /** A JSON file's content, or undefined if absent or unreadable. */

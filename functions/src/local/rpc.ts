@@ -5,20 +5,20 @@
 // API's: a 5xx or a refused connection is transient (redelivered), a 400 is permanent. Every call carries the
 // stack's random token (control-server.ts refuses calls without it: any web page can reach 127.0.0.1).
 
+import { PORT_METHODS } from '../ports';
+
 /** The header carrying the stack's control token on every RPC. */
 export const CONTROL_TOKEN_HEADER = 'x-retrain-control-token';
 
 /** The environment variable the stack passes its control token to the function processes in. */
 export const LOCAL_CONTROL_TOKEN_ENV = 'RETRAIN_LOCAL_CONTROL_TOKEN';
 
-/** The services and methods the control server exposes; nothing else is callable. */
-export const RPC_METHODS = {
-  builds: ['startBuild', 'findBuildForRun', 'getBuild'],
-  training: ['startTraining', 'findTrainingForRun', 'getTraining'],
-  endpoint: ['getEndpoint', 'deployModel', 'undeployModel', 'updateTrafficSplit', 'getOperation'],
-  registry: ['setVersionAliases', 'importEvaluation'],
-  publisher: ['publish'],
-} as const;
+/**
+ * The services and methods the control server exposes; nothing else is callable. Every port's methods but the
+ * object store's: a function process reads and writes the local buckets itself.
+ */
+const { store: _store, ...RPC_METHODS } = PORT_METHODS;
+export { RPC_METHODS };
 
 export type RpcService = keyof typeof RPC_METHODS;
 

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SERVING_COMMAND, TRAINING_COMMAND } from '../../../trainer/src/image-commands';
+import { endpointName } from '../pipeline/resource-names';
 import { PUBSUB_PUBLISHED, STORAGE_FINALIZED, storageFinalizedEvent } from './cloud-events';
 import { ControlServer } from './control-server';
 import { dashboardHandler } from './dashboard/handler';
@@ -28,7 +29,6 @@ import {
   LOCAL_CONTROL_URL_ENV,
   LOCAL_DIR_ENV,
   LOCAL_NAMES,
-  parentName,
   projectRoot,
   RECONCILE_TOPIC,
 } from './settings';
@@ -165,7 +165,7 @@ export class LocalStack {
 
   /** The endpoint's predict URL. */
   get predictUrl(): string {
-    return `${this.controlUrl}/v1/${parentName(this.names)}/endpoints/${this.names.endpointId}:predict`;
+    return `${this.controlUrl}/v1/${endpointName(this.names)}:predict`;
   }
 
   get url(): string {

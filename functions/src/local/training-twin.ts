@@ -12,7 +12,7 @@ import { nodeArgs, pidAlive, spawnNode } from './child-process';
 import { readImage } from './image-builder';
 import { listJson, readJson, updateJson } from './json-objects';
 import { LocalObjectStore } from './object-store';
-import { parseGcsUri, splitGeneration, type GcsLocation } from '../../../trainer/src/uri-io';
+import { parseGsUri, splitGeneration } from '../pipeline/gs-uri';
 import { gsUriToPath, localPathOfGsUri } from './layout';
 import type { LocalLayout } from './layout';
 import type { LocalModelRegistry } from './model-registry-twin';
@@ -127,7 +127,7 @@ export class LocalTrainingService implements TrainingService {
    */
   private async datasetPath(uri: string): Promise<string | undefined> {
     const live = localPathOfGsUri(this.deps.layout, uri, 'datasetUri');
-    const { bucket, name: pinned } = parseGcsUri(uri) as GcsLocation; // a gs:// URI: localPathOfGsUri checked it
+    const { bucket, name: pinned } = parseGsUri(uri, 'datasetUri'); // localPathOfGsUri checked it
     const { name, generation } = splitGeneration(pinned);
     if (!generation) return live;
     return new LocalObjectStore(this.deps.layout).pathOfGeneration(bucket, name, generation);

@@ -5,7 +5,7 @@
 import type { BuildResource, EndpointState, OperationStatus, TrainingStatus, TrafficSplit } from '../ports';
 import { decide, type GatePolicy, type GateDecision } from './quality-gate';
 import type { DatasetLineage, RunRecord, RunState, Stage } from './run-record';
-import { claimExpired } from './run-state';
+import { claimExpired, isTerminal } from './run-state';
 import { planDeploySplit, type TrafficPolicy } from './traffic-split';
 
 /** The Cloud Build statuses that end a build without an image. */
@@ -258,7 +258,7 @@ function planDeploying(r: RunRecord, o: Observation, c: PlanConfig): Action {
 
 /** Whether the run is final and its report does not reflect its record yet. */
 export const needsFinalizing = (r: Pick<RunRecord, 'state' | 'report' | 'updatedAt'>): boolean =>
-  ['REJECTED', 'DEPLOYED', 'FAILED', 'HELD'].includes(r.state) && r.report?.of !== r.updatedAt;
+  isTerminal(r.state) && r.report?.of !== r.updatedAt;
 
 /** The one next action for the run. */
 export function plan(r: RunRecord, o: Observation, c: PlanConfig): Action {

@@ -15,6 +15,36 @@ export function parseTrafficPolicy(text: string): TrafficPolicy {
   throw new Error(`expected "replace" or "canary:<1-99>", got "${text}"`);
 }
 
+/** What a split sent to the endpoint must satisfy besides Vertex's own rules (integer shares summing to 100, or none). */
+export interface SplitRules {
+  /** The ids the split may name (the endpoint's deployed models, and "0" on a deploy); any id when absent. */
+  knownIds?: readonly string[];
+  /** An id the split must name: "0", the model a deploy adds. */
+  mustInclude?: string;
+  /** An id that must get no traffic: the deployed model being undeployed. */
+  mustExclude?: string;
+}
+
+/**
+ * Why Vertex would refuse `split` (endpoint_service.proto: shares are integers 0–100 summing to 100, or the split is
+ * empty), or why it breaks `rules`; undefined when it is fine. The one check: the cloud adapter and the endpoint
+ * twin both refuse a split for the reason given here.
+ */
+export function trafficSplitProblem(split: TrafficSplit, rules: SplitRules = {}): string | undefined {
+  const entries = Object.entries(split);
+  if (rules.mustInclude !== undefined && !(rules.mustInclude in split))
+    return `must include "${rules.mustInclude}" (the model being deployed)`;
+  if (rules.mustExclude !== undefined && (split[rules.mustExclude] ?? 0) > 0)
+    return `deployed model ${rules.mustExclude} being undeployed still has traffic; move it first`;
+  for (const [id, pct] of entries) {
+    if (rules.knownIds && !rules.knownIds.includes(id)) return `names unknown deployed model ${id}`;
+    if (!Number.isInteger(pct) || pct < 0 || pct > 100) return `percentages must be integers 0–100 (${id}: ${pct})`;
+  }
+  const sum = entries.reduce((s, [, pct]) => s + pct, 0);
+  if (entries.length > 0 && sum !== 100) return `percentages must sum to 100, got ${sum}`;
+  return undefined;
+}
+
 const versionNumber = (m: DeployedModelInfo): number => {
   const n = Number.parseInt(m.modelVersionId, 10);
   return Number.isFinite(n) ? n : -1;

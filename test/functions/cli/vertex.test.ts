@@ -6,7 +6,6 @@ import {
   DEFAULT_ENV_FILE,
   fromProtoValue,
   predictVertex,
-  vertexEndpointName,
   vertexTarget,
   withEnvFile,
 } from '../../../functions/src/cli/vertex';
@@ -17,11 +16,6 @@ const ENV = { PROJECT_ID: 'my-proj', REGION: 'europe-west1', ARTIFACTS_BUCKET: '
 describe('cli/vertex', () => {
   it('names every missing variable', () => {
     assert.throws(() => vertexTarget({ PROJECT_ID: 'p' }), /REGION, ARTIFACTS_BUCKET, ENDPOINT_ID/);
-    assert.equal(vertexEndpointName(vertexTarget(ENV)), 'projects/my-proj/locations/europe-west1/endpoints/123');
-    assert.equal(
-      vertexEndpointName(vertexTarget({ ...ENV, ENDPOINT_ID: 'projects/x/locations/y/endpoints/9' })),
-      'projects/x/locations/y/endpoints/9',
-    );
   });
 
   it('turns google.protobuf.Value back into JSON', () => {

@@ -134,7 +134,10 @@ describe('gcp/vertex-batch', () => {
   it('refuses input or output that is not in Cloud Storage, before calling anything', async () => {
     const { job, service } = await setup();
     const lists = await fakeGrpc(job.initialize(), 'listBatchPredictionJobs', () => ({}));
-    await assert.rejects(service.startBatchJob({ ...request, inputUri: '/tmp/x.jsonl' }), /inputUri must be gs:/);
+    await assert.rejects(
+      service.startBatchJob({ ...request, inputUri: '/tmp/x.jsonl' }),
+      /inputUri must be a gs:\/\/<bucket>\/<name> URI/,
+    );
     await assert.rejects(service.startBatchJob({ ...request, outputUriPrefix: 'gs://bucket' }), /outputUriPrefix/);
     assert.equal(lists.length, 0);
   });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { casUpdate } from '../../../functions/src/ledger/cas';
+import { WRITE_TOKEN_FIELD, casUpdate, readCasJson } from '../../../functions/src/ledger/cas';
 import { PreconditionFailedError } from '../../../functions/src/ports';
 import { MemoryObjectStore } from '../../support/memory-store';
 
@@ -38,5 +38,20 @@ describe('ledger/cas', () => {
     });
     assert.equal(result.changed, true);
     assert.equal((await read(s)).n, 11);
+  });
+
+  it('stamps every write with a token that neither change nor readCasJson ever sees', async () => {
+    const s = new MemoryObjectStore();
+    const seen: unknown[] = [];
+    for (let i = 0; i < 2; i++)
+      await casUpdate<Counter>(s, 'b', 'c.json', (current) => {
+        seen.push(current);
+        return increment(current);
+      });
+    assert.deepEqual(seen, [undefined, { n: 1 }]);
+    const stored = await read(s);
+    assert.equal(typeof (stored as Record<string, unknown>)[WRITE_TOKEN_FIELD], 'string');
+    assert.deepEqual(await readCasJson<Counter>(s, 'b', 'c.json'), { n: 2 });
+    assert.equal(await readCasJson<Counter>(s, 'b', 'absent.json'), undefined);
   });
 });

@@ -3,9 +3,9 @@ import { checkSplit, InvalidRequestError, pickDeployedModel } from '../../../fun
 
 describe('local/traffic', () => {
   it('accepts splits summing to 100 over known ids, and the empty split', () => {
-    checkSplit({ '0': 100 }, ['0']);
-    checkSplit({ '0': 90, '11': 10 }, ['0', '11']);
-    checkSplit({}, []);
+    checkSplit({ '0': 100 }, { knownIds: ['0'] });
+    checkSplit({ '0': 90, '11': 10 }, { knownIds: ['0', '11'] });
+    checkSplit({}, { knownIds: [] });
   });
 
   const bad: [string, Record<string, number>, string[]][] = [
@@ -16,7 +16,7 @@ describe('local/traffic', () => {
   ];
   for (const [why, split, ids] of bad) {
     it(`refuses a split that ${why}`, () => {
-      assert.throws(() => checkSplit(split, ids), InvalidRequestError);
+      assert.throws(() => checkSplit(split, { knownIds: ids }), InvalidRequestError);
     });
   }
 

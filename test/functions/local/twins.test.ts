@@ -240,7 +240,7 @@ describe('local twins (build, training, registry, endpoint) on a fake trainer', 
     assert.equal(op.error, undefined);
     const state = await client.getEndpoint();
     assert.deepEqual(state.trafficSplit, { [op.deployedModelId as string]: 100 });
-    assert.equal(state.deployedModels[0]?.displayName, 'r1-v1');
+    assert.equal(state.deployedModels[0]?.displayName, 'v1-r1');
     const res = await fetch(`${url}/v1/projects/local-project/locations/local/endpoints/local-endpoint:predict`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

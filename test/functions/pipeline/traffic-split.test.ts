@@ -6,6 +6,8 @@ import {
   planUndeploy,
   servingModel,
   splitWithout,
+  trafficSplitProblem,
+  type SplitRules,
   type TrafficPolicy,
 } from '../../../functions/src/pipeline/traffic-split';
 
@@ -133,4 +135,26 @@ describe('pipeline/traffic-split', () => {
   it('splitWithout drops the leaving model and zero entries', () => {
     assert.deepEqual(splitWithout({ a: 0, b: 100, c: 0 }, 'a'), { b: 100 });
   });
+});
+
+describe('pipeline/traffic-split trafficSplitProblem', () => {
+  const rows: [string, TrafficSplit, SplitRules, RegExp | undefined][] = [
+    ['the empty split (undeploying the last model, a deploy at 0 %)', {}, {}, undefined],
+    ['a deploy taking all traffic', { '0': 100 }, { mustInclude: '0', knownIds: ['0'] }, undefined],
+    ['a canary', { '0': 20, '11': 80 }, { mustInclude: '0', knownIds: ['0', '11'] }, undefined],
+    ['a deploy that does not place the new model', { '11': 100 }, { mustInclude: '0' }, /must include "0"/],
+    ['a sum under 100', { '0': 50, '11': 40 }, {}, /must sum to 100, got 90/],
+    ['a fraction', { '0': 100.5 }, {}, /integers 0–100/],
+    ['a negative share', { '0': 110, '11': -10 }, {}, /integers 0–100/],
+    ['an unknown id', { '0': 50, '99': 50 }, { knownIds: ['0', '11'] }, /unknown deployed model 99/],
+    ['any id when no ids are given', { '99': 100 }, {}, undefined],
+    ['an undeploy moving the traffic off first', { '22': 100, '11': 0 }, { mustExclude: '11' }, undefined],
+    ['an undeploy of a model still taking traffic', { '11': 100 }, { mustExclude: '11' }, /11 .*still has traffic/],
+  ];
+  for (const [what, split, rules, problem] of rows)
+    it(`${problem ? 'refuses' : 'accepts'} ${what}`, () => {
+      const got = trafficSplitProblem(split, rules);
+      if (problem) assert.match(got ?? '', problem);
+      else assert.equal(got, undefined);
+    });
 });

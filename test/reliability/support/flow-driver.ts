@@ -5,7 +5,7 @@
 // straight to the fakes (never through the fault layer); only the functions' port calls can fail.
 import { setPortsForTesting } from '../../../functions/src/backend';
 import { createLogger } from '../../../functions/src/log';
-import type { RunRecord } from '../../../functions/src/pipeline/run-record';
+import { TERMINAL_STATES, type RunRecord } from '../../../functions/src/pipeline/run-record';
 import { withFaults, type FaultOptions, type FaultyPorts } from '../../support/faults';
 import {
   fakeValidator,
@@ -18,7 +18,7 @@ import {
   type TestEvent,
 } from '../../support/functions-harness';
 
-export const FINAL_STATES: ReadonlySet<string> = new Set(['DEPLOYED', 'REJECTED', 'FAILED', 'HELD']);
+export const FINAL_STATES: ReadonlySet<string> = TERMINAL_STATES;
 
 interface Pending {
   fn: FunctionName;

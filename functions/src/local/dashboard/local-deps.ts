@@ -2,7 +2,7 @@
 // ledger's own reader), the endpoint twin's state, and each run's report at the URI its record names. Read-only.
 import { RunLedger } from '../../ledger/run-ledger';
 import type { EndpointService, ObjectStore } from '../../ports';
-import { parseGcsUri } from '../../../../trainer/src/uri-io';
+import { splitGsUri } from '../../pipeline/gs-uri';
 import { InvalidObjectNameError, type LocalLayout } from '../layout';
 import { LocalObjectStore } from '../object-store';
 import type { DashboardDeps } from './handler';
@@ -23,7 +23,7 @@ export function dashboardDepsFromStore(store: ObjectStore, sources: DashboardSou
     async readReport(runId) {
       const record = await ledger.get(runId);
       const uri = record?.report?.uri;
-      const loc = uri ? parseGcsUri(uri) : undefined;
+      const loc = uri ? splitGsUri(uri) : undefined;
       // Only the artifacts bucket: a record is data, and the dashboard must not serve whatever a URI in it names.
       if (!loc || loc.bucket !== sources.artifactsBucket || loc.name === '') return undefined;
       try {
