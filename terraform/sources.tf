@@ -53,7 +53,11 @@ data "archive_file" "trainer_source" {
   excludes = sort(setunion(
     local.trainer_source_skipped_dirs,
     [
-      for f in setsubtract(fileset(local.repo_root, "**"), local.trainer_source_files) : f
+      # Dotfiles and dot-folders named explicitly too (.ci/, .github/, .env), whether or not "**" matches them.
+      for f in setsubtract(setunion(
+        fileset(local.repo_root, "**"),
+        fileset(local.repo_root, "{.*,**/.*,.*/**,**/.*/**}"),
+      ), local.trainer_source_files) : f
       if length([for d in local.trainer_source_skipped_dirs : d if startswith(f, "${d}/")]) == 0
     ],
   ))
