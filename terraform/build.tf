@@ -1,5 +1,6 @@
-# Trainer image builds on git push. Data-drop builds are not declared here: onDatasetFinalized submits them through
-# the Cloud Build API from the same cloudbuild.yaml, with the trainer source archive (sources.tf) as source.
+# Trainer image builds on git push. Data drops start their builds from the functions (functions/src/gcp/cloud-build.ts):
+# with local.data_drops_run_trigger they run this trigger on main (BUILD_TRIGGER_ID), otherwise they submit
+# cloudbuild.yaml on the source archive the pointer names, which this trigger's builds then publish (_SOURCE_POINTER).
 
 locals {
   # A 2nd-gen repository lives in a region; its trigger must be created in that same region.
@@ -22,10 +23,20 @@ resource "google_cloudbuild_trigger" "trainer_on_push" {
     }
   }
 
-  # Where the image goes. _RUN_ID stays empty on pushes: the image is tagged with the commit instead.
+  # Where the image goes. _RUN_ID stays empty on pushes: the image is tagged with the commit instead. The source
+  # archive is published only when data drops read it (no pointer when they run this trigger).
   substitutions = {
     _IMAGE_REPOSITORY = local.image_repository
     _IMAGE_NAME       = var.image_name
+    _TRAINER_DIR      = var.trainer_dir
+    _SOURCE_POINTER   = local.data_drops_run_trigger ? "" : local.trainer_source_pointer
+  }
+
+  lifecycle {
+    precondition {
+      condition     = !local.data_drops_run_trigger || can(regex(var.trigger_branch_regex, "main"))
+      error_message = "data_drops_run_trigger runs this trigger on main, but trigger_branch_regex does not match main: fix the regex or set data_drops_run_trigger = false."
+    }
   }
 
   depends_on = [

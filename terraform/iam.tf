@@ -91,7 +91,8 @@ resource "google_storage_bucket_iam_member" "dataset_function_rejection_reports"
   }
 }
 
-# They start the data-drop build (createBuild has no resource narrower than the project) ...
+# They start the data-drop build: CreateBuild, or RunBuildTrigger on the git-push trigger (both check
+# cloudbuild.builds.create, which has no resource narrower than the project) ...
 resource "google_project_iam_member" "dataset_function_builds" {
   for_each = local.dataset_step_functions
 
@@ -195,6 +196,22 @@ resource "google_storage_bucket_iam_member" "build_source_reader" {
   bucket = google_storage_bucket.artifacts.name
   role   = "roles/storage.objectViewer"
   member = "serviceAccount:${google_service_account.build.email}"
+}
+
+# Git-push builds publish the source archive and rewrite the pointer data drops read (cloudbuild.yaml, step
+# publish-source) -- only when data drops do read it (not when they run the trigger). objectUser: rewriting the
+# pointer needs delete as well as create; the condition keeps it to the pushed-source prefix.
+resource "google_storage_bucket_iam_member" "build_pushed_source_writer" {
+  count = local.data_drops_run_trigger ? 0 : 1
+
+  bucket = google_storage_bucket.artifacts.name
+  role   = "roles/storage.objectUser"
+  member = "serviceAccount:${google_service_account.build.email}"
+  condition {
+    title       = "pushed-source-only"
+    description = "Only objects under ${local.pushed_source_prefix}"
+    expression  = "resource.name.startsWith(\"projects/_/buckets/${google_storage_bucket.artifacts.name}/objects/${local.pushed_source_prefix}\")"
+  }
 }
 
 # ---- training -------------------------------------------------------------------------------------------------

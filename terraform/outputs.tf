@@ -39,8 +39,18 @@ output "image_repository" {
 }
 
 output "trainer_source_uri" {
-  description = "Source archive data-drop builds use."
+  description = "Source archive terraform apply uploaded: what data drops build until a git-push build has published a newer one (trainer_source_pointer)."
   value       = local.function_environment.TRAINER_SOURCE_URI
+}
+
+output "trainer_source_pointer" {
+  description = "Object naming the source archive the last git-push build published; data drops build that one (unless data_drops_run_trigger runs the trigger on main)."
+  value       = local.trainer_source_pointer
+}
+
+output "data_drop_build" {
+  description = "How a data drop gets its code: the trigger on main, or the newest published source archive."
+  value       = local.data_drops_run_trigger ? "RunBuildTrigger ${local.build_trigger_id} on main" : "CreateBuild on the archive ${local.trainer_source_pointer} names (else ${local.function_environment.TRAINER_SOURCE_URI})"
 }
 
 output "function_names" {

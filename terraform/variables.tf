@@ -90,12 +90,22 @@ variable "image_name" {
 }
 
 variable "model_id" {
-  description = "Id of the parent model in the Vertex Model Registry; every run becomes a version of it."
+  description = "Id of the parent model in the Vertex Model Registry; every run becomes a version of it. The default names the Titanic trainer's model: set it with trainer_dir."
   type        = string
   default     = "titanic-survival"
   validation {
     condition     = can(regex("^[a-z][a-z0-9_-]{0,62}$", var.model_id))
     error_message = "model_id must be 1-63 chars of lowercase letters, digits, '_' or '-', starting with a letter."
+  }
+}
+
+variable "model_display_name" {
+  description = "Display name of the endpoint that serves the model (shown in the Vertex console). Empty: <name_prefix>-<model_id>."
+  type        = string
+  default     = ""
+  validation {
+    condition     = length(var.model_display_name) <= 128
+    error_message = "model_display_name must be at most 128 characters."
   }
 }
 
@@ -160,32 +170,28 @@ variable "max_dataset_bytes" {
 }
 
 variable "gate_metric" {
-  description = "Metric the quality gate compares (from the trainer's metrics.json)."
+  description = "Metric the quality gate compares, one the trainer declares in its trainer.yaml `metrics`. Empty: the trainer manifest's gate.metric (the Titanic trainer: accuracy)."
   type        = string
-  default     = "accuracy"
+  default     = ""
   validation {
-    condition     = contains(["accuracy", "rocAuc", "logLoss"], var.gate_metric)
-    error_message = "gate_metric must be one of accuracy, rocAuc, logLoss (the metrics the trainer writes)."
+    condition     = var.gate_metric == "" || can(regex("^[A-Za-z][A-Za-z0-9_]*$", var.gate_metric))
+    error_message = "gate_metric must be empty (the trainer's own gate) or a metric name such as accuracy or rmse."
   }
 }
 
 variable "gate_floor" {
-  description = "A new version must score at least this on gate_metric."
+  description = "A new version must score at least this on the gate metric (at most, for a lower-is-better metric). Null: the trainer manifest's gate.floor (the Titanic trainer: 0.75)."
   type        = number
-  default     = 0.75
-  validation {
-    condition     = var.gate_floor >= 0 && var.gate_floor <= 1
-    error_message = "gate_floor must be between 0 and 1."
-  }
+  default     = null
 }
 
 variable "gate_tolerance" {
-  description = "A new version may score at most this much below the serving version and still be promoted."
+  description = "A new version may score at most this much worse than the serving version and still be promoted. Null: the trainer manifest's gate.tolerance (the Titanic trainer: 0.01)."
   type        = number
-  default     = 0.01
+  default     = null
   validation {
-    condition     = var.gate_tolerance >= 0 && var.gate_tolerance <= 1
-    error_message = "gate_tolerance must be between 0 and 1."
+    condition     = var.gate_tolerance == null || var.gate_tolerance >= 0
+    error_message = "gate_tolerance must be 0 or more."
   }
 }
 
@@ -253,9 +259,15 @@ variable "github_repository" {
 }
 
 variable "trigger_branch_regex" {
-  description = "Branches whose pushes rebuild the trainer image."
+  description = "Branches whose pushes rebuild the trainer image. With data_drops_run_trigger it must match main, the branch data drops build."
   type        = string
   default     = "^main$"
+}
+
+variable "data_drops_run_trigger" {
+  description = "With github_repository set: a data drop runs the git-push trigger on main (RunBuildTrigger), so it builds main as it is at the drop. false (or no github_repository): a data drop builds the source archive the last git-push build published (TRAINER_SOURCE_POINTER), or the one terraform apply uploaded before any push build ran. See docs/deploy.md."
+  type        = bool
+  default     = true
 }
 
 variable "force_destroy_buckets" {
@@ -271,7 +283,7 @@ variable "labels" {
 }
 
 variable "trainer_dir" {
-  description = "Folder of the trainer, relative to the repository root: its whole tree goes into the source archive data-drop builds use."
+  description = "Folder of the trainer (its trainer.yaml, dataset schema, Dockerfile and code), relative to the repository root. The default is the Titanic trainer. Its whole tree, binary files included, goes into the source archive data-drop builds use."
   type        = string
   default     = "trainer"
   validation {

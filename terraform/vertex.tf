@@ -14,7 +14,7 @@ resource "random_integer" "endpoint_id" {
 
 resource "google_vertex_ai_endpoint" "serving" {
   name         = tostring(random_integer.endpoint_id.result)
-  display_name = "${var.name_prefix}-${var.model_id}"
+  display_name = var.model_display_name != "" ? var.model_display_name : "${var.name_prefix}-${var.model_id}"
   description  = "vertex-retrain: serves the promoted versions of ${var.model_id}."
   location     = var.region
   region       = var.region

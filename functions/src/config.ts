@@ -16,6 +16,8 @@ export const CONFIG_VARIABLES = [
   'IMAGE_NAME',
   'TRAINER_SOURCE_URI',
   'TRAINER_DIR',
+  'BUILD_TRIGGER_ID',
+  'TRAINER_SOURCE_POINTER',
   'TRAINING_EVENTS_TOPIC',
   'ENDPOINT_ID',
   'MODEL_ID',
@@ -76,6 +78,13 @@ interface SharedConfig {
    * repository root locally, the function's source root in the cloud.
    */
   trainerDir: string;
+  /**
+   * `projects/<p>/locations/<l>/triggers/<id>`: with it, a data drop runs this Cloud Build trigger on main
+   * (RunBuildTrigger) instead of building the source archive.
+   */
+  buildTriggerId?: string;
+  /** `gs://…` object the git-push build rewrites to name the newest source archive; wins over trainerSourceUri. */
+  trainerSourcePointer?: string;
   /** Topic (short id or `projects/…/topics/…`) the trainer reports training events to. */
   trainingEventsTopic: string;
   /** Numeric endpoint id or full `projects/…/locations/…/endpoints/…` name. */
@@ -145,6 +154,14 @@ const SCHEMA = {
     .default('trainer'),
   TRAINER_SOURCE_URI: text,
   TRAINER_DIR: text.default('trainer'),
+  BUILD_TRIGGER_ID: z
+    .string()
+    .regex(/^projects\/[^/]+\/locations\/[^/]+\/triggers\/[^/]+$/, 'not projects/<p>/locations/<l>/triggers/<id>')
+    .optional(),
+  TRAINER_SOURCE_POINTER: z
+    .string()
+    .regex(/^gs:\/\/[^/]+\/.+$/, 'not gs://bucket/object')
+    .optional(),
   TRAINING_EVENTS_TOPIC: text,
   ENDPOINT_ID: text,
   MODEL_ID: text,
@@ -214,6 +231,8 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     imageName: v.IMAGE_NAME,
     trainerSourceUri: v.TRAINER_SOURCE_URI,
     trainerDir: v.TRAINER_DIR,
+    ...(v.BUILD_TRIGGER_ID ? { buildTriggerId: v.BUILD_TRIGGER_ID } : {}),
+    ...(v.TRAINER_SOURCE_POINTER ? { trainerSourcePointer: v.TRAINER_SOURCE_POINTER } : {}),
     trainingEventsTopic: v.TRAINING_EVENTS_TOPIC,
     endpointId: v.ENDPOINT_ID,
     modelId: v.MODEL_ID,

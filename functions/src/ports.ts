@@ -89,6 +89,8 @@ export interface TrainerBuildRequest {
 export interface BuildRef {
   buildId: string;
   logUrl?: string;
+  /** What the build builds, for the log: the trigger and branch, or the source archive's URI. */
+  source?: string;
 }
 
 /**
@@ -107,7 +109,10 @@ export interface BuildResource {
 }
 
 export interface BuildService {
-  /** Starts the repository's cloudbuild.yaml on the trainer source archive; never waits for the build. */
+  /**
+   * Starts the trainer image build for a data drop (the trigger on main, or cloudbuild.yaml on the newest source
+   * archive: docs/deploy.md); never waits for the build.
+   */
   startBuild(req: TrainerBuildRequest): Promise<BuildRef>;
   /** Check-before-create after a crash: the build already started for this run (tag `run-<id>`), if any. */
   findBuildForRun(runId: string): Promise<BuildRef | undefined>;

@@ -118,6 +118,8 @@ describe('config', () => {
     ['LOG_LEVEL', 'verbose'],
     ['CLAIM_LEASE_SECONDS', '5'],
     ['TRAINING_SERVICE_ACCOUNT', 'not-an-email'],
+    ['BUILD_TRIGGER_ID', 'trainer-on-push'],
+    ['TRAINER_SOURCE_POINTER', 'source/pushed/current.json'],
   ];
   for (const [name, value] of bad) {
     it(`${name}=${JSON.stringify(value)} is rejected, naming the variable`, () => {
@@ -136,7 +138,7 @@ describe('config', () => {
 
   it('exports exactly the variables it reads', () => {
     assert.equal(new Set(CONFIG_VARIABLES).size, CONFIG_VARIABLES.length);
-    assert.equal(CONFIG_VARIABLES.length, 27);
+    assert.equal(CONFIG_VARIABLES.length, 29);
     // An unknown variable is ignored; every listed one is validated (a bad value for each is caught above or here).
     for (const name of CONFIG_VARIABLES) assert.match(name, /^[A-Z][A-Z0-9_]+$/);
   });

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { DockerfileParser } from 'dockerfile-ast';
 import {
   buildValues,
@@ -13,27 +13,59 @@ import {
   type BuildConfig,
 } from './cloudbuild-config';
 
-// A data drop (API build: _RUN_ID set, no commit) and a git push (trigger build: commit set, no _RUN_ID).
-const DATA_DROP = { _RUN_ID: 'run-20261126-abc', _DATASET_URI: 'gs://d/datasets/train.csv' };
+// A data drop (API build: _RUN_ID set, no commit; the functions pass the run id as the image tag), the same drop run
+// through the trigger (a commit as well), and a git push (trigger build: commit set, no _RUN_ID).
+const DATA_DROP = {
+  _RUN_ID: 'run-20261126-abc',
+  _DATASET_URI: 'gs://d/datasets/train.csv',
+  _IMAGE_TAG: 'run-20261126-abc',
+};
 const GIT_PUSH = { COMMIT_SHA: '0123456789abcdef0123456789abcdef01234567', SHORT_SHA: '0123456' };
+const TRIGGERED_DROP = { ...GIT_PUSH, ...DATA_DROP };
+const POINTER = 'gs://p-vr-artifacts/source/pushed/current.json';
 
-/** Runs a step's bash script after substitution, with `npm` replaced by a recorder; returns exit code and npm calls. */
-function runStep(config: BuildConfig, id: string, overrides: Record<string, string>) {
+/**
+ * Runs a step's bash script after substitution, with `npm` and `gcloud` replaced by recorders; returns exit code and
+ * their calls. `workspace`: a folder standing in for /workspace (the step runs in it).
+ */
+function runStep(config: BuildConfig, id: string, overrides: Record<string, string>, workspace?: string) {
   const step = config.steps.find((s) => s.id === id);
   if (step === undefined) throw new Error(`no step ${id}`);
   assert.equal(step.entrypoint, 'bash');
   assert.equal(step.args?.[0], '-c');
-  const script = substitute(step.args[1]!, buildValues(config, overrides));
+  let script = substitute(step.args[1]!, buildValues(config, overrides));
+  if (workspace) script = script.replaceAll('/workspace', workspace);
   const dir = mkdtempSync(join(tmpdir(), 'cb-step-'));
-  const log = join(dir, 'npm.log');
-  writeFileSync(join(dir, 'npm'), `#!/usr/bin/env bash\necho "npm $*" >> "${log}"\n`);
-  chmodSync(join(dir, 'npm'), 0o755);
+  const recorded: Record<string, string[]> = {};
+  for (const tool of ['npm', 'gcloud']) {
+    const log = join(dir, `${tool}.log`);
+    // gcloud storage cp <src> <dst>: also keep a copy of what would be uploaded, to look at.
+    writeFileSync(
+      join(dir, tool),
+      `#!/usr/bin/env bash\necho "${tool} $*" >> "${log}"\n` +
+        (tool === 'gcloud'
+          ? `for a; do last2="$last1"; last1="$a"; done; cp "$last2" "${dir}/uploaded-$(basename "$last1")"\n`
+          : ''),
+    );
+    chmodSync(join(dir, tool), 0o755);
+  }
   const run = spawnSync('bash', ['-c', script], {
     encoding: 'utf8',
+    cwd: workspace,
     env: { PATH: `${dir}:${process.env.PATH ?? ''}` },
   });
-  const npm = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : [];
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr, npm };
+  for (const tool of ['npm', 'gcloud']) {
+    const log = join(dir, `${tool}.log`);
+    recorded[tool] = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : [];
+  }
+  return {
+    status: run.status,
+    stdout: run.stdout,
+    stderr: run.stderr,
+    npm: recorded.npm!,
+    gcloud: recorded.gcloud!,
+    uploads: dir,
+  };
 }
 
 describe('cloudbuild.yaml', () => {
@@ -82,9 +114,10 @@ describe('cloudbuild.yaml', () => {
 
   for (const [name, overrides, tag] of [
     ['data drop', DATA_DROP, DATA_DROP._RUN_ID],
+    ['data drop run through the trigger', TRIGGERED_DROP, DATA_DROP._RUN_ID],
     ['git push', GIT_PUSH, GIT_PUSH.SHORT_SHA],
   ] as const) {
-    it(`pushes through images: only an immutable tag, the ${name === 'data drop' ? 'run id' : 'commit'} on a ${name}`, () => {
+    it(`pushes through images: only an immutable tag, the ${name === 'git push' ? 'commit' : 'run id'} on a ${name}`, () => {
       const values = buildValues(config, overrides);
       const images = (config.images ?? []).map((i) => substitute(i, values));
       assert.deepEqual(images, [`us-central1-docker.pkg.dev/demo-project/vertex-retrain/trainer:${tag}`]);
@@ -119,9 +152,17 @@ describe('cloudbuild.yaml', () => {
   const checks: [string, Record<string, string>, RegExp | null][] = [
     ['a data drop', DATA_DROP, null],
     ['a git push', GIT_PUSH, null],
+    ['a data drop run through the trigger', TRIGGERED_DROP, null],
+    ['a git push that publishes the source', { ...GIT_PUSH, _SOURCE_POINTER: POINTER }, null],
     ['neither run id nor commit', {}, /No image tag/],
-    ['an upper-case run id', { _RUN_ID: 'Run-1' }, /_RUN_ID must be/],
-    ['a 41-char run id', { _RUN_ID: 'a'.repeat(41) }, /_RUN_ID must be/],
+    ['an upper-case run id', { ...DATA_DROP, _RUN_ID: 'Run-1' }, /_RUN_ID must be/],
+    ['a 41-char run id', { ...DATA_DROP, _RUN_ID: 'a'.repeat(41) }, /_RUN_ID must be/],
+    ['an image tag with a slash', { _IMAGE_TAG: 'a/b' }, /_IMAGE_TAG must be a docker tag/],
+    [
+      'a pointer that is not gs://',
+      { ...GIT_PUSH, _SOURCE_POINTER: 'source/current.json' },
+      /_SOURCE_POINTER must be gs:/,
+    ],
   ];
   for (const [name, overrides, error] of checks) {
     it(`check-inputs ${error ? 'rejects' : 'accepts'} ${name}`, () => {
@@ -131,6 +172,91 @@ describe('cloudbuild.yaml', () => {
         assert.notEqual(run.status, 0);
         assert.match(run.stderr, error);
       }
+    });
+  }
+
+  /** A checkout with a trainer folder holding a binary file, an installed node_modules and an unrelated folder. */
+  function checkout(): string {
+    const ws = mkdtempSync(join(tmpdir(), 'cb-ws-'));
+    for (const [file, data] of [
+      ['package.json', '{}'],
+      ['package-lock.json', '{}'],
+      ['tsconfig.json', '{}'],
+      ['tsconfig.build.json', '{}'],
+      ['cloudbuild.yaml', 'steps: []'],
+      ['.dockerignore', 'node_modules'],
+      ['trainer/Dockerfile', 'FROM scratch'],
+      ['trainer/src/train.ts', 'export {};'],
+      ['trainer/node_modules/x/index.js', ''],
+      ['functions/src/index.ts', ''],
+    ] as const) {
+      mkdirSync(dirname(join(ws, file)), { recursive: true });
+      writeFileSync(join(ws, file), data);
+    }
+    writeFileSync(join(ws, 'trainer/model.bin'), BINARY);
+    return ws;
+  }
+  const BINARY = Buffer.from([0x00, 0xff, 0xfe, 0x80, 0x0a, 0x0d, 0xc3, 0x28]); // not UTF-8
+
+  it('a git push with _SOURCE_POINTER packs the trainer source (binary files intact), then publishes it and the pointer', () => {
+    const ws = checkout();
+    const push = { ...GIT_PUSH, _SOURCE_POINTER: POINTER };
+    const pack = runStep(config, 'pack-source', push, ws);
+    assert.equal(pack.status, 0, pack.stderr);
+    const listing = spawnSync('tar', ['-tzf', join(ws, '.trainer-source.tar.gz')], { encoding: 'utf8' })
+      .stdout.trim()
+      .split('\n');
+    assert.deepEqual(listing.filter((f) => !f.endsWith('/')).sort(), [
+      '.dockerignore',
+      'cloudbuild.yaml',
+      'package-lock.json',
+      'package.json',
+      'trainer/Dockerfile',
+      'trainer/model.bin',
+      'trainer/src/train.ts',
+      'tsconfig.build.json',
+      'tsconfig.json',
+    ]);
+    const out = mkdtempSync(join(tmpdir(), 'cb-untar-'));
+    spawnSync('tar', ['-xzf', join(ws, '.trainer-source.tar.gz'), '-C', out]);
+    assert.deepEqual(readFileSync(join(out, 'trainer/model.bin')), BINARY);
+    // It runs before anything writes into the workspace (npm ci in unit-tests).
+    assert.deepEqual(config.steps.find((st) => st.id === 'unit-tests')?.waitFor, ['pack-source']);
+
+    const publish = runStep(config, 'publish-source', push, ws);
+    assert.equal(publish.status, 0, publish.stderr);
+    const archive = 'gs://p-vr-artifacts/source/pushed/trainer-0123456.tar.gz';
+    assert.deepEqual(publish.gcloud, [
+      `gcloud storage cp ${ws}/.trainer-source.tar.gz ${archive}`,
+      `gcloud storage cp --content-type=application/json ${ws}/.source-pointer.json ${POINTER}`,
+    ]);
+    // The pointer in the shape the functions read (gcp/cloud-build.ts): the archive, and the commit for people.
+    const pointer = JSON.parse(readFileSync(join(publish.uploads, 'uploaded-current.json'), 'utf8')) as Record<
+      string,
+      string
+    >;
+    assert.deepEqual(pointer, { sourceUri: archive, commitSha: GIT_PUSH.COMMIT_SHA, buildId: 'b-1' });
+    // Only once the image is built (the tests passed): a broken push never becomes what data drops build.
+    assert.deepEqual(config.steps.find((st) => st.id === 'publish-source')?.waitFor, ['build-image']);
+    assert.deepEqual(config.steps.find((st) => st.id === 'build-image')?.waitFor, [
+      'build-builder-stage',
+      'unit-tests',
+    ]);
+  });
+
+  for (const [name, overrides] of [
+    ['a data drop', DATA_DROP],
+    ['a data drop run through the trigger', { ...TRIGGERED_DROP, _SOURCE_POINTER: POINTER }],
+    ['a git push without _SOURCE_POINTER', GIT_PUSH],
+  ] as const) {
+    it(`${name} publishes no source archive`, () => {
+      const ws = checkout();
+      for (const id of ['pack-source', 'publish-source']) {
+        const run = runStep(config, id, overrides, ws);
+        assert.equal(run.status, 0, run.stderr);
+        assert.deepEqual(run.gcloud, []);
+      }
+      assert.equal(existsSync(join(ws, '.trainer-source.tar.gz')), false);
     });
   }
 

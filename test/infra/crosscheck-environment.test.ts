@@ -12,6 +12,27 @@ import { TerraformConfig } from './terraform-config';
 import { evaluateAttribute, evaluateStringMap } from './terraform-eval';
 import { SAMPLE } from './sample-deployment';
 import { validationPredicate } from './terraform-validation';
+import { loadManifest } from '../../functions/src/contract/manifest';
+
+/**
+ * Variables Terraform checks beyond their own validation, by a lifecycle precondition (named by its resource): the
+ * test emulates the precondition and checks that it is there.
+ */
+const PRECONDITIONS: Record<
+  string,
+  { resource: string; mentions: string[]; accepts: (v: unknown) => Promise<boolean> }
+> = {
+  gate_metric: {
+    resource: 'google_storage_bucket_object.function_source',
+    mentions: ['var.gate_metric', 'local.trainer_manifest.metrics'],
+    // The metric must be one the default trainer's manifest declares.
+    accepts: async (v) =>
+      v === '' || (await loadManifest('trainer')).manifest.metrics.some((m: { name: string }) => m.name === v),
+  },
+};
+
+/** Optional settings that switch a feature on (no code default to equal): Terraform sets them, blank turns it off. */
+const FEATURE_SETTINGS = ['TRAINER_SOURCE_POINTER'];
 
 /** Values to try on each variable that feeds the environment (Terraform-accepted ones must parse in the code). */
 const PROBES: Record<string, unknown[]> = {
@@ -20,9 +41,9 @@ const PROBES: Record<string, unknown[]> = {
   max_event_age_seconds: [0, 59, 60, 61, 86400],
   max_dataset_bytes: [0, 1, 1023, 1024, 52428800, 2147483648],
   trainer_dir: ['trainer', 'trainers/churn', 'a.b-c_d', '.trainer', 'trainer/', '/abs', ''],
-  gate_metric: ['accuracy', 'rocAuc', 'logLoss', 'f1', 'Accuracy'],
-  gate_floor: [-0.1, 0, 0.75, 1, 1.5],
-  gate_tolerance: [-0.1, 0, 0.01, 1, 2],
+  gate_metric: ['', 'accuracy', 'rocAuc', 'logLoss', 'f1', 'Accuracy', '1x'],
+  gate_floor: [null, -0.1, 0, 0.75, 1, 1.5],
+  gate_tolerance: [null, -0.1, 0, 0.01, 1, 2],
   log_level: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent', 'verbose'],
   traffic_policy: ['replace', 'canary:1', 'canary:50', 'canary:99', 'canary:0', 'canary:100', 'blue'],
   image_name: ['trainer', 'a.b-c_d', 'Trainer', '-x'],
@@ -107,15 +128,18 @@ describe('cross-check: Terraform function environment ↔ the config module', ()
     const differing = Object.keys(env)
       .filter((k) => configProblems({ ...env, [k]: '' }).length === 0)
       .filter((k) => JSON.stringify(parseConfig({ ...env, [k]: '' })) !== withTerraform);
-    assert.deepEqual(differing, ['RETRAIN_ENV']); // the code defaults to local mode; Terraform deploys vertex.
+    // The code defaults to local mode; Terraform deploys vertex. The pointer turns on reading the pushed source.
+    assert.deepEqual(differing, ['RETRAIN_ENV', ...FEATURE_SETTINGS]);
   });
 
-  it('every value a variable validation accepts is accepted by the config module', () => {
+  it('every value a variable validation accepts is accepted by the config module', async () => {
     const variables = config.variables();
+    // Environment entries fed by exactly one variable and nothing else (`var.x`, `tostring(var.x)`,
+    // `var.x == null ? "" : tostring(var.x)`): each probe value is evaluated through the real expression.
     const fed = Object.entries(config.local('function_environment') as Record<string, string>).flatMap(
       ([key, expr]) => {
-        const name = /^\$\{(?:tostring\()?var\.([a-z_]+)\)?\}$/.exec(expr)?.[1];
-        return name ? [[key, name] as const] : [];
+        const names = [...new Set([...expr.matchAll(/var\.([a-z_]+)/g)].map((m) => m[1]!))];
+        return names.length === 1 && !/local\.|google_|random_/.test(expr) ? [[key, names[0]!] as const] : [];
       },
     );
     assert.ok(fed.length >= 10, `only ${fed.length} variables feed the environment directly`);
@@ -124,14 +148,31 @@ describe('cross-check: Terraform function environment ↔ the config module', ()
     const gaps: string[] = [];
     for (const [key, name] of fed) {
       const validation = variables[name]?.validation;
-      const accepts = validation
-        ? (v: unknown) =>
-            (validation as { condition: string }[]).every((b) =>
+      const precondition = PRECONDITIONS[name];
+      if (precondition) {
+        const conditions = (
+          config.resource(precondition.resource).body.lifecycle as { precondition?: { condition: string }[] }[]
+        )
+          .flatMap((l) => l.precondition ?? [])
+          .map((p) => p.condition);
+        assert.ok(
+          conditions.some((c) => precondition.mentions.every((m) => c.includes(m))),
+          `no precondition on ${name} in ${precondition.resource}`,
+        );
+      }
+      const accepts = async (v: unknown) =>
+        (validation
+          ? (validation as { condition: string }[]).every((b) =>
               validationPredicate(name, String(b.condition).slice(2, -1))(v),
             )
-        : () => true;
+          : true) && (precondition ? await precondition.accepts(v) : true);
       for (const value of PROBES[name]!) {
-        if (accepts(value) && configProblems({ ...env, [key]: String(value) }).length > 0) {
+        if (!(await accepts(value))) continue;
+        const probed = evaluateStringMap(config, 'function_environment', {
+          ...SAMPLE,
+          vars: { ...SAMPLE.vars, [name]: value as string | number | null },
+        });
+        if (configProblems({ ...env, [key]: probed[key]! }).length > 0) {
           gaps.push(`var.${name} = ${JSON.stringify(value)}: Terraform accepts it, the functions reject ${key}`);
         }
       }

@@ -33,12 +33,31 @@ describe('IAM', () => {
     assert.equal(actual, readFileSync(SNAPSHOT, 'utf8'));
   });
 
-  it('grants the build account exactly writer on the trainer repository, log writer and source read', () => {
+  it('grants the build account exactly writer on the trainer repository, log writer, source read and, for the pointer path only, write under source/pushed/', async () => {
     const build = grants
       .filter((g) => g.member === 'serviceAccount:${google_service_account.build.email}')
       .map((g) => g.role)
       .sort();
-    assert.deepEqual(build, ['roles/artifactregistry.writer', 'roles/logging.logWriter', 'roles/storage.objectViewer']);
+    assert.deepEqual(build, [
+      'roles/artifactregistry.writer',
+      'roles/logging.logWriter',
+      'roles/storage.objectUser',
+      'roles/storage.objectViewer',
+    ]);
+    // objectUser because rewriting the pointer needs delete as well as create (objectCreator cannot overwrite); only
+    // under the pushed-source prefix, and only when data drops read the pointer (not when they run the trigger).
+    const config = await TerraformConfig.load();
+    const writer = config.resource('google_storage_bucket_iam_member.build_pushed_source_writer').body;
+    assert.equal(writer.role, 'roles/storage.objectUser');
+    assert.equal(writer.count, '${local.data_drops_run_trigger ? 0 : 1}');
+    assert.equal(
+      (writer.condition as { expression: string }[])[0]!.expression,
+      'resource.name.startsWith("projects/_/buckets/${google_storage_bucket.artifacts.name}/objects/${local.pushed_source_prefix}")',
+    );
+    // RunBuildTrigger needs no new role for the functions: it checks cloudbuild.builds.create, as CreateBuild does,
+    // which roles/cloudbuild.builds.editor already grants them; the trigger runs as the build account they may act as.
+    const functionsBuild = config.resource('google_project_iam_member.dataset_function_builds').body;
+    assert.equal(functionsBuild.role, 'roles/cloudbuild.builds.editor');
   });
 });
 

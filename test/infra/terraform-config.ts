@@ -81,6 +81,18 @@ export class TerraformConfig {
     return found;
   }
 
+  /** The data source at `type.name` (e.g. `archive_file.trainer_source`); throws when absent. */
+  dataSource(address: string): Resource {
+    for (const { file, json } of this.files) {
+      for (const [type, byName] of Object.entries(json.data ?? {})) {
+        for (const [name, [body]] of Object.entries(byName)) {
+          if (body && `${type}.${name}` === address) return { type, name, address, file, body };
+        }
+      }
+    }
+    throw new Error(`terraform has no data source ${address}`);
+  }
+
   /** The value of `local.<name>`; throws when absent or defined twice. */
   local(name: string): unknown {
     const hits = this.files.flatMap(({ json }) => (json.locals ?? []).filter((l) => name in l).map((l) => l[name]));

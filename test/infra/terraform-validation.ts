@@ -1,5 +1,5 @@
 // Runs a variable's `validation { condition = ... }` in JS, for the forms variables.tf uses: `can(regex("re", var.x))`,
-// `contains([...], var.x)`, `startswith(var.x, "s")`, `floor(var.x)`, comparisons, `&&`, `||` and `!`. The regexes use
+// `contains([...], var.x)`, `startswith(var.x, "s")`, `floor(var.x)`, `null`, comparisons, `&&`, `||` and `!`. The regexes use
 // nothing where RE2 (Terraform) and JS differ. Any other function or reference throws, so an unsupported condition
 // fails the test that uses it rather than being approximated.
 
@@ -18,7 +18,7 @@ export function validationPredicate(name: string, condition: string): (value: un
     .replace(/!=([^=])/g, '!==$1');
   const leftover = js
     .replace(new RegExp(STRING, 'g'), '')
-    .replace(/\b(v|__re|includes|String|startsWith|Math|floor)\b/g, '')
+    .replace(/\b(v|__re|includes|String|startsWith|Math|floor|null)\b/g, '')
     .replace(/[\d.\s()[\],!<>=&|]/g, '');
   if (leftover !== '') throw new Error(`cannot run validation of var.${name}: ${condition} (left: ${leftover})`);
   js = `return (${js});`;

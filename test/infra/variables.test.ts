@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { loadManifest } from '../../functions/src/contract/manifest';
+import { SAMPLE } from './sample-deployment';
 import { block, TerraformConfig } from './terraform-config';
+import { evaluateStringMap } from './terraform-eval';
 
 // The regex inside each `can(regex("...", var.x))` validation, run in JS. These patterns use nothing where RE2
 // (Terraform) and JS regexes differ, so accepting/rejecting here is what `terraform plan` would do.
@@ -35,6 +38,25 @@ describe('variables (terraform)', () => {
       .filter(([, v]) => typeof v.description !== 'string' || v.description.length < 10)
       .map(([k]) => k);
     assert.deepEqual(missing, []);
+  });
+
+  it("defaults to the Titanic trainer: its folder, its model, and its manifest's gate (gate variables unset)", async () => {
+    const v = config.variables();
+    assert.equal(v.trainer_dir!.default, 'trainer');
+    const { manifest } = await loadManifest(String(v.trainer_dir!.default));
+    assert.equal(manifest.name, 'titanic');
+    assert.equal(v.model_id!.default, 'titanic-survival');
+    // Unset gate variables reach the functions as empty values: the trainer manifest's gate applies.
+    assert.deepEqual([v.gate_metric!.default, v.gate_floor!.default, v.gate_tolerance!.default], ['', null, null]);
+    const env = evaluateStringMap(config, 'function_environment', SAMPLE);
+    assert.deepEqual([env.GATE_METRIC, env.GATE_FLOOR, env.GATE_TOLERANCE], ['', '', '']);
+    assert.equal(env.TRAINER_DIR, 'trainer');
+    // Set ones are passed through as they are.
+    const set = evaluateStringMap(config, 'function_environment', {
+      ...SAMPLE,
+      vars: { ...SAMPLE.vars, gate_metric: 'rocAuc', gate_floor: 0.8, gate_tolerance: 0 },
+    });
+    assert.deepEqual([set.GATE_METRIC, set.GATE_FLOOR, set.GATE_TOLERANCE], ['rocAuc', '0.8', '0']);
   });
 
   for (const [name, { ok, bad }] of Object.entries(CASES)) {

@@ -78,7 +78,7 @@ async function startBuild(ctx: StepContext, r: RunRecord, retaken: boolean): Pro
       ...(build.logUrl ? { logUrl: build.logUrl } : {}),
     });
     ctx.log.info(
-      { runId, buildId: build.buildId, logUrl: build.logUrl },
+      { runId, buildId: build.buildId, logUrl: build.logUrl, source: build.source },
       existing ? 'build found after a crash' : 'build started',
     );
     acted = { record, changed, outcome: existing ? 'build-found' : 'build-started' };

@@ -10,6 +10,8 @@ export const GCP_CONFIG_KEYS = [
   'imageRepository',
   'imageName',
   'trainerSourceUri',
+  'buildTriggerId',
+  'trainerSourcePointer',
   'trainingEventsTopic',
   'endpointId',
   'modelId',
