@@ -99,12 +99,10 @@ export async function observe(ctx: StepContext, r: RunRecord, known: Known): Pro
   }
   if (wanted.has('gate') && r.state === 'TRAINING' && o.training?.state === 'SUCCEEDED' && o.training.model) {
     try {
-      o.metrics = {
-        figures: await readRunMetrics(
-          ctx,
-          r.training?.baseOutputDir ?? `gs://${ctx.config.artifactsBucket}/runs/${r.runId}/`,
-        ),
-      };
+      o.metrics = await readRunMetrics(
+        ctx,
+        r.training?.baseOutputDir ?? `gs://${ctx.config.artifactsBucket}/runs/${r.runId}/`,
+      );
     } catch (err) {
       if ((err as Error).name !== 'MetricsError') throw err;
       o.metrics = { error: (err as Error).message };
