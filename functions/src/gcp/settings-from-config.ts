@@ -1,8 +1,8 @@
 // The bridge from the functions' validated configuration to the Google Cloud adapters' settings.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { SERVING_COMMAND } from '../../../trainer/src/image-commands';
 import { pickConfig, type Config } from '../config';
+import { loadManifestSync } from '../contract/manifest';
 import { GCP_CONFIG_KEYS, type GcpSettings } from './settings';
 
 /**
@@ -24,13 +24,15 @@ function required(value: string | undefined, variable: string): string {
   return value;
 }
 
+/** The settings of the cloud adapters; the trainer's commands come from its manifest in TRAINER_DIR. */
 export function gcpSettingsFromConfig(config: Config, cloudbuildYamlPath = findCloudbuildYaml()): GcpSettings {
+  const { manifest } = loadManifestSync(config.trainerDir);
   return {
     ...pickConfig(config, GCP_CONFIG_KEYS),
     trainingServiceAccount: required(config.trainingServiceAccount, 'TRAINING_SERVICE_ACCOUNT'),
     servingServiceAccount: required(config.servingServiceAccount, 'SERVING_SERVICE_ACCOUNT'),
     buildServiceAccount: required(config.buildServiceAccount, 'BUILD_SERVICE_ACCOUNT'),
     cloudbuildYamlPath,
-    servingCommand: [...SERVING_COMMAND],
+    trainer: { ...(manifest.train ? { train: manifest.train } : {}), serve: manifest.serve },
   };
 }

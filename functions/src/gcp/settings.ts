@@ -1,5 +1,6 @@
 // The deployment facts the Google Cloud adapters need, and the resource names derived from them.
 import type { Config } from '../config';
+import type { TrainerManifest } from '../contract/manifest';
 
 /** The configuration fields the adapters read (config.ts documents them). */
 export const GCP_CONFIG_KEYS = [
@@ -24,8 +25,11 @@ export type GcpSettings = Pick<Config, (typeof GCP_CONFIG_KEYS)[number]> & {
   buildServiceAccount: string;
   /** Path of the repository's cloudbuild.yaml, turned into the Build request. */
   cloudbuildYamlPath: string;
-  /** Command that starts the prediction server inside the trainer image. */
-  servingCommand: string[];
+  /**
+   * The trainer's two commands (its trainer.yaml `train` and `serve`): the training job's command and extra
+   * arguments, and the serving container's command, arguments, port and routes (`modelToUpload.containerSpec`).
+   */
+  trainer: Pick<TrainerManifest, 'train' | 'serve'>;
 };
 
 /** `projects/<P>/locations/<REGION>` */
