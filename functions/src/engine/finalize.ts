@@ -8,21 +8,25 @@ import { needsFinalizing } from '../pipeline/plan';
 import { reportInputFromRecord, reportMetrics } from '../report/from-run-record';
 import { renderRunReport, REPORT_FILE } from '../report/render-run-report';
 import { parseGsUri } from '../pipeline/gs-uri';
+import type { ReportMetrics } from '../report/report-input';
+import { metricsUri, trainerManifest } from './metrics';
 import { nowIso, type StepContext } from './context';
 
 /** Object name of a run's report in the artifacts bucket. */
 export const reportObjectName = (runId: string): string => `runs/${runId}/${REPORT_FILE}`;
 
-async function readMetricsJson(ctx: StepContext, r: RunRecord): Promise<unknown> {
+/** The run's metrics.json as the report shows it: parsed against the manifest, or why it could not be read. */
+async function runReportMetrics(ctx: StepContext, r: RunRecord): Promise<ReportMetrics | undefined> {
   const dir = r.training?.baseOutputDir;
   if (!dir || !r.training?.model) return undefined;
   try {
-    const { bucket, name } = parseGsUri(`${dir.replace(/\/?$/, '/')}model/metrics.json`);
+    const { manifest } = await trainerManifest(ctx.config.trainerDir);
+    const { bucket, name } = parseGsUri(metricsUri(dir));
     const found = await ctx.ports.store.read(bucket, name, { maxBytes: 1024 * 1024 });
-    return found ? JSON.parse(found.data.toString('utf8')) : undefined;
+    return reportMetrics(found?.data.toString('utf8'), manifest);
   } catch (err) {
     ctx.log.warn({ runId: r.runId, err }, 'report without metrics: metrics.json unreadable');
-    return undefined;
+    return { error: `metrics.json could not be read: ${(err as Error).message}` };
   }
 }
 
@@ -33,10 +37,7 @@ export async function finalizeRun(ctx: StepContext, r: RunRecord): Promise<boole
   const cost = runCost(r, ctx.config);
   const endpoint = `projects/${ctx.config.projectId}/locations/${ctx.config.region}/endpoints/${ctx.config.endpointId}`;
   const html = renderRunReport(
-    reportInputFromRecord(
-      { ...r, cost },
-      { generatedAt: at, endpoint, metrics: reportMetrics(await readMetricsJson(ctx, r)) },
-    ),
+    reportInputFromRecord({ ...r, cost }, { generatedAt: at, endpoint, metrics: await runReportMetrics(ctx, r) }),
   );
   const name = reportObjectName(r.runId);
   await ctx.ports.store.write(ctx.config.artifactsBucket, name, html, { contentType: 'text/html; charset=utf-8' });

@@ -1,22 +1,22 @@
 // The run report's input from a run record (and the trainer's metrics.json when it could be read). Pure: a copy of
 // the record's fields into the report's shape, nothing computed but the endpoint name.
 import type { RunRecord } from '../pipeline/run-record';
+import { ContractError } from '../contract/ajv';
+import type { TrainerManifest } from '../contract/manifest';
+import { parseMetricsFile } from '../contract/metrics-file';
 import type { ReportMetrics, RunReportInput } from './report-input';
 
-/** metrics.json as the trainer writes it, if it has the hold-out scores the report draws; otherwise undefined. */
-export function reportMetrics(json: unknown): ReportMetrics | undefined {
-  const m = json as Partial<ReportMetrics> | undefined;
-  const h = m?.holdout;
-  const ok =
-    h !== undefined &&
-    typeof h === 'object' &&
-    ['rows', 'accuracy', 'rocAuc', 'logLoss'].every(
-      (k) => typeof (h as unknown as Record<string, unknown>)[k] === 'number',
-    ) &&
-    Array.isArray(h.roc) &&
-    typeof h.confusion === 'object' &&
-    h.confusion !== null;
-  return ok ? (m as ReportMetrics) : undefined;
+/** metrics.json (its text, undefined when absent) checked against the trainer's manifest, for the report. */
+export function reportMetrics(
+  text: string | undefined,
+  manifest: Pick<TrainerManifest, 'metrics' | 'task'>,
+): ReportMetrics | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return { file: parseMetricsFile(text, manifest), declared: manifest.metrics };
+  } catch (err) {
+    return { error: err instanceof ContractError ? err.message : String(err) };
+  }
 }
 
 /** Maps a run record to the report's input. */
@@ -58,7 +58,6 @@ export function reportInputFromRecord(
             ...(r.training.name ? { name: r.training.name } : {}),
             ...(r.training.endpointVersion !== undefined ? { endpointVersion: r.training.endpointVersion } : {}),
             ...(r.training.model ? { model: { ...r.training.model } } : {}),
-            ...(extra.metrics?.modelVersion ? { modelVersion: extra.metrics.modelVersion } : {}),
           },
         }
       : {}),

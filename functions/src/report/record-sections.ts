@@ -47,7 +47,6 @@ export function lineage(r: RunReportInput): SafeHtml | string {
               ['Endpoint version', t.endpointVersion],
               ['Registry model', code(t.model?.name)],
               ['Model version id', code(t.model?.versionId)],
-              ['Trainer model version', code(t.modelVersion)],
             ])}`
         : ''
     }

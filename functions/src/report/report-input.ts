@@ -2,35 +2,18 @@
 // or is still going renders with what it has. The shape follows the run record (runs/<runId>.json) and the trainer's
 // metrics.json, so the mapping from either is a copy, not a computation.
 import type { CostEstimate } from '../pipeline/cost';
-import type { Confusion, RocPoint } from '../../../trainer/src/metrics';
+import type { MetricDeclaration } from '../contract/manifest';
+import type { MetricsFile } from '../contract/metrics-file';
 
 /** The states a run goes through, in order; the last three are the terminal outcomes (REJECTED is the fourth). */
 export const REPORT_STAGES = ['RECEIVED', 'BUILDING', 'TRAINING', 'DEPLOYING', 'DEPLOYED', 'HELD', 'FAILED'] as const;
 export type ReportStage = (typeof REPORT_STAGES)[number] | 'REJECTED';
 
-/** Scores of one evaluation split, as the trainer writes them. */
-export interface SplitScores {
-  rows: number;
-  accuracy: number;
-  rocAuc: number;
-  logLoss: number;
-  confusion: Confusion;
-}
-
-/** The part of the trainer's metrics.json the report reads (trainer/src/main.ts writes it next to the model). */
-export interface ReportMetrics {
-  modelVersion?: string;
-  /** Labelled rows the model was trained on (metrics.json v1: `{ total, train, holdout }`), and how many survived. */
-  rows?: number | { total: number; train?: number; holdout?: number };
-  survivors?: number;
-  seed?: number;
-  lambda?: number;
-  trainingMs?: number;
-  /** Seeded stratified 80/20 hold-out: scores, training rows, and up to 50 ROC points from (0,0) to (1,1). */
-  holdout: SplitScores & { trainRows?: number; roc: RocPoint[] };
-  /** Seeded stratified k-fold cross-validation: per-fold scores and their means. */
-  crossValidation?: { mean: { accuracy: number; rocAuc: number; logLoss: number }; folds?: SplitScores[] };
-}
+/**
+ * The trainer's metrics.json v1, checked against its manifest (contract/metrics-file.ts), with the metrics the manifest
+ * declares and their direction; or why it could not be read (the report says so instead of hiding the section).
+ */
+export type ReportMetrics = { file: MetricsFile; declared: readonly MetricDeclaration[] } | { error: string };
 
 /** The quality gate's decision, as recorded on the run (functions/src/pipeline/quality-gate.ts GateDecision). */
 export interface ReportGate {
@@ -44,6 +27,10 @@ export interface ReportGate {
   tolerance: number;
   /** The value the candidate had to reach (the stricter of floor and serving ∓ tolerance). */
   threshold?: number | null;
+  /** Which serving figure was compared (absent on older records): like-for-like, recorded (other rows) or none. */
+  comparison?: 'like-for-like' | 'recorded' | 'none';
+  /** Which rows the two figures were measured on. */
+  rows?: string;
   reason: string;
 }
 
@@ -74,8 +61,6 @@ export interface RunReportInput {
     endpointVersion?: number;
     /** Registry model resource name and version id. */
     model?: { name: string; versionId: string };
-    /** The trainer's content-derived model version (metrics.json modelVersion). */
-    modelVersion?: string;
   };
   deployment?: {
     endpoint?: string;

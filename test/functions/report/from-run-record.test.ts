@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { newRunRecord, type RunRecord } from '../../../functions/src/pipeline/run-record';
 import { reportInputFromRecord, reportMetrics } from '../../../functions/src/report/from-run-record';
 import { renderRunReport } from '../../../functions/src/report/render-run-report';
-import { METRICS } from './sample-run';
+import { FILE, METRICS, TITANIC } from './sample-run';
 
 const held: RunRecord = {
   ...newRunRecord('train-abc', 'dataset-drop', '2026-01-01T00:00:00Z', {
@@ -57,9 +57,12 @@ describe('report/from-run-record', () => {
     assert.equal(input.training, undefined);
   });
 
-  it('metrics.json is used only when it has the hold-out scores the report draws', () => {
-    assert.equal(reportMetrics(METRICS), METRICS);
-    assert.equal(reportMetrics({ holdout: { accuracy: 0.8 } }), undefined);
-    assert.equal(reportMetrics(undefined), undefined);
+  it('metrics.json is checked against the manifest; a malformed one is reported with the field named', () => {
+    assert.deepEqual(reportMetrics(JSON.stringify(FILE), TITANIC), METRICS);
+    assert.deepEqual(reportMetrics(JSON.stringify({ holdout: { accuracy: 0.8 } }), TITANIC), {
+      error:
+        'metrics.json: contract: is required; task: is required; rows: is required; metrics: is required; holdout.accuracy: is not a known field',
+    });
+    assert.equal(reportMetrics(undefined, TITANIC), undefined);
   });
 });
