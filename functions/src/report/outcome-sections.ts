@@ -1,7 +1,7 @@
 // The sections that say how the run ended: header, headline figures, rejection, errors, quality gate, metrics.
 // Each returns '' when the run has no data for it.
 import { duration, link, markup, num, usd, type SafeHtml } from './html';
-import { badge, code, kv } from './parts';
+import { badge, kv } from './parts';
 import type { MetricDeclaration } from '../contract/manifest';
 import { missingSections, type MetricsFile, type Section } from '../contract/metrics-file';
 import type { ReportError, ReportGate, ReportMetrics, RunReportInput } from './report-input';
