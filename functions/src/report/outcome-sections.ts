@@ -4,7 +4,7 @@ import { duration, link, markup, num, usd, type SafeHtml } from './html';
 import { badge, kv } from './parts';
 import type { MetricDeclaration } from '../contract/manifest';
 import { missingSections, type MetricsFile, type Section } from '../contract/metrics-file';
-import type { ReportError, ReportGate, ReportMetrics, RunReportInput } from './report-input';
+import type { ReportGate, ReportMetrics, RunReportInput } from './report-input';
 import { confusionMatrixSvg, rocCurveSvg, scatterSvg } from './svg-charts';
 import { stageTimings } from './timings';
 
@@ -115,14 +115,16 @@ function gateBody(g: ReportGate): SafeHtml {
     ])}`;
 }
 
-/** The quality gate: promoted or held, why, and the figures it compared. */
+/** The quality gate: promoted or held, why, and the figures it compared; and whether an operator overrode it. */
 export function gate(r: RunReportInput): SafeHtml | string {
-  return r.gate
-    ? markup`<section id="gate">
+  if (!r.gate) return '';
+  const reason = r.override
+    ? `${r.gate.reason} — overridden: deployed by ${r.override.by} at ${r.override.at}`
+    : r.gate.reason;
+  return markup`<section id="gate">
         <h2>Quality gate</h2>
-        ${gateBody(r.gate)}
-      </section>`
-    : '';
+        ${gateBody({ ...r.gate, reason })}
+      </section>`;
 }
 
 /** Candidate, serving version on the same rows (when scored) and CV mean, one row per declared metric. */
@@ -255,8 +257,8 @@ export function rejection(r: RunReportInput): SafeHtml | string {
 
 /** The recorded errors, the last one called out when the run FAILED. */
 export function errors(r: RunReportInput): SafeHtml | string {
-  if (!r.errors?.length) return '';
-  const last = r.errors[r.errors.length - 1] as ReportError;
+  const last = r.errors.at(-1);
+  if (!last) return '';
   const failed =
     r.state === 'FAILED'
       ? markup`<div class="callout bad"><strong>Failed during ${last.stage}</strong>${last.message}</div>`

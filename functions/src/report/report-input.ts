@@ -1,7 +1,7 @@
-// What the run report shows, as plain data. Every section but the header is optional: a run that was rejected, failed
-// or is still going renders with what it has. The shape follows the run record (runs/<runId>.json) and the trainer's
-// metrics.json, so the mapping from either is a copy, not a computation.
-import type { CostEstimate } from '../pipeline/cost';
+// What the run report shows, as plain data: the run record's fields (runs/<runId>.json) and the trainer's metrics.json
+// checked against its manifest. Every section but the header is optional.
+import type { GateDecision } from '../contract/gate-comparison';
+import type { RunError, RunRecord } from '../pipeline/run-record';
 import type { MetricDeclaration } from '../contract/manifest';
 import type { MetricsFile } from '../contract/metrics-file';
 
@@ -15,65 +15,26 @@ export type ReportStage = (typeof REPORT_STAGES)[number] | 'REJECTED';
  */
 export type ReportMetrics = { file: MetricsFile; declared: readonly MetricDeclaration[] } | { error: string };
 
-/** The quality gate's decision, as recorded on the run (functions/src/pipeline/quality-gate.ts GateDecision). */
-export interface ReportGate {
-  promote: boolean;
-  metric: string;
-  /** 'higher' or 'lower' is better; higher when missing. */
-  direction?: 'higher' | 'lower';
-  candidate: number | null;
-  serving: number | null;
-  floor: number;
-  tolerance: number;
-  /** The value the candidate had to reach (the stricter of floor and serving ∓ tolerance). */
-  threshold?: number | null;
-  /** Which serving figure was compared (absent on older records): like-for-like, recorded (other rows) or none. */
-  comparison?: 'like-for-like' | 'recorded' | 'none';
-  /** Which rows the two figures were measured on. */
-  rows?: string;
-  reason: string;
-}
+/** The quality gate's decision, as recorded on the run (contract/gate-comparison.ts GateDecision). */
+export type ReportGate = GateDecision;
 
 /** One recorded failure of the run. */
-export interface ReportError {
-  at: string;
-  stage: string;
-  reason: string;
-  message: string;
-}
+export type ReportError = RunError;
 
-/** Everything one run report shows. Timestamps are RFC 3339 strings; nothing is read from a clock while rendering. */
-export interface RunReportInput {
-  runId: string;
-  /** The run's state (RECEIVED … DEPLOYED, HELD, FAILED, REJECTED); an unknown state renders as a neutral badge. */
-  state: string;
-  /** What started the run, e.g. 'dataset-drop' or 'git-push'. */
-  trigger: string;
-  /** When the report was produced; shown in the header if given. */
-  generatedAt?: string;
-  /** When the run entered each state it went through. */
-  stages: Partial<Record<ReportStage, string>>;
-  dataset?: { uri: string; generation?: string; md5Hash?: string; size?: number; rows?: number };
-  build?: { id?: string; logUrl?: string; imageUri?: string; imageDigest?: string };
-  training?: {
-    /** Vertex AI TrainingPipeline resource name. */
-    name?: string;
-    endpointVersion?: number;
-    /** Registry model resource name and version id. */
-    model?: { name: string; versionId: string };
-  };
-  deployment?: {
+/**
+ * Everything one run report shows: the run record's own fields (a run that was rejected, failed or is still going has
+ * only some), plus what the record does not hold. Timestamps are RFC 3339 strings; nothing is read from a clock while
+ * rendering.
+ */
+export type RunReportInput = Pick<RunRecord, 'runId' | 'stages' | 'errors'> &
+  Partial<Pick<RunRecord, 'dataset' | 'rejection' | 'build' | 'training' | 'gate' | 'deploy' | 'override' | 'cost'>> & {
+    /** The run's state (RECEIVED … DEPLOYED, HELD, FAILED, REJECTED); an unknown state renders as a neutral badge. */
+    state: string;
+    /** What started the run, e.g. 'dataset-drop' or 'git-push'. */
+    trigger: string;
+    /** When the report was produced; shown in the header if given. */
+    generatedAt?: string;
+    /** The endpoint's resource name, shown with the deployment. */
     endpoint?: string;
-    deployedModelId?: string;
-    /** deployedModelId → percent of traffic once live. */
-    trafficSplit?: Record<string, number>;
-    /** Set once keep-K undeployed the model. */
-    undeployedAt?: string;
+    metrics?: ReportMetrics;
   };
-  gate?: ReportGate;
-  /** Why the dataset was turned away (REJECTED runs). */
-  rejection?: { reasons: string[]; problemCount: number; reportUri?: string };
-  errors?: ReportError[];
-  cost?: CostEstimate;
-  metrics?: ReportMetrics;
-}

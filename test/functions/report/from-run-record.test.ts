@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { newRunRecord, type RunRecord } from '../../../functions/src/pipeline/run-record';
 import { reportInputFromRecord, reportMetrics } from '../../../functions/src/report/from-run-record';
 import { renderRunReport } from '../../../functions/src/report/render-run-report';
+import { trafficShown } from '../../../functions/src/report/record-sections';
 import { FILE, METRICS, TITANIC } from './sample-run';
 
 const held: RunRecord = {
@@ -35,14 +36,14 @@ describe('report/from-run-record', () => {
     const input = reportInputFromRecord(held, { metrics: METRICS, endpoint: 'projects/p/locations/r/endpoints/e' });
     assert.equal(input.runId, 'train-abc');
     assert.equal(input.training?.endpointVersion, 2);
-    assert.deepEqual(input.deployment, {
-      endpoint: 'projects/p/locations/r/endpoints/e',
-      deployedModelId: '42',
-      trafficSplit: { '42': 100 },
-    });
-    assert.match(input.gate?.reason ?? '', /fails the floor .* overridden: deployed by ana/);
+    assert.equal(input.endpoint, 'projects/p/locations/r/endpoints/e');
+    assert.deepEqual(input.deploy, held.deploy);
+    assert.deepEqual(trafficShown(input), { '42': 100 });
     assert.equal(input.metrics, METRICS);
-    assert.match(renderRunReport(input), /overridden: deployed by ana/);
+    const page = renderRunReport(input);
+    assert.match(page, /fails the floor \(&gt;= 0\.75\) — overridden: deployed by ana/);
+    assert.match(page, /<code>42<\/code> → 100%/);
+    assert.deepEqual(trafficShown({ deploy: { ...held.deploy, undeployedAt: '2026-01-03T00:00:00Z' } }), { '42': 0 });
   });
 
   it('a REJECTED record maps without lineage beyond the dataset', () => {

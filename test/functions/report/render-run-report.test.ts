@@ -17,10 +17,11 @@ function hostileRun(): RunReportInput {
     dataset: { ...run.dataset!, uri: `gs://bucket/${XSS}.csv`, md5Hash: XSS, generation: XSS },
     build: { ...run.build!, id: XSS, logUrl: 'javascript:alert(1)', imageDigest: `sha256:${XSS}` },
     training: { ...run.training!, name: XSS, model: { name: XSS, versionId: XSS } },
-    deployment: { endpoint: XSS, deployedModelId: XSS, trafficSplit: { [XSS]: 100 } },
+    endpoint: XSS,
+    deploy: { deployedModelId: XSS, traffic: { [XSS]: 100 } },
     gate: { ...run.gate!, metric: XSS, reason: XSS },
     rejection: { problemCount: 1, reasons: [XSS], reportUri: `https://example.test/"><script>alert(1)</script>` },
-    errors: [{ at: XSS, stage: XSS, reason: XSS, message: XSS }],
+    errors: [{ at: XSS, stage: 'BUILDING', reason: XSS, message: XSS }],
     cost: { ...run.cost!, notes: [XSS], source: 'javascript:alert(1)' },
     metrics: { error: XSS },
   };
@@ -118,7 +119,7 @@ describe('report/render-run-report', () => {
       ...run,
       state: 'HELD',
       stages: { ...run.stages, DEPLOYING: undefined, DEPLOYED: undefined, HELD: run.stages.DEPLOYING },
-      deployment: undefined,
+      deploy: undefined,
       gate: { ...run.gate!, promote: false, reason: 'accuracy 0.8 is worse than serving 0.84 - tolerance 0.01 = 0.83' },
     });
     assert.match(page, /data-state="HELD"/);
@@ -132,6 +133,7 @@ describe('report/render-run-report', () => {
       state: 'RECEIVED',
       trigger: 'dataset-drop',
       stages: { RECEIVED: '2026-01-01T00:00:00Z' },
+      errors: [],
     });
     assert.deepEqual(sectionIds(page), ['timings']);
     assert.match(page, /data-state="RECEIVED"/);

@@ -19,6 +19,14 @@ export const METRICS: ReportMetrics = { file: FILE, declared: TITANIC.metrics };
 export const DIABETES_FILE: MetricsFile = parseMetricsFile(fixture('diabetes-metrics.json'), DIABETES);
 
 const RUN = 'run-20261126t0512-7f3a';
+const COST_BASIS = {
+  buildSeconds: 219.75,
+  buildMachineType: 'e2-standard-2',
+  trainingSeconds: 509,
+  trainingMachineType: 'n1-standard-4',
+  servingMachineType: 'n1-standard-2',
+  deployedNodes: 1,
+};
 
 export function deployedRun(): RunReportInput {
   return {
@@ -35,6 +43,8 @@ export function deployedRun(): RunReportInput {
     },
     dataset: {
       uri: 'gs://titanic-data/incoming/train.csv',
+      bucket: 'titanic-data',
+      name: 'incoming/train.csv',
       generation: '1764134320123456',
       md5Hash: 'q2l7R1cDZ0a0ePv4vn0kBw==',
       size: 61194,
@@ -51,11 +61,8 @@ export function deployedRun(): RunReportInput {
       endpointVersion: 3,
       model: { name: 'projects/123/locations/us-central1/models/titanic', versionId: '3' },
     },
-    deployment: {
-      endpoint: 'projects/123/locations/us-central1/endpoints/4455667788',
-      deployedModelId: '1122334455',
-      trafficSplit: { '1122334455': 100 },
-    },
+    endpoint: 'projects/123/locations/us-central1/endpoints/4455667788',
+    deploy: { deployedModelId: '1122334455', traffic: { '1122334455': 100 } },
     gate: {
       promote: true,
       metric: 'accuracy',
@@ -70,14 +77,7 @@ export function deployedRun(): RunReportInput {
       reason: `accuracy ${FILE.metrics.accuracy} >= 0.8215 (floor 0.78; serving 0.8315 - tolerance 0.01 = 0.8215, not like-for-like)`,
     },
     errors: [],
-    cost: estimateRunCost({
-      buildSeconds: 219.75,
-      buildMachineType: 'e2-standard-2',
-      trainingSeconds: 509,
-      trainingMachineType: 'n1-standard-4',
-      servingMachineType: 'n1-standard-2',
-      deployedNodes: 1,
-    }),
+    cost: { ...estimateRunCost(COST_BASIS), basis: COST_BASIS },
     metrics: METRICS,
   };
 }
@@ -88,7 +88,13 @@ export function rejectedRun(): RunReportInput {
     state: 'REJECTED',
     trigger: 'dataset-drop',
     stages: { RECEIVED: '2026-11-26T06:00:00Z', REJECTED: '2026-11-26T06:00:02Z' },
-    dataset: { uri: 'gs://titanic-data/incoming/missing-column.csv', generation: '17', size: 512 },
+    dataset: {
+      uri: 'gs://titanic-data/incoming/missing-column.csv',
+      bucket: 'titanic-data',
+      name: 'incoming/missing-column.csv',
+      generation: '17',
+      size: 512,
+    },
     rejection: {
       problemCount: 2,
       reasons: ['missing required column "Survived"', 'row 4: Age "abc" is not a number'],
