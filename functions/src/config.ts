@@ -1,7 +1,7 @@
 // Configuration: the environment, read once, validated, typed. Env is injected (`parseConfig(env)`) so tests pass a
 // plain object. Every problem names its variable, and all problems are reported together.
 import { z } from 'zod';
-import { GATE_METRICS, type GatePolicy } from './pipeline/quality-gate';
+import type { GateOverrides } from './contract/gate-comparison';
 import { parseTrafficPolicy, type TrafficPolicy } from './pipeline/traffic-split';
 
 /** Every variable the functions read (Terraform's function environment is checked against this list). */
@@ -97,7 +97,8 @@ interface SharedConfig {
   keepDeployedVersions: number;
   maxEventAgeSeconds: number;
   maxDatasetBytes: number;
-  gate: GatePolicy;
+  /** Overrides of the trainer manifest's gate; the manifest supplies the rest (contract/gate-comparison.ts gatePolicy). */
+  gate: GateOverrides;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** How long a claim on a side effect is honoured before a redelivery may retake it (check-before-create). */
   claimLeaseSeconds: number;
@@ -186,9 +187,13 @@ const SCHEMA = {
   MAX_EVENT_AGE_SECONDS: int(60).default(86400),
   // 2 GiB: the drop check streams the object, so the cap bounds the work, not the memory.
   MAX_DATASET_BYTES: int(1).default(2147483648),
-  GATE_METRIC: z.enum(GATE_METRICS).default('accuracy'),
-  GATE_FLOOR: z.coerce.number().finite().default(0.75),
-  GATE_TOLERANCE: z.coerce.number().finite().min(0).default(0.01),
+  // Unset: the trainer manifest's gate (trainer.yaml `gate`); a metric is checked against its declared metrics.
+  GATE_METRIC: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'not a metric name')
+    .optional(),
+  GATE_FLOOR: z.coerce.number().finite().optional(),
+  GATE_TOLERANCE: z.coerce.number().finite().min(0).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // Longer than the 540 s ceiling of an event function, so a claim holder that is still running is never presumed dead.
   CLAIM_LEASE_SECONDS: int(10).default(600),
@@ -242,7 +247,11 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     keepDeployedVersions: v.KEEP_DEPLOYED_VERSIONS,
     maxEventAgeSeconds: v.MAX_EVENT_AGE_SECONDS,
     maxDatasetBytes: v.MAX_DATASET_BYTES,
-    gate: { metric: v.GATE_METRIC, floor: v.GATE_FLOOR, tolerance: v.GATE_TOLERANCE },
+    gate: {
+      ...(v.GATE_METRIC !== undefined ? { metric: v.GATE_METRIC } : {}),
+      ...(v.GATE_FLOOR !== undefined ? { floor: v.GATE_FLOOR } : {}),
+      ...(v.GATE_TOLERANCE !== undefined ? { tolerance: v.GATE_TOLERANCE } : {}),
+    },
     logLevel: v.LOG_LEVEL,
     claimLeaseSeconds: v.CLAIM_LEASE_SECONDS,
   };

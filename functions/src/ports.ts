@@ -3,6 +3,7 @@
 // code runs on both backends. Handlers and pipeline modules import only from here, never from @google-cloud/*.
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
+import type { Task } from './contract/manifest';
 
 /** A stored object's identity and the lineage facts the store knows about it. */
 export interface ObjectInfo {
@@ -131,6 +132,8 @@ export interface TrainingRequest {
   endpointVersion: number;
   /** The run's folder; Vertex sets AIP_MODEL_DIR to `<baseOutputDir>/model/`. */
   baseOutputDir: string;
+  /** The serving version's model directory (`--baseline-model-dir`); absent when nothing serves yet. */
+  baselineModelDir?: string;
 }
 
 export type TrainingState = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
@@ -226,10 +229,15 @@ export function runIdOfDeployedModel(m: Pick<DeployedModelInfo, 'displayName'>):
   return /^v\d+-(.+)$/.exec(m.displayName ?? '')?.[1];
 }
 
-export interface ClassificationEvaluation {
-  /** Keys as in Vertex's classification_metrics schema: auRoc, logLoss, confusionMatrix, confidenceMetrics… */
-  metrics: Record<string, unknown>;
+/**
+ * A run's hold-out evaluation for the model registry: the figures under the trainer contract's names (metrics.json);
+ * each adapter maps them to its registry's vocabulary for the task (Vertex: the classification or regression
+ * metrics schema).
+ */
+export interface ModelEvaluation {
   displayName: string;
+  task: Task;
+  metrics: Record<string, number>;
 }
 
 export interface EndpointService {
@@ -245,7 +253,7 @@ export interface EndpointService {
 export interface ModelRegistry {
   /** Moves the `default` alias (and adds aliases like `v3`) to a version: `projects/…/models/<id>@<version>`. */
   setVersionAliases(model: { name: string; versionId: string }, aliases: string[]): Promise<void>;
-  importEvaluation(model: { name: string; versionId: string }, evaluation: ClassificationEvaluation): Promise<void>;
+  importEvaluation(model: { name: string; versionId: string }, evaluation: ModelEvaluation): Promise<void>;
 }
 
 export interface Publisher {

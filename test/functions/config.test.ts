@@ -42,7 +42,8 @@ describe('config', () => {
     assert.equal(c.maxEventAgeSeconds, 86400);
     assert.equal(c.maxDatasetBytes, 2147483648);
     assert.equal(c.trainerDir, 'trainer');
-    assert.deepEqual(c.gate, { metric: 'accuracy', floor: 0.75, tolerance: 0.01 });
+    // No gate override: the trainer manifest's gate applies (contract/gate-comparison.ts gatePolicy).
+    assert.deepEqual(c.gate, {});
     assert.equal(c.logLevel, 'info');
     assert.equal(c.claimLeaseSeconds, 600);
   });
@@ -66,7 +67,7 @@ describe('config', () => {
     ]);
     assert.equal(c.projectId, 'my-project');
     assert.deepEqual(c.trafficPolicy, { kind: 'canary', percent: 10 });
-    assert.deepEqual(c.gate, { metric: 'logLoss', floor: 0.5, tolerance: 0.01 });
+    assert.deepEqual(c.gate, { metric: 'logLoss', floor: 0.5 });
   });
 
   // Each variable the vertex branch requires, left out of an otherwise full vertex environment (or set empty).
@@ -112,7 +113,7 @@ describe('config', () => {
     ['KEEP_DEPLOYED_VERSIONS', 'two'],
     ['MAX_EVENT_AGE_SECONDS', '-1'],
     ['MAX_DATASET_BYTES', '1.5'],
-    ['GATE_METRIC', 'f1'],
+    ['GATE_METRIC', 'f-1'],
     ['GATE_FLOOR', 'high'],
     ['GATE_TOLERANCE', '-0.1'],
     ['LOG_LEVEL', 'verbose'],
@@ -133,7 +134,7 @@ describe('config', () => {
   }
 
   it('the error message lists every problem', () => {
-    assert.throws(() => parseConfig({ GATE_METRIC: 'f1', LOG_LEVEL: 'loud' }), /GATE_METRIC[\s\S]*LOG_LEVEL/);
+    assert.throws(() => parseConfig({ GATE_METRIC: 'f 1', LOG_LEVEL: 'loud' }), /GATE_METRIC[\s\S]*LOG_LEVEL/);
   });
 
   it('exports exactly the variables it reads', () => {

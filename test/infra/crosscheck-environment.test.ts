@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { CONFIG_VARIABLES, parseConfig } from '../../functions/src/config';
 import { gcpSettingsFromConfig } from '../../functions/src/gcp/settings-from-config';
 import { parseVertexConfig } from '../support/gcp-settings';
+import { gatePolicy } from '../../functions/src/contract/gate-comparison';
+import { loadManifestSync } from '../../functions/src/contract/manifest';
 import { endpointName } from '../../functions/src/gcp/settings';
 import { parseGsUri } from '../../functions/src/pipeline/gs-uri';
 import { configProblems, keySetProblems } from './crosscheck';
@@ -124,10 +126,15 @@ describe('cross-check: Terraform function environment ↔ the config module', ()
   it("each Terraform default equals the code's own default for that variable", () => {
     // Blanking a variable makes the code use its own default; with Terraform's defaults nothing may change.
     // Variables the code has no default for (required in vertex mode) are skipped.
-    const withTerraform = JSON.stringify(parseConfig(env));
+    // The gate is compared as it applies: the trainer manifest's gate with the GATE_* overrides.
+    const effective = (e: Record<string, string>): string => {
+      const c = parseConfig(e);
+      return JSON.stringify({ ...c, gate: gatePolicy(loadManifestSync(c.trainerDir).manifest, c.gate) });
+    };
+    const withTerraform = effective(env);
     const differing = Object.keys(env)
       .filter((k) => configProblems({ ...env, [k]: '' }).length === 0)
-      .filter((k) => JSON.stringify(parseConfig({ ...env, [k]: '' })) !== withTerraform);
+      .filter((k) => effective({ ...env, [k]: '' }) !== withTerraform);
     // The code defaults to local mode; Terraform deploys vertex. The pointer turns on reading the pushed source.
     assert.deepEqual(differing, ['RETRAIN_ENV', ...FEATURE_SETTINGS]);
   });

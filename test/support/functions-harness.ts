@@ -204,9 +204,19 @@ export async function runInTraining(
   return { runId: build.runId, trainingName: (h.training.started.at(-1) as { name: string }).name };
 }
 
-/** Writes the trainer's metrics.json for a run. */
-export async function writeMetrics(h: Harness, runId: string, holdout: Record<string, number>): Promise<void> {
-  await h.store.write(h.config.artifactsBucket, `runs/${runId}/model/metrics.json`, JSON.stringify({ holdout }));
+/** Writes the trainer's metrics.json v1 for a run (the default trainer's task; `metrics` are the hold-out figures). */
+export async function writeMetrics(
+  h: Harness,
+  runId: string,
+  metrics: Record<string, number | null>,
+  more: Record<string, unknown> = {},
+): Promise<void> {
+  const file = { contract: 'vertex-retrain.metrics/v1', task: 'binary-classification', rows: { total: 891 }, metrics };
+  await h.store.write(
+    h.config.artifactsBucket,
+    `runs/${runId}/model/metrics.json`,
+    JSON.stringify({ ...file, ...more }),
+  );
 }
 
 /** The registry model exists already (an earlier training created it): trainings need not wait for a first one. */

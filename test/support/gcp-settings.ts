@@ -27,6 +27,15 @@ export const testSettings = (over: Partial<GcpSettings> = {}): GcpSettings => ({
   servingServiceAccount: 'serving@test-project.iam.gserviceaccount.com',
   buildServiceAccount: 'builder@test-project.iam.gserviceaccount.com',
   cloudbuildYamlPath: 'test/fixtures/cloudbuild.yaml',
-  servingCommand: ['node', 'dist/trainer/src/serve.js'],
+  trainer: {
+    train: { command: [], args: [] },
+    serve: {
+      command: ['node', 'dist/trainer/src/serve.js'],
+      args: [],
+      port: 8080,
+      predictRoute: '/predict',
+      healthRoute: '/health',
+    },
+  },
   ...over,
 });

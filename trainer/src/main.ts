@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { ARTIFACT_FILE, buildArtifact, serializeArtifact } from './artifact';
 import { scoreBaseline, type BaselineResult } from './baseline';
 import { rowOf, type LabelledPassenger, type PassengerTable } from './fields';
-import { metricsDocument, withFormerFields } from './metrics-file';
+import { metricsDocument } from './metrics-file';
 import { sendOutcome, type OutcomeStatus } from './outcome-notice';
 import { DatasetError, readTrainingFile } from './preprocess';
 import { stratifiedHoldout } from './split';
@@ -205,19 +205,8 @@ export async function run(args: TrainerArgs): Promise<RunResult> {
     cvAccuracy: crossValidation.mean.accuracy,
     cvRocAuc: crossValidation.mean.rocAuc,
   };
-  // The former metrics.json fields, kept beside the v1 ones until the pipeline reads v1 (see withFormerFields).
-  const former = {
-    modelVersion: artifact.modelVersion,
-    runId,
-    endpointVersion,
-    summary,
-    ...result.evaluation,
-    lambda: result.fitted.lambda,
-    trainingMs: result.trainingMs,
-    fitMs: result.fitMs,
-  };
   await writeUri(out(ARTIFACT_FILE), serializeArtifact(artifact));
-  await writeUri(out(METRICS_FILE), json(withFormerFields(document, former)));
+  await writeUri(out(METRICS_FILE), json(document));
   log('model trained', {
     modelVersion: artifact.modelVersion,
     rows: rows.length,

@@ -97,19 +97,3 @@ export function metricsDocument(input: MetricsInput): MetricsV1 {
     ...(extra ? { extra } : {}),
   };
 }
-
-/**
- * TRANSITIONAL, until the pipeline reads metrics.json v1 (functions/src/steps/metrics.ts holdoutFigures, the
- * report's reportMetrics): the v1 document plus the fields of the former metrics.json at the top level, and the
- * former hold-out scores inside `holdout` next to its v1 description. The v1 fields are the source of truth and are
- * never overwritten, except `rows`, which is the v1 object (the former `rows` count is `rows.total`). This file does
- * NOT validate against the strict v1 schema; when the pipeline switches, write `metricsDocument(...)` alone.
- */
-export function withFormerFields(doc: MetricsV1, former: Record<string, unknown>): Record<string, unknown> {
-  const { rows: _rows, holdout: formerHoldout, ...rest } = former;
-  return {
-    ...rest,
-    ...doc,
-    holdout: { ...(formerHoldout as object | undefined), ...doc.holdout },
-  };
-}

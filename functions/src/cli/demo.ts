@@ -1,6 +1,6 @@
-// `vertex-retrain demo`: the whole flow once, on this machine. Starts the local stack, drops the bundled Titanic
+// `vertex-retrain demo`: the whole flow once, on this machine. Starts the local stack, drops the default trainer’s bundled
 // training set into the data bucket, follows the run stage by stage, asks the served endpoint about a few
-// passengers from the test set, prints the run's lineage, stops everything. Exit 0 only if predictions came back.
+// rows of the trainer’s scoring file, prints the run's lineage, stops everything. Exit 0 only if predictions came back.
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,9 @@ import { LocalObjectStore } from '../local/object-store';
 import type { RunRecord } from '../pipeline/run-record';
 import { projectRoot } from '../local/settings';
 import { followRun } from './follow';
-import { readInstances } from './passengers';
+import { readInstances } from './instances';
+import { loadTrainerDatasetSchema } from '../contract/dataset-schema';
+import { loadManifest } from '../contract/manifest';
 import { predictLocal, renderPredictions } from './predict';
 import { renderOutcome } from './run-outcome-view';
 import { renderLineage, runDuration } from './run-view';
@@ -21,7 +23,8 @@ export interface DemoOptions {
   /** The stack folder; default: a fresh one of its own under the system's temp folder, so every demo is the same. */
   dir?: string;
   port: number;
-  passengers: number;
+  /** How many rows of the scoring file to predict. */
+  rows: number;
   timeoutMs: number;
   verbose?: boolean;
   out?: NodeJS.WritableStream & { isTTY?: boolean };
@@ -58,14 +61,17 @@ export async function demo(opts: DemoOptions): Promise<DemoResult> {
       `local stack up in ${secs(performance.now() - startMs)} (functions, router, build/training/endpoint twins on 127.0.0.1)`,
     );
     const { dataBucket, datasetPrefix, artifactsBucket } = stack.names;
-    const name = `${datasetPrefix}titanic-train.csv`;
+    // The drop is named after the trainer (trainer.yaml `name`), as a user would name their file.
+    const { manifest } = await loadManifest(join(root, 'trainer'));
+    const file = `${manifest.name}-train.csv`;
+    const name = `${datasetPrefix}${file}`;
     const data = await readFile(join(root, 'trainer', 'data', 'train.csv'));
     const store = new LocalObjectStore(stack.layout);
     const dropped = await store.write(dataBucket, name, data, { contentType: 'text/csv' });
     const dropMs = performance.now();
     const uri = `gs://${dataBucket}/${name}`;
     say(`dropped trainer/data/train.csv as ${uri} (generation ${dropped.generation}, ${data.length} bytes)`);
-    say(`  = ${join(stack.dropFolder, 'titanic-train.csv')}`);
+    say(`  = ${join(stack.dropFolder, file)}`);
     say();
     const reader = new RunReader(store, artifactsBucket);
     const run = await followRun({
@@ -78,12 +84,13 @@ export async function demo(opts: DemoOptions): Promise<DemoResult> {
       say(renderLineage(run).join('\n'));
       throw new Error(`the run ended ${run.state}, not DEPLOYED`);
     }
-    const instances = readInstances(await readFile(join(root, 'trainer', 'data', 'test.csv'), 'utf8'), opts.passengers);
+    const instances = readInstances(await readFile(join(root, 'trainer', 'data', 'test.csv'), 'utf8'), opts.rows);
     const response = await predictLocal(stack, instances);
     const dropToPredictionMs = performance.now() - dropMs;
     say(`predictions from ${stack.predictUrl}`);
     say(`(deployed model ${response.deployedModelId}, model version ${response.modelVersionId}):`);
-    say(renderPredictions(instances, response).join('\n'));
+    const { table } = await loadTrainerDatasetSchema(join(root, 'trainer'));
+    say(renderPredictions(instances, response, table).join('\n'));
     say();
     say(renderLineage(run).join('\n'));
     say();

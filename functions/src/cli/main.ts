@@ -14,7 +14,8 @@ import { operatorContext, operatorName, promoteCommand, rollbackCommand, undeplo
 import { demo } from './demo';
 import { followRun } from './follow';
 import { localLogFiles, runLogs } from './logs';
-import { readInstances } from './passengers';
+import { readInstances } from './instances';
+import { loadTrainerDatasetSchema } from '../contract/dataset-schema';
 import { predictLocal, renderPredictions } from './predict';
 import { renderOutcome } from './run-outcome-view';
 import { renderLineage, renderRunTable, renderStages } from './run-view';
@@ -101,18 +102,18 @@ export function buildProgram(): CommandType {
   program
     .command('demo')
     .description(
-      'start a local stack on a fresh folder of its own (or --dir), drop the Titanic CSV, follow the run, print predictions and lineage, stop',
+      'start a local stack on a fresh folder of its own (or --dir), drop the default trainer’s training CSV, follow the run, print predictions and lineage, stop',
     )
     .option('--port <n>', 'port of the local endpoint URL (0 = any free port)', int('--port'), 0)
-    .option('--passengers <n>', 'how many test passengers to predict', int('--passengers'), 5)
+    .option('--rows <n>', 'how many rows of the scoring file to predict', int('--rows'), 5)
     .option('--timeout <seconds>', 'give up after this long', int('--timeout'), 120)
     .option('--verbose', 'print stack events')
-    .action(async (o: { port: number; passengers: number; timeout: number; verbose?: boolean }) => {
+    .action(async (o: { port: number; rows: number; timeout: number; verbose?: boolean }) => {
       localOnly('demo', globals().env);
       await demo({
         ...(dirIsDefault() ? {} : { dir: globals().dir }),
         port: o.port,
-        passengers: o.passengers,
+        rows: o.rows,
         timeoutMs: o.timeout * 1000,
         verbose: o.verbose,
       });
@@ -179,7 +180,11 @@ export function buildProgram(): CommandType {
     .description('ask the endpoint: instances from a JSON or CSV file, or - for stdin')
     .option('--instances <file>', 'JSON ([...] or {"instances": [...]}) or CSV with a header; - reads stdin', '-')
     .option('--json', 'print the raw response')
-    .action(async (o: { instances: string; json?: boolean }) => {
+    .option(
+      '--trainer <dir>',
+      'the trainer folder whose dataset schema names the columns (default: TRAINER_DIR, else trainer)',
+    )
+    .action(async (o: { instances: string; json?: boolean; trainer?: string }) => {
       // Locally, find the stack before waiting on stdin: no point reading instances nobody can answer.
       const stack = globals().env === 'vertex' ? undefined : await runningStack(localLayout(globals().dir));
       if (globals().env !== 'vertex' && !stack)
@@ -187,8 +192,9 @@ export function buildProgram(): CommandType {
       const instances = readInstances(await readInput(o.instances));
       const response = stack ? await predictLocal(stack, instances) : await predictVertex(instances);
       if (o.json) return void process.stdout.write(`${JSON.stringify(response, null, 2)}\n`);
+      const { table } = await loadTrainerDatasetSchema(o.trainer ?? (process.env.TRAINER_DIR || 'trainer'));
       process.stdout.write(
-        `deployed model ${response.deployedModelId ?? '?'}:\n${renderPredictions(instances, response).join('\n')}\n`,
+        `deployed model ${response.deployedModelId ?? '?'}:\n${renderPredictions(instances, response, table).join('\n')}\n`,
       );
     });
 

@@ -4,7 +4,8 @@
 // hold-out (metrics.json `baseline`) when there is one; otherwise the figure recorded when the serving version was
 // trained, on other data, and the decision says "not like-for-like".
 import { gateRule } from '../pipeline/quality-gate';
-import type { Direction } from './manifest';
+import { ContractError } from './ajv';
+import { metricDirection, type Direction, type TrainerManifest } from './manifest';
 import type { MetricsFile } from './metrics-file';
 
 export interface GatePolicy {
@@ -14,6 +15,33 @@ export interface GatePolicy {
   floor: number;
   /** How much worse than the serving version the candidate may be. */
   tolerance: number;
+}
+
+/** What the configuration may override of the manifest's gate (GATE_METRIC, GATE_FLOOR, GATE_TOLERANCE). */
+export type GateOverrides = Partial<Pick<GatePolicy, 'metric' | 'floor' | 'tolerance'>>;
+
+/**
+ * The gate of a trainer: the manifest's `gate` with the configuration's overrides. The metric must be one the manifest
+ * declares (its direction comes from there). A GATE_METRIC override without GATE_FLOOR keeps the manifest's floor only
+ * when the metric is the manifest's own: a floor means nothing for another metric. Throws ContractError naming the
+ * variable.
+ */
+export function gatePolicy(
+  manifest: Pick<TrainerManifest, 'metrics' | 'gate'>,
+  overrides: GateOverrides = {},
+): GatePolicy {
+  const metric = overrides.metric ?? manifest.gate.metric;
+  const direction = metricDirection(manifest, metric);
+  const declared = manifest.metrics.map((m) => m.name).join(', ');
+  const problems: string[] = [];
+  if (!direction) problems.push(`GATE_METRIC: "${metric}" is not one of the trainer's declared metrics (${declared})`);
+  const floor = overrides.floor ?? (metric === manifest.gate.metric ? manifest.gate.floor : undefined);
+  if (floor === undefined)
+    problems.push(
+      `GATE_FLOOR: required when GATE_METRIC (${metric}) is not the manifest's gate metric (${manifest.gate.metric})`,
+    );
+  if (problems.length > 0 || !direction || floor === undefined) throw new ContractError('gate', problems);
+  return { metric, direction, floor, tolerance: overrides.tolerance ?? manifest.gate.tolerance ?? 0 };
 }
 
 /**
@@ -36,9 +64,10 @@ export interface GateDecision {
   direction: Direction;
   candidate: number | null;
   serving: number | null;
-  comparison: Comparison;
-  /** Words for the record and report: which rows the two figures were measured on. */
-  rows: string;
+  /** Absent on run records written before the like-for-like gate. */
+  comparison?: Comparison;
+  /** Words for the record and report: which rows the two figures were measured on (absent on older records). */
+  rows?: string;
   floor: number;
   tolerance: number;
   /** The value the candidate had to reach: the stricter of the floor and serving ∓ tolerance. */

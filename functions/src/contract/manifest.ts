@@ -1,5 +1,6 @@
 // A trainer's manifest, trainer.yaml: read, checked against schemas/trainer-manifest.schema.json, and the
 // cross-field rules a schema cannot say (the gate metric is one of the declared metrics; names are unique).
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
@@ -68,6 +69,21 @@ export async function loadManifest(dir: string): Promise<LoadedManifest> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ContractError(file, [
+      code === 'ENOENT' ? 'no trainer manifest here (is --trainer the trainer folder?)' : String(error),
+    ]);
+  }
+  return { dir, manifest: parseManifest(text, file) };
+}
+
+/** `loadManifest` for a caller that cannot wait (building the cloud adapters' settings at cold start). */
+export function loadManifestSync(dir: string): LoadedManifest {
+  const file = path.join(dir, MANIFEST_FILE);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new ContractError(file, [

@@ -11,7 +11,8 @@ import { deployedModelIdForRun, isAlreadyExists } from '../ports';
 import { nowIso, type StepContext } from './context';
 import { acquireEndpoint, cleanUp, pointAliases, releaseEndpoint } from './endpoint';
 import { finalizeRun } from './finalize';
-import { toEvaluation } from './metrics';
+import { toEvaluation, trainerManifest } from './metrics';
+import { servingRunOf } from './observe';
 import { registryModelExists, takeRegistryTurn } from './registry';
 import { underClaim, UnrecordedEffectError } from './side-effect';
 
@@ -93,6 +94,16 @@ async function startBuild(ctx: StepContext, r: RunRecord, retaken: boolean): Pro
       };
 }
 
+/**
+ * The model directory (AIP_MODEL_DIR) of the version serving now, for the trainer to score on the candidate's own
+ * hold-out (`--baseline-model-dir`, docs/trainer-contract.md section 7); undefined when nothing of ours serves.
+ */
+async function servingModelDir(ctx: StepContext, runId: string): Promise<string | undefined> {
+  const serving = await servingRunOf(ctx, await ctx.ports.endpoint.getEndpoint());
+  const dir = serving && serving.runId !== runId ? serving.training?.baseOutputDir : undefined;
+  return dir ? `${dir.replace(/\/?$/, '/')}model/` : undefined;
+}
+
 async function startTraining(ctx: StepContext, r: RunRecord, retaken: boolean): Promise<Acted> {
   const { runId } = r;
   let acted: Acted | undefined;
@@ -104,6 +115,7 @@ async function startTraining(ctx: StepContext, r: RunRecord, retaken: boolean): 
       return { outcome: acted.outcome };
     }
     const existing = retaken ? await ctx.ports.training.findTrainingForRun(runId) : undefined;
+    const baselineModelDir = existing ? undefined : await servingModelDir(ctx, runId);
     const training =
       existing ??
       (await ctx.ports.training.startTraining({
@@ -112,6 +124,7 @@ async function startTraining(ctx: StepContext, r: RunRecord, retaken: boolean): 
         datasetUri: pinnedDatasetUri(r.dataset as DatasetLineage),
         endpointVersion: r.training?.endpointVersion as number,
         baseOutputDir: r.training?.baseOutputDir as string,
+        ...(baselineModelDir ? { baselineModelDir } : {}),
       }));
     let updated;
     try {
@@ -141,7 +154,8 @@ async function importEvaluation(ctx: StepContext, r: RunRecord): Promise<void> {
   const model = r.training?.model;
   if (!model || r.evaluation) return;
   try {
-    const evaluation = toEvaluation(r.runId, r.metrics ?? {});
+    const { manifest } = await trainerManifest(ctx.config.trainerDir);
+    const evaluation = toEvaluation(r.runId, r.metrics ?? {}, manifest.task);
     await ctx.ports.registry.importEvaluation(model, evaluation);
     await ctx.ledger.update(r.runId, { type: 'evaluationImported', at: nowIso(ctx), evaluation });
   } catch (err) {

@@ -9,21 +9,25 @@ import { reportInputFromRecord, reportMetrics } from '../report/from-run-record'
 import { renderRunReport, REPORT_FILE } from '../report/render-run-report';
 import { parseGsUri } from '../pipeline/gs-uri';
 import { endpointName } from '../pipeline/resource-names';
+import type { ReportMetrics } from '../report/report-input';
+import { metricsUri, trainerManifest } from './metrics';
 import { nowIso, type StepContext } from './context';
 
 /** Object name of a run's report in the artifacts bucket. */
 export const reportObjectName = (runId: string): string => `runs/${runId}/${REPORT_FILE}`;
 
-async function readMetricsJson(ctx: StepContext, r: RunRecord): Promise<unknown> {
+/** The run's metrics.json as the report shows it: parsed against the manifest, or why it could not be read. */
+async function runReportMetrics(ctx: StepContext, r: RunRecord): Promise<ReportMetrics | undefined> {
   const dir = r.training?.baseOutputDir;
   if (!dir || !r.training?.model) return undefined;
   try {
-    const { bucket, name } = parseGsUri(`${dir.replace(/\/?$/, '/')}model/metrics.json`);
+    const { manifest } = await trainerManifest(ctx.config.trainerDir);
+    const { bucket, name } = parseGsUri(metricsUri(dir));
     const found = await ctx.ports.store.read(bucket, name, { maxBytes: 1024 * 1024 });
-    return found ? JSON.parse(found.data.toString('utf8')) : undefined;
+    return reportMetrics(found?.data.toString('utf8'), manifest);
   } catch (err) {
     ctx.log.warn({ runId: r.runId, err }, 'report without metrics: metrics.json unreadable');
-    return undefined;
+    return { error: `metrics.json could not be read: ${(err as Error).message}` };
   }
 }
 
@@ -35,7 +39,7 @@ export async function finalizeRun(ctx: StepContext, r: RunRecord): Promise<boole
   const html = renderRunReport(
     reportInputFromRecord(
       { ...r, cost },
-      { generatedAt: at, endpoint: endpointName(ctx.config), metrics: reportMetrics(await readMetricsJson(ctx, r)) },
+      { generatedAt: at, endpoint: endpointName(ctx.config), metrics: await runReportMetrics(ctx, r) },
     ),
   );
   const name = reportObjectName(r.runId);

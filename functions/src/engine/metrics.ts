@@ -1,41 +1,71 @@
-// Reading a run's metrics.json (written by the trainer next to the model) and the serving version's figures from the
-// ledger, for the quality gate and the registry evaluation.
-import type { BuildResource, ClassificationEvaluation, EndpointState } from '../ports';
+// Reading a run's metrics.json v1 (written by the trainer next to the model, docs/trainer-contract.md) against the
+// trainer's manifest, and the serving version's figures from the ledger, for the quality gate, the registry
+// evaluation and the report. Nothing here knows a metric's name: the manifest declares them.
+import type { BuildResource, EndpointState, ModelEvaluation } from '../ports';
 import { servingModel } from '../pipeline/traffic-split';
 import type { RunRecord } from '../pipeline/run-record';
 import type { Config } from '../config';
 import { parseGsUri } from '../pipeline/gs-uri';
+import { ContractError } from '../contract/ajv';
+import { gatePolicy, type GatePolicy } from '../contract/gate-comparison';
+import { loadManifest, type LoadedManifest } from '../contract/manifest';
+import { parseMetricsFile, type MetricsFile } from '../contract/metrics-file';
 import type { StepContext } from './context';
 
-/** The figures the gate may use. */
-const FIGURES = ['accuracy', 'rocAuc', 'logLoss'] as const;
-
-/** metrics.json is missing or unreadable: a permanent problem of the run. */
+/** metrics.json is missing, unreadable or malformed (the reason names the field): a permanent problem of the run. */
 export class MetricsError extends Error {
   override name = 'MetricsError';
 }
 
-/** The hold-out figures of metrics.json (`holdout.accuracy` etc., or top-level figures), numbers only. */
-export function holdoutFigures(json: unknown): Record<string, number> {
-  const root = (json ?? {}) as Record<string, unknown>;
-  const source = (typeof root.holdout === 'object' && root.holdout !== null ? root.holdout : root) as Record<
-    string,
-    unknown
-  >;
+const manifests = new Map<string, Promise<LoadedManifest>>();
+
+/** The trainer's manifest, loaded once per folder (a failed load is retried next time). */
+export function trainerManifest(trainerDir: string): Promise<LoadedManifest> {
+  let loaded = manifests.get(trainerDir);
+  if (!loaded) {
+    loaded = loadManifest(trainerDir);
+    manifests.set(trainerDir, loaded);
+    loaded.catch(() => manifests.delete(trainerDir));
+  }
+  return loaded;
+}
+
+/** The candidate's usable hold-out figures of metrics.json v1 (`metrics`): numbers only, a null metric left out. */
+export function holdoutFigures(file: Pick<MetricsFile, 'metrics'>): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const key of FIGURES) if (typeof source[key] === 'number') out[key] = source[key];
+  for (const [name, value] of Object.entries(file.metrics))
+    if (typeof value === 'number' && Number.isFinite(value)) out[name] = value;
   return out;
 }
 
-/** Reads `<baseOutputDir>model/metrics.json`. */
-export async function readRunMetrics(ctx: StepContext, baseOutputDir: string): Promise<Record<string, number>> {
-  const { bucket, name } = parseGsUri(`${baseOutputDir.replace(/\/?$/, '/')}model/metrics.json`);
-  const found = await ctx.ports.store.read(bucket, name, { maxBytes: 1024 * 1024 });
-  if (!found) throw new MetricsError(`gs://${bucket}/${name} does not exist`);
+/** A run's metrics.json, checked against the manifest, and the gate it is judged by. */
+export interface RunMetrics {
+  file: MetricsFile;
+  policy: GatePolicy;
+}
+
+/** The object name of a run's metrics.json: `<baseOutputDir>model/metrics.json` (AIP_MODEL_DIR). */
+export const metricsUri = (baseOutputDir: string): string => `${baseOutputDir.replace(/\/?$/, '/')}model/metrics.json`;
+
+/**
+ * Reads and checks `<baseOutputDir>model/metrics.json` and resolves the gate (manifest + GATE_* overrides).
+ * Throws MetricsError naming the object and each bad field.
+ */
+export async function readRunMetrics(
+  ctx: Pick<StepContext, 'ports' | 'config'>,
+  baseOutputDir: string,
+): Promise<RunMetrics> {
+  const uri = metricsUri(baseOutputDir);
+  const { bucket, name } = parseGsUri(uri);
   try {
-    return holdoutFigures(JSON.parse(found.data.toString('utf8')));
-  } catch {
-    throw new MetricsError(`gs://${bucket}/${name} is not JSON`);
+    const { manifest } = await trainerManifest(ctx.config.trainerDir);
+    const policy = gatePolicy(manifest, ctx.config.gate);
+    const found = await ctx.ports.store.read(bucket, name, { maxBytes: 1024 * 1024 });
+    if (!found) throw new MetricsError(`${uri} does not exist`);
+    return { file: parseMetricsFile(found.data.toString('utf8'), manifest), policy };
+  } catch (err) {
+    if (err instanceof ContractError) throw new MetricsError(`${uri}: ${err.message}`);
+    throw err;
   }
 }
 
@@ -49,13 +79,13 @@ export function servingRun(endpoint: EndpointState, runs: RunRecord[]): RunRecor
   );
 }
 
-/** Our figures in Vertex's classification-metrics vocabulary (auRoc, logLoss) plus accuracy. */
-export function toEvaluation(runId: string, figures: Record<string, number>): ClassificationEvaluation {
-  const metrics: Record<string, unknown> = {};
-  if (figures.rocAuc !== undefined) metrics.auRoc = figures.rocAuc;
-  if (figures.logLoss !== undefined) metrics.logLoss = figures.logLoss;
-  if (figures.accuracy !== undefined) metrics.accuracy = figures.accuracy;
-  return { displayName: `holdout-${runId}`, metrics };
+/** The registry evaluation of a run: its hold-out figures under the contract's names, and the task they measure. */
+export function toEvaluation(
+  runId: string,
+  figures: Record<string, number>,
+  task: ModelEvaluation['task'],
+): ModelEvaluation {
+  return { displayName: `holdout-${runId}`, task, metrics: { ...figures } };
 }
 
 /** The pushed trainer image as `<name without tag>@<digest>`, preferring IMAGE_REPOSITORY/IMAGE_NAME. */

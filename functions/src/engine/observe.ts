@@ -68,7 +68,7 @@ async function newerGenerationOf(ctx: StepContext, r: RunRecord): Promise<string
  * The record of the run whose model serves now, read directly: the serving deployed model's display name names its
  * run (ports.ts runIdOfDeployedModel), so no event reads every record ever written to find it.
  */
-async function servingRunOf(ctx: StepContext, endpoint: EndpointState): Promise<RunRecord | undefined> {
+export async function servingRunOf(ctx: StepContext, endpoint: EndpointState): Promise<RunRecord | undefined> {
   const model = servingModel(endpoint);
   const runId = model && runIdOfDeployedModel(model);
   const candidate = runId === undefined ? undefined : await ctx.ledger.get(runId);
@@ -114,12 +114,10 @@ export async function observe(ctx: StepContext, r: RunRecord, known: Known): Pro
   }
   if (wanted.has('gate') && r.state === 'TRAINING' && o.training?.state === 'SUCCEEDED' && o.training.model) {
     try {
-      o.metrics = {
-        figures: await readRunMetrics(
-          ctx,
-          r.training?.baseOutputDir ?? gsUri(ctx.config.artifactsBucket, `runs/${r.runId}/`),
-        ),
-      };
+      o.metrics = await readRunMetrics(
+        ctx,
+        r.training?.baseOutputDir ?? gsUri(ctx.config.artifactsBucket, `runs/${r.runId}/`),
+      );
     } catch (err) {
       if ((err as Error).name !== 'MetricsError') throw err;
       o.metrics = { error: (err as Error).message };

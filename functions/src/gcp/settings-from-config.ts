@@ -1,8 +1,8 @@
 // The bridge from the functions' validated configuration to the Google Cloud adapters' settings.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { SERVING_COMMAND } from '../../../trainer/src/image-commands';
 import { pickConfig, type VertexConfig } from '../config';
+import { loadManifestSync } from '../contract/manifest';
 import { GCP_CONFIG_KEYS, type GcpSettings } from './settings';
 
 /**
@@ -18,11 +18,13 @@ export function findCloudbuildYaml(from: string = __dirname): string {
   throw new Error(`cloudbuild.yaml not found next to package.json above ${from}`);
 }
 
-/** The vertex configuration carries every cloud value (parseConfig has refused it otherwise, naming the variable). */
+/** The vertex configuration carries every cloud value (parseConfig has refused it otherwise, naming the variable); the
+ * trainer's commands come from its manifest in TRAINER_DIR. */
 export function gcpSettingsFromConfig(config: VertexConfig, cloudbuildYamlPath = findCloudbuildYaml()): GcpSettings {
+  const { manifest } = loadManifestSync(config.trainerDir);
   return {
     ...pickConfig(config, GCP_CONFIG_KEYS),
     cloudbuildYamlPath,
-    servingCommand: [...SERVING_COMMAND],
+    trainer: { ...(manifest.train ? { train: manifest.train } : {}), serve: manifest.serve },
   };
 }

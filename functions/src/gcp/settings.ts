@@ -1,5 +1,6 @@
 // The deployment facts the Google Cloud adapters need, and the resource names derived from them.
 import type { VertexConfig } from '../config';
+import type { TrainerManifest } from '../contract/manifest';
 
 /** The configuration fields the adapters read (config.ts documents them). */
 export const GCP_CONFIG_KEYS = [
@@ -25,8 +26,11 @@ export const GCP_CONFIG_KEYS = [
 export type GcpSettings = Pick<VertexConfig, (typeof GCP_CONFIG_KEYS)[number]> & {
   /** Path of the repository's cloudbuild.yaml, turned into the Build request. */
   cloudbuildYamlPath: string;
-  /** Command that starts the prediction server inside the trainer image. */
-  servingCommand: string[];
+  /**
+   * The trainer's two commands (its trainer.yaml `train` and `serve`): the training job's command and extra
+   * arguments, and the serving container's command, arguments, port and routes (`modelToUpload.containerSpec`).
+   */
+  trainer: Pick<TrainerManifest, 'train' | 'serve'>;
 };
 
 // The resource names (location, endpoint, model, model version) are the pipeline's, shared with the twins and the CLI.

@@ -58,6 +58,22 @@ export function toTrainingState(state: unknown): TrainingState {
   }
 }
 
+/** The training command's arguments of the trainer contract (section 3), then the manifest's own. */
+export function trainingArgs(req: TrainingRequest, extra: readonly string[]): string[] {
+  return [
+    '--env',
+    'vertex',
+    '--endpoint_version',
+    String(req.endpointVersion),
+    '--data',
+    req.datasetUri,
+    '--run-id',
+    req.runId,
+    ...(req.baselineModelDir ? ['--baseline-model-dir', req.baselineModelDir] : []),
+    ...extra,
+  ];
+}
+
 export function createVertexTraining(
   settings: GcpSettings,
   clients: Pick<GcpClients, 'pipeline' | 'model'>,
@@ -77,6 +93,8 @@ export function createVertexTraining(
     return modelExists;
   }
 
+  const { train, serve } = settings.trainer;
+
   /** The CustomJobSpec, in proto3 JSON form, that the custom task reads from trainingTaskInputs. */
   function customJobSpec(req: TrainingRequest) {
     return {
@@ -86,16 +104,9 @@ export function createVertexTraining(
           replicaCount: 1,
           containerSpec: {
             imageUri: req.imageUri,
-            args: [
-              '--env',
-              'vertex',
-              '--endpoint_version',
-              String(req.endpointVersion),
-              '--data',
-              req.datasetUri,
-              '--run-id',
-              req.runId,
-            ],
+            // No command: the image's ENTRYPOINT (docs/trainer-contract.md section 3).
+            ...(train?.command?.length ? { command: [...train.command] } : {}),
+            args: trainingArgs(req, train?.args ?? []),
             env: [
               { name: 'TRAINING_EVENTS_TOPIC', value: topicName(settings) },
               { name: 'RUN_ID', value: req.runId },
@@ -122,10 +133,11 @@ export function createVertexTraining(
           displayName: settings.modelId,
           containerSpec: {
             imageUri: req.imageUri,
-            command: settings.servingCommand,
-            predictRoute: '/predict',
-            healthRoute: '/health',
-            ports: [{ containerPort: 8080 }],
+            command: [...serve.command],
+            ...(serve.args?.length ? { args: [...serve.args] } : {}),
+            predictRoute: serve.predictRoute,
+            healthRoute: serve.healthRoute,
+            ports: [{ containerPort: serve.port }],
           },
           labels: { run_id: runLabel(req.runId), endpoint_version: String(req.endpointVersion) },
           versionAliases: [version],

@@ -1,6 +1,6 @@
 // The Vertex AI Model Registry twin: one model with numbered versions, aliases (exactly one version holds
 // `default`; applying an alias moves it) and imported evaluations, kept as one JSON document in the twin's bucket.
-import type { ClassificationEvaluation, ModelRegistry, ObjectStore } from '../ports';
+import type { ModelEvaluation, ModelRegistry, ObjectStore } from '../ports';
 import { readJson, updateJson } from './json-objects';
 import { modelName, withoutVersion } from '../pipeline/resource-names';
 import { TWIN_STATE_BUCKET } from './settings';
@@ -18,7 +18,7 @@ export interface LocalModelVersion {
   trainingName: string;
   runId: string;
   createTime: string;
-  evaluations: (ClassificationEvaluation & { createTime: string })[];
+  evaluations: (ModelEvaluation & { createTime: string })[];
 }
 
 export interface LocalModel {
@@ -87,10 +87,7 @@ export class LocalModelRegistry implements ModelRegistry {
     }));
   }
 
-  async importEvaluation(
-    model: { name: string; versionId: string },
-    evaluation: ClassificationEvaluation,
-  ): Promise<void> {
+  async importEvaluation(model: { name: string; versionId: string }, evaluation: ModelEvaluation): Promise<void> {
     await this.change(model, (doc) => ({
       ...doc,
       versions: doc.versions.map((v) =>

@@ -1,12 +1,13 @@
 // The Vertex AI training twin: a TrainingPipeline with a custom container task and a modelToUpload. It runs the
 // image's ENTRYPOINT as a child process with the variables Vertex sets (AIP_MODEL_DIR=<baseOutputDir>/model/, …) and
 // the arguments the request implies; on success it uploads the model as a new version of the registry's model, and
-// either way it publishes `{runId, trainingName}` on the training-events topic. Job state lives in the twin's bucket:
+// either way it publishes the outcome message v1 (contract/outcome-message.ts) on the training-events topic. Job state lives in the twin's bucket:
 // after a crash of the stack, a job that was running is started again, once; a second interruption fails it.
 import type { ChildProcess } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { outcomeMessage } from '../contract/outcome-message';
 import type { ObjectStore, TrainingRequest, TrainingService, TrainingState, TrainingStatus } from '../ports';
 import { nodeArgs, pidAlive, spawnNode } from './child-process';
 import { readImage } from './image-builder';
@@ -225,14 +226,14 @@ export class LocalTrainingService implements TrainingService {
     const done: LocalTrainingJob = { ...job, state, endTime: this.iso(), ...(error ? { error } : {}) };
     delete done.pid;
     await this.save(done);
-    await this.deps.publish(
-      this.deps.names.trainingEventsTopic,
-      JSON.stringify({ runId: job.runId, trainingName: job.name }),
-      {
-        runId: job.runId,
-        state,
-      },
-    );
+    // What the trainer publishes on Vertex (docs/trainer-contract.md section 6): one message shape for every sender.
+    const { json, attributes } = outcomeMessage({
+      runId: job.runId,
+      status: state === 'SUCCEEDED' ? 'SUCCEEDED' : 'FAILED',
+      endpointVersion: job.request.endpointVersion,
+      ...(error ? { message: error } : {}),
+    });
+    await this.deps.publish(this.deps.names.trainingEventsTopic, JSON.stringify(json), attributes);
   }
 
   private get(name: string): Promise<LocalTrainingJob | undefined> {

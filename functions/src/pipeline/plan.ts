@@ -3,7 +3,7 @@
 // changed something. No I/O, no clock: the observation carries the time. Every state × observation pair is a row of
 // test/functions/pipeline/plan.test.ts.
 import type { BuildResource, EndpointState, OperationStatus, TrainingStatus, TrafficSplit } from '../ports';
-import { decide, type GatePolicy, type GateDecision } from './quality-gate';
+import { decideGate, type GateDecision, type GateInputs, type GatePolicy } from '../contract/gate-comparison';
 import type { DatasetLineage, RunRecord, RunState, Stage } from './run-record';
 import { claimExpired, isTerminal } from './run-state';
 import { planDeploySplit, type TrafficPolicy } from './traffic-split';
@@ -23,7 +23,6 @@ export type Source = 'dataset' | 'build' | 'training' | 'tick' | 'operator';
 export type PlanConfig = {
   claimLeaseSeconds: number;
   trafficPolicy: TrafficPolicy;
-  gate: GatePolicy;
 };
 
 /** The dataset as read for a RECEIVED run. */
@@ -43,7 +42,8 @@ export interface Observation {
   /** The pushed image the build reported, pinned by digest (undefined: the build reported none). */
   image?: { uri: string; digest: string };
   training?: TrainingStatus;
-  metrics?: { figures: Record<string, number> } | { error: string };
+  /** The run's metrics.json (checked against the trainer's manifest) and the gate it is judged by. */
+  metrics?: { file: GateInputs['candidate']; policy: GatePolicy } | { error: string };
   endpoint?: EndpointState;
   /** The run that serves now, if the ledger knows it. */
   serving?: Pick<RunRecord, 'runId' | 'metrics' | 'dataset'>;
@@ -204,8 +204,12 @@ function planTraining(r: RunRecord, o: Observation, c: PlanConfig): Action {
   if (!m) return { kind: 'wait', why: 'metrics not read' };
   if ('error' in m) return { kind: 'fail', from: ['TRAINING'], reason: 'MetricsMissing', message: m.error };
   if (!o.endpoint) return { kind: 'wait', why: 'endpoint not read' };
-  const gate = decide(c.gate, m.figures[c.gate.metric], o.serving?.metrics?.[c.gate.metric]);
-  if (!gate.promote) return { kind: 'hold', model: s.model, metrics: m.figures, gate };
+  const gate = decideGate(m.policy, {
+    candidate: m.file,
+    ...(o.serving?.metrics ? { servingRecorded: o.serving.metrics } : {}),
+  });
+  const figures = usableFigures(m.file.metrics);
+  if (!gate.promote) return { kind: 'hold', model: s.model, metrics: figures, gate };
   if (o.serving && o.serving.runId !== r.runId && newerDrop(o.serving, r))
     return {
       kind: 'supersede',
@@ -215,10 +219,17 @@ function planTraining(r: RunRecord, o: Observation, c: PlanConfig): Action {
   return {
     kind: 'claimDeploy',
     model: s.model,
-    metrics: m.figures,
+    metrics: figures,
     gate,
     requestedSplit: planDeploySplit(o.endpoint, c.trafficPolicy),
   };
+}
+
+/** The candidate's figures the record keeps: numbers only (metrics.json writes an unusable metric as null). */
+function usableFigures(values: Record<string, number | null>): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(values).filter((e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1])),
+  );
 }
 
 function planDeploying(r: RunRecord, o: Observation, c: PlanConfig): Action {

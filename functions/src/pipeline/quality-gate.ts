@@ -1,65 +1,12 @@
-// The quality gate: a new version is promoted only if its hold-out metric clears the floor and is no worse than the
-// serving version's by more than the tolerance. Pure; the decision carries the comparison so the run record explains
-// itself.
+// The quality gate's rule: a new version is promoted only if its hold-out metric clears the floor and is no worse than
+// the serving version's by more than the tolerance. Pure. Which figures it compares (the trainer's metrics.json, the
+// serving version scored on the same rows or as recorded) is contract/gate-comparison.ts; the metric, its direction
+// and the floor come from the trainer's manifest (contract/manifest.ts) and the GATE_* overrides.
 
-export const GATE_METRICS = ['accuracy', 'rocAuc', 'logLoss'] as const;
-export type GateMetric = (typeof GATE_METRICS)[number];
-
-export interface GatePolicy {
-  metric: GateMetric;
-  /** Lowest acceptable value (highest, for logLoss). */
-  floor: number;
-  /** How much worse than the serving version the candidate may be. */
-  tolerance: number;
-}
-
-export interface GateDecision {
-  promote: boolean;
-  metric: GateMetric;
-  /** 'higher' or 'lower' is better. */
-  direction: 'higher' | 'lower';
-  candidate: number | null;
-  serving: number | null;
-  floor: number;
-  tolerance: number;
-  /** The value the candidate had to reach: the stricter of the floor and serving ∓ tolerance. */
-  threshold: number | null;
-  reason: string;
-}
-
-const LOWER_IS_BETTER: ReadonlySet<GateMetric> = new Set(['logLoss']);
-
-const usable = (v: number | undefined): v is number => typeof v === 'number' && Number.isFinite(v);
 /** Rounds away float noise (0.8 - 0.01 = 0.7900000000000001) so equal-looking figures compare equal. */
 const clean = (v: number): number => Math.round(v * 1e9) / 1e9;
 
-/**
- * Decides whether the candidate is promoted.
- * @param candidate the new version's hold-out metric (undefined or NaN when missing)
- * @param serving the serving version's metric; undefined when nothing serves yet or its metrics are unknown
- */
-export function decide(policy: GatePolicy, candidate: number | undefined, serving: number | undefined): GateDecision {
-  const lower = LOWER_IS_BETTER.has(policy.metric);
-  const base = {
-    metric: policy.metric,
-    direction: lower ? ('lower' as const) : ('higher' as const),
-    candidate: usable(candidate) ? candidate : null,
-    serving: usable(serving) ? serving : null,
-    floor: policy.floor,
-    tolerance: policy.tolerance,
-  };
-  if (!usable(candidate))
-    return {
-      ...base,
-      promote: false,
-      threshold: null,
-      reason: `candidate has no usable ${policy.metric} (${candidate})`,
-    };
-
-  return { ...base, ...gateRule({ ...policy, lower }, candidate, usable(serving) ? serving : undefined) };
-}
-
-/** The rule both gates share, for a usable candidate figure (the callers word the unusable case themselves). */
+/** The rule, for a usable candidate figure (the caller words the unusable case itself). */
 export interface GateRule {
   metric: string;
   lower: boolean;

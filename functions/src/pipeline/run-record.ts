@@ -1,8 +1,8 @@
 // The run record: one JSON document per run (gs://<ARTIFACTS_BUCKET>/runs/<runId>.json) holding the run's state and
 // its whole lineage, dataset to deployed model. Only run-state.ts decides how it changes; only the ledger writes it.
-import type { ClassificationEvaluation, TrafficSplit } from '../ports';
+import type { ModelEvaluation, TrafficSplit } from '../ports';
 import type { CostEstimate } from './cost';
-import type { GateDecision } from './quality-gate';
+import type { GateDecision } from '../contract/gate-comparison';
 
 export const RUN_STATES = [
   'RECEIVED',
@@ -128,7 +128,7 @@ export interface RunRecord {
     trafficChanges?: TrafficChange[];
   };
   /** The evaluation imported into the Model Registry for this run's version. */
-  evaluation?: ClassificationEvaluation & { importedAt: string };
+  evaluation?: ModelEvaluation & { importedAt: string };
   /** Set when an operator deployed a HELD version (`promote`); `gate` still holds the gate's own decision. */
   override?: GateOverride;
   /** Computed when the run reaches a terminal state (and again after an operator change). */

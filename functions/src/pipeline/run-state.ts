@@ -8,8 +8,8 @@
 //             └───────────┴───────────┴─▶ FAILED
 // After a terminal state only notes are added (evaluation, traffic changes, cost and report), never a new state —
 // except the one explicit operator override of a HELD run.
-import type { ClassificationEvaluation, TrafficSplit } from '../ports';
-import type { GateDecision } from './quality-gate';
+import type { ModelEvaluation, TrafficSplit } from '../ports';
+import type { GateDecision } from '../contract/gate-comparison';
 import {
   TERMINAL_STATES,
   type Claim,
@@ -60,7 +60,7 @@ export type RunEvent =
   | { type: 'undeployed'; at: string; by: string; operationName?: string }
   /** An operator deploys a HELD version anyway: the run goes back to DEPLOYING with the deploy claim taken. */
   | { type: 'overrideHold'; at: string; by: string; leaseSeconds: number; requestedSplit: TrafficSplit }
-  | { type: 'evaluationImported'; at: string; evaluation: ClassificationEvaluation }
+  | { type: 'evaluationImported'; at: string; evaluation: ModelEvaluation }
   /** An operator traffic change that touched this run's deployed model. */
   | ({ type: 'trafficChanged' } & TrafficChange)
   /** Cost and report written for the record as it was at `of` (its updatedAt then); a no-op if it changed since. */

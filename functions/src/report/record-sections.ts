@@ -6,11 +6,19 @@ import { badge, code, kv } from './parts';
 import type { RunReportInput } from './report-input';
 import { stageTimings } from './timings';
 
+/** The run's model's traffic as the report shows it: none once keep-K undeployed it, else the go-live split. */
+export function trafficShown(r: Pick<RunReportInput, 'deploy'>): Record<string, number> | undefined {
+  const dep = r.deploy;
+  if (!dep?.deployedModelId) return undefined;
+  return dep.undeployedAt ? { [dep.deployedModelId]: 0 } : dep.traffic;
+}
+
 /** Dataset → build → training → deployment: every identifier needed to trace the model back. */
 export function lineage(r: RunReportInput): SafeHtml | string {
-  const { dataset: d, build: b, training: t, deployment: dep } = r;
+  const { dataset: d, build: b, training: t } = r;
+  const dep = r.deploy?.deployedModelId ? r.deploy : undefined;
   if (!d && !b && !t && !dep) return '';
-  const split = dep?.trafficSplit;
+  const split = trafficShown(r);
   const splitText = split
     ? Object.entries(split).map(([id, pct]) => markup`<div><code>${id}</code> → ${pct}%</div>`)
     : undefined;
@@ -47,7 +55,6 @@ export function lineage(r: RunReportInput): SafeHtml | string {
               ['Endpoint version', t.endpointVersion],
               ['Registry model', code(t.model?.name)],
               ['Model version id', code(t.model?.versionId)],
-              ['Trainer model version', code(t.modelVersion)],
             ])}`
         : ''
     }
@@ -55,7 +62,7 @@ export function lineage(r: RunReportInput): SafeHtml | string {
       dep
         ? markup`<h3>Deployment</h3>
             ${kv([
-              ['Endpoint', code(dep.endpoint)],
+              ['Endpoint', code(r.endpoint)],
               ['Deployed model id', code(dep.deployedModelId)],
               ['Undeployed (keep-K)', dep.undeployedAt],
               ['Traffic split', splitText],

@@ -1,94 +1,40 @@
-// What the run report shows, as plain data. Every section but the header is optional: a run that was rejected, failed
-// or is still going renders with what it has. The shape follows the run record (runs/<runId>.json) and the trainer's
-// metrics.json, so the mapping from either is a copy, not a computation.
-import type { CostEstimate } from '../pipeline/cost';
-import type { Confusion, RocPoint } from '../../../trainer/src/metrics';
+// What the run report shows, as plain data: the run record's fields (runs/<runId>.json) and the trainer's metrics.json
+// checked against its manifest. Every section but the header is optional.
+import type { GateDecision } from '../contract/gate-comparison';
+import type { RunError, RunRecord } from '../pipeline/run-record';
+import type { MetricDeclaration } from '../contract/manifest';
+import type { MetricsFile } from '../contract/metrics-file';
 
 /** The states a run goes through, in order; the last three are the terminal outcomes (REJECTED is the fourth). */
 export const REPORT_STAGES = ['RECEIVED', 'BUILDING', 'TRAINING', 'DEPLOYING', 'DEPLOYED', 'HELD', 'FAILED'] as const;
 export type ReportStage = (typeof REPORT_STAGES)[number] | 'REJECTED';
 
-/** Scores of one evaluation split, as the trainer writes them. */
-export interface SplitScores {
-  rows: number;
-  accuracy: number;
-  rocAuc: number;
-  logLoss: number;
-  confusion: Confusion;
-}
+/**
+ * The trainer's metrics.json v1, checked against its manifest (contract/metrics-file.ts), with the metrics the manifest
+ * declares and their direction; or why it could not be read (the report says so instead of hiding the section).
+ */
+export type ReportMetrics = { file: MetricsFile; declared: readonly MetricDeclaration[] } | { error: string };
 
-/** The part of the trainer's metrics.json the report reads (trainer/src/main.ts writes it next to the model). */
-export interface ReportMetrics {
-  modelVersion?: string;
-  /** Labelled rows the model was trained on (metrics.json v1: `{ total, train, holdout }`), and how many survived. */
-  rows?: number | { total: number; train?: number; holdout?: number };
-  survivors?: number;
-  seed?: number;
-  lambda?: number;
-  trainingMs?: number;
-  /** Seeded stratified 80/20 hold-out: scores, training rows, and up to 50 ROC points from (0,0) to (1,1). */
-  holdout: SplitScores & { trainRows?: number; roc: RocPoint[] };
-  /** Seeded stratified k-fold cross-validation: per-fold scores and their means. */
-  crossValidation?: { mean: { accuracy: number; rocAuc: number; logLoss: number }; folds?: SplitScores[] };
-}
-
-/** The quality gate's decision, as recorded on the run (functions/src/pipeline/quality-gate.ts GateDecision). */
-export interface ReportGate {
-  promote: boolean;
-  metric: string;
-  /** 'higher' or 'lower' is better; higher when missing. */
-  direction?: 'higher' | 'lower';
-  candidate: number | null;
-  serving: number | null;
-  floor: number;
-  tolerance: number;
-  /** The value the candidate had to reach (the stricter of floor and serving ∓ tolerance). */
-  threshold?: number | null;
-  reason: string;
-}
+/** The quality gate's decision, as recorded on the run (contract/gate-comparison.ts GateDecision). */
+export type ReportGate = GateDecision;
 
 /** One recorded failure of the run. */
-export interface ReportError {
-  at: string;
-  stage: string;
-  reason: string;
-  message: string;
-}
+export type ReportError = RunError;
 
-/** Everything one run report shows. Timestamps are RFC 3339 strings; nothing is read from a clock while rendering. */
-export interface RunReportInput {
-  runId: string;
-  /** The run's state (RECEIVED … DEPLOYED, HELD, FAILED, REJECTED); an unknown state renders as a neutral badge. */
-  state: string;
-  /** What started the run, e.g. 'dataset-drop' or 'git-push'. */
-  trigger: string;
-  /** When the report was produced; shown in the header if given. */
-  generatedAt?: string;
-  /** When the run entered each state it went through. */
-  stages: Partial<Record<ReportStage, string>>;
-  dataset?: { uri: string; generation?: string; md5Hash?: string; size?: number; rows?: number };
-  build?: { id?: string; logUrl?: string; imageUri?: string; imageDigest?: string };
-  training?: {
-    /** Vertex AI TrainingPipeline resource name. */
-    name?: string;
-    endpointVersion?: number;
-    /** Registry model resource name and version id. */
-    model?: { name: string; versionId: string };
-    /** The trainer's content-derived model version (metrics.json modelVersion). */
-    modelVersion?: string;
-  };
-  deployment?: {
+/**
+ * Everything one run report shows: the run record's own fields (a run that was rejected, failed or is still going has
+ * only some), plus what the record does not hold. Timestamps are RFC 3339 strings; nothing is read from a clock while
+ * rendering.
+ */
+export type RunReportInput = Pick<RunRecord, 'runId' | 'stages' | 'errors'> &
+  Partial<Pick<RunRecord, 'dataset' | 'rejection' | 'build' | 'training' | 'gate' | 'deploy' | 'override' | 'cost'>> & {
+    /** The run's state (RECEIVED … DEPLOYED, HELD, FAILED, REJECTED); an unknown state renders as a neutral badge. */
+    state: string;
+    /** What started the run, e.g. 'dataset-drop' or 'git-push'. */
+    trigger: string;
+    /** When the report was produced; shown in the header if given. */
+    generatedAt?: string;
+    /** The endpoint's resource name, shown with the deployment. */
     endpoint?: string;
-    deployedModelId?: string;
-    /** deployedModelId → percent of traffic once live. */
-    trafficSplit?: Record<string, number>;
-    /** Set once keep-K undeployed the model. */
-    undeployedAt?: string;
+    metrics?: ReportMetrics;
   };
-  gate?: ReportGate;
-  /** Why the dataset was turned away (REJECTED runs). */
-  rejection?: { reasons: string[]; problemCount: number; reportUri?: string };
-  errors?: ReportError[];
-  cost?: CostEstimate;
-  metrics?: ReportMetrics;
-}

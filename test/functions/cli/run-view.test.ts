@@ -6,11 +6,17 @@ import {
   runDuration,
   shortReason,
 } from '../../../functions/src/cli/run-view';
-import { decide } from '../../../functions/src/pipeline/quality-gate';
+import { decideGate } from '../../../functions/src/contract/gate-comparison';
 import { newRunRecord, type RunRecord } from '../../../functions/src/pipeline/run-record';
 
 const t = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
-const POLICY = { metric: 'accuracy', floor: 0.75, tolerance: 0.01 } as const;
+const POLICY = { metric: 'accuracy', direction: 'higher', floor: 0.75, tolerance: 0.01 } as const;
+/** The gate's decision for a candidate accuracy against the serving version's recorded one. */
+const decide = (policy: typeof POLICY, candidate: number, serving: number | undefined) =>
+  decideGate(policy, {
+    candidate: { metrics: { accuracy: candidate } },
+    servingRecorded: serving === undefined ? undefined : { accuracy: serving },
+  });
 
 const deployed: RunRecord = {
   ...newRunRecord('train-abc123', 'dataset-drop', t(0), {

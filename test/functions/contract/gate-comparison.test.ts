@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
-import { decideGate, type GateInputs, type GatePolicy } from '../../../functions/src/contract/gate-comparison';
-import { decide } from '../../../functions/src/pipeline/quality-gate';
+import {
+  decideGate,
+  gatePolicy,
+  type GateInputs,
+  type GatePolicy,
+} from '../../../functions/src/contract/gate-comparison';
 
 const acc: GatePolicy = { metric: 'accuracy', direction: 'higher', floor: 0.75, tolerance: 0.01 };
 const logLoss: GatePolicy = { metric: 'logLoss', direction: 'lower', floor: 0.6, tolerance: 0.02 };
@@ -184,28 +188,42 @@ describe('contract/gate-comparison', () => {
     assert.equal(same.rows, "both scored on the candidate's 179 hold-out rows (seeded 80/20 split, seed 42)");
     assert.match(same.reason, /like-for-like\)$/);
     const fallback = decideGate(acc, inputs({ accuracy: 0.85 }, { recorded: { accuracy: 0.8 } }));
-    assert.match(fallback.rows, /^not like-for-like: /);
+    assert.match(fallback.rows ?? '', /^not like-for-like: /);
     assert.match(fallback.reason, /not like-for-like/);
     assert.match(decideGate(acc, inputs({})).reason, /missing from metrics\.json/);
   });
 
-  it("keeps today's semantics (pipeline/quality-gate.ts) when comparing with the recorded figure", () => {
-    for (const candidate of [0.7, 0.75, 0.79, 0.8, 0.81, 0.9, NaN])
-      for (const serving of [undefined, 0.74, 0.8, 0.82, 0.95])
-        for (const policy of [acc, { ...logLoss, metric: 'logLoss' as const }]) {
-          const today = decide({ ...policy, metric: policy.metric as 'accuracy' }, candidate, serving);
-          const now = decideGate(
-            policy,
-            inputs(
-              { [policy.metric]: candidate },
-              serving === undefined ? {} : { recorded: { [policy.metric]: serving } },
-            ),
-          );
-          assert.deepEqual(
-            [now.promote, now.threshold, now.candidate, now.serving, now.direction],
-            [today.promote, today.threshold, today.candidate, today.serving, today.direction],
-            `${policy.metric} ${candidate} vs ${serving}`,
-          );
-        }
+  describe('gatePolicy: the manifest gate with the GATE_* overrides', () => {
+    const manifest = {
+      metrics: [
+        { name: 'mae', direction: 'lower' as const },
+        { name: 'rmse', direction: 'lower' as const },
+        { name: 'r2', direction: 'higher' as const },
+      ],
+      gate: { metric: 'rmse', floor: 65, tolerance: 0 },
+    };
+    it('takes metric, direction, floor and tolerance from the manifest', () =>
+      assert.deepEqual(gatePolicy(manifest), { metric: 'rmse', direction: 'lower', floor: 65, tolerance: 0 }));
+    it('applies the overrides, the direction always from the manifest', () =>
+      assert.deepEqual(gatePolicy(manifest, { metric: 'r2', floor: 0.3, tolerance: 0.02 }), {
+        metric: 'r2',
+        direction: 'higher',
+        floor: 0.3,
+        tolerance: 0.02,
+      }));
+    it('keeps the manifest floor for its own metric; tolerance defaults to 0', () =>
+      assert.deepEqual(gatePolicy({ ...manifest, gate: { metric: 'rmse', floor: 65 } }, { metric: 'rmse' }), {
+        metric: 'rmse',
+        direction: 'lower',
+        floor: 65,
+        tolerance: 0,
+      }));
+    it('refuses a metric the manifest does not declare, naming GATE_METRIC and the declared ones', () =>
+      assert.throws(
+        () => gatePolicy(manifest, { metric: 'accuracy', floor: 0.7 }),
+        /GATE_METRIC: "accuracy" is not one of the trainer's declared metrics \(mae, rmse, r2\)/,
+      ));
+    it('refuses another metric without its own floor', () =>
+      assert.throws(() => gatePolicy(manifest, { metric: 'mae' }), /GATE_FLOOR: required when GATE_METRIC \(mae\)/));
   });
 });

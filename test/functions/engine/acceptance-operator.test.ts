@@ -7,6 +7,7 @@ import { ledgerTraffic } from '../../../functions/src/pipeline/ledger-traffic';
 import { runCost } from '../../../functions/src/pipeline/run-cost';
 import type { RunRecord } from '../../../functions/src/pipeline/run-record';
 import { reportInputFromRecord } from '../../../functions/src/report/from-run-record';
+import { trafficShown } from '../../../functions/src/report/record-sections';
 import { stageTimings } from '../../../functions/src/report/timings';
 import { harness, registryModelExists, type Harness } from '../../support/functions-harness';
 import { later, liveRun, tick, trainedRun } from './acceptance-flow';
@@ -77,7 +78,7 @@ describe('engine acceptance: operator commands and the record afterwards (real V
     assert.equal(traffic?.byRun[v1.runId], undefined, 'traffic 0 once undeployed (ledger)');
     assert.equal(traffic?.byRun[v3.runId], 100);
     const input = reportInputFromRecord(run as RunRecord);
-    assert.deepEqual(input.deployment?.trafficSplit, { [v1.deployedModelId]: 0 }, 'traffic 0 in the report');
+    assert.deepEqual(trafficShown(input), { [v1.deployedModelId]: 0 }, 'traffic 0 in the report');
     assert.equal(run?.cost?.basis.deployedNodes, 0, 'no serving cost once undeployed');
     assert.equal(run?.report?.of, run?.updatedAt, 'report rewritten');
     vertex.assertAllMatchProto();

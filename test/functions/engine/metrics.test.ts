@@ -1,22 +1,80 @@
 import assert from 'node:assert/strict';
 import type { EndpointState } from '../../../functions/src/ports';
 import { newRunRecord, type RunRecord } from '../../../functions/src/pipeline/run-record';
-import { holdoutFigures, servingRun, toEvaluation } from '../../../functions/src/engine/metrics';
+import {
+  holdoutFigures,
+  readRunMetrics,
+  servingRun,
+  toEvaluation,
+  type RunMetrics,
+} from '../../../functions/src/engine/metrics';
+import { parseConfig } from '../../../functions/src/config';
+import { MemoryObjectStore } from '../../support/memory-store';
+import type { StepContext } from '../../../functions/src/engine/context';
+
+const V1 = { contract: 'vertex-retrain.metrics/v1', rows: { total: 442, holdout: 89 } };
+const REGRESSION = { ...V1, task: 'regression', metrics: { mae: 42.1, rmse: 53.9, r2: 0.45 } };
+
+async function read(trainerDir: string, file: unknown, env: Record<string, string> = {}): Promise<RunMetrics> {
+  const store = new MemoryObjectStore();
+  if (file !== undefined)
+    await store.write(
+      'artifacts',
+      'runs/r1/model/metrics.json',
+      typeof file === 'string' ? file : JSON.stringify(file),
+    );
+  const ctx = { ports: { store }, config: parseConfig({ TRAINER_DIR: trainerDir, ...env }) } as unknown as Pick<
+    StepContext,
+    'ports' | 'config'
+  >;
+  return readRunMetrics(ctx, 'gs://artifacts/runs/r1/');
+}
 
 describe('engine/metrics', () => {
-  const figures: [string, unknown, Record<string, number>][] = [
+  it('holdoutFigures: the usable candidate figures of metrics.json v1, a null metric left out', () => {
+    assert.deepEqual(holdoutFigures({ metrics: { accuracy: 0.8, rocAuc: null, logLoss: 0.44 } }), {
+      accuracy: 0.8,
+      logLoss: 0.44,
+    });
+  });
+
+  it('readRunMetrics: the regression trainer’s file and its gate from trainer.yaml (rmse, lower is better)', async () => {
+    const m = await read('examples/diabetes', REGRESSION);
+    assert.deepEqual(m.file.metrics, REGRESSION.metrics);
+    assert.deepEqual(m.policy, { metric: 'rmse', direction: 'lower', floor: 65, tolerance: 0 });
+  });
+
+  it('readRunMetrics: GATE_* override the manifest’s gate', async () => {
+    const m = await read('examples/diabetes', REGRESSION, { GATE_METRIC: 'r2', GATE_FLOOR: '0.3' });
+    assert.deepEqual(m.policy, { metric: 'r2', direction: 'higher', floor: 0.3, tolerance: 0 });
+  });
+
+  const malformed: [string, string, unknown, RegExp][] = [
+    ['missing', 'examples/diabetes', undefined, /metrics\.json does not exist/],
+    ['not JSON', 'examples/diabetes', '{"contract":', /metrics\.json: not valid JSON/],
+    ['a required field missing', 'examples/diabetes', { ...REGRESSION, rows: {} }, /rows\.total: is required/],
     [
-      'the trainer’s holdout block',
-      { seed: 1, holdout: { rows: 179, accuracy: 0.8, rocAuc: 0.85, logLoss: 0.44 } },
-      { accuracy: 0.8, rocAuc: 0.85, logLoss: 0.44 },
+      'an undeclared metric',
+      'examples/diabetes',
+      { ...REGRESSION, metrics: { accuracy: 0.8 } },
+      /metrics\.accuracy: not declared in trainer\.yaml metrics \(mae, rmse, r2\)/,
     ],
-    ['top-level figures', { accuracy: 0.7 }, { accuracy: 0.7 }],
-    ['non-numbers dropped', { holdout: { accuracy: '0.8', rocAuc: null } }, {}],
-    ['not an object', 42, {}],
-    ['null', null, {}],
+    ['another task than the manifest’s', 'trainer', REGRESSION, /task: "regression" but trainer\.yaml says/],
+    ['the former unversioned shape', 'trainer', { holdout: { accuracy: 0.8 } }, /contract: is required/],
   ];
-  for (const [what, json, expected] of figures)
-    it(`holdoutFigures: ${what}`, () => assert.deepEqual(holdoutFigures(json), expected));
+  for (const [what, dir, file, reason] of malformed)
+    it(`readRunMetrics fails with the field named: ${what}`, async () => {
+      await assert.rejects(read(dir, file), (err: Error) => {
+        assert.equal(err.name, 'MetricsError');
+        assert.match(err.message, /^gs:\/\/artifacts\/runs\/r1\/model\/metrics\.json/);
+        assert.match(err.message, reason);
+        return true;
+      });
+    });
+
+  it('readRunMetrics: a GATE_METRIC the manifest does not declare fails the run naming it', async () => {
+    await assert.rejects(read('examples/diabetes', REGRESSION, { GATE_METRIC: 'accuracy' }), /GATE_METRIC: "accuracy"/);
+  });
 
   it('servingRun finds the run behind the serving deployed model', () => {
     const endpoint: EndpointState = {
@@ -37,10 +95,11 @@ describe('engine/metrics', () => {
     assert.equal(servingRun(endpoint, []), undefined);
   });
 
-  it('toEvaluation uses Vertex’s classification metric names', () => {
-    assert.deepEqual(toEvaluation('r', { accuracy: 0.8, rocAuc: 0.85, logLoss: 0.4 }), {
+  it('toEvaluation keeps the contract’s names and the task (the adapter maps them to its schema)', () => {
+    assert.deepEqual(toEvaluation('r', { mae: 42.1, rmse: 53.9 }, 'regression'), {
       displayName: 'holdout-r',
-      metrics: { auRoc: 0.85, logLoss: 0.4, accuracy: 0.8 },
+      task: 'regression',
+      metrics: { mae: 42.1, rmse: 53.9 },
     });
   });
 });

@@ -10,10 +10,12 @@ import {
 import { fakeGrpc, grpcError, offlineClientOptions } from '../../support/gcp-grpc';
 import { protoOptions, protoRoot } from '../../support/gcp-proto-roots';
 import { testSettings } from '../../support/gcp-settings';
+import { loadManifestSync } from '../../../functions/src/contract/manifest';
 import { assertMatchesProto, valueToJson } from '../../support/proto-schema';
 
 const AI = 'google.cloud.aiplatform.v1';
-const settings = testSettings();
+// The default trainer's own commands, read from trainer/trainer.yaml as the functions read them (TRAINER_DIR).
+const settings = testSettings({ trainer: loadManifestSync('trainer').manifest });
 const DIGEST = `sha256:${'ab12'.repeat(16)}`;
 const request = {
   runId: '20261126-abc123',
@@ -24,14 +26,14 @@ const request = {
 };
 const PIPELINE_NAME = 'projects/test-project/locations/europe-west1/trainingPipelines/42';
 
-async function setup(modelExists: boolean) {
+async function setup(modelExists: boolean, s = settings) {
   const pipeline = new PipelineServiceClient(offlineClientOptions());
   const model = new ModelServiceClient(offlineClientOptions());
   const getModel = await fakeGrpc(model.initialize(), 'getModel', (req) => {
     if (!modelExists) throw grpcError(5, 'NOT_FOUND: model');
     return { name: req.name, displayName: 'titanic', versionId: '2' };
   });
-  const service = createVertexTraining(settings, { pipeline: () => pipeline, model: () => model });
+  const service = createVertexTraining(s, { pipeline: () => pipeline, model: () => model });
   return { pipeline, service, getModel };
 }
 
@@ -118,6 +120,88 @@ describe('gcp/vertex-training', () => {
     assert.equal(tp.modelId, 'titanic');
     assert.equal(tp.parentModel, undefined);
     assertMatchesProto(`${AI}.CreateTrainingPipelineRequest`, calls[0]!.request, protoOptions('aiplatform'));
+  });
+
+  it('passes --baseline-model-dir when a version serves (CreateTrainingPipelineRequest proto-checked)', async () => {
+    const { pipeline, service } = await setup(true);
+    const calls = await fakeGrpc(pipeline.initialize(), 'createTrainingPipeline', () => ({ name: PIPELINE_NAME }));
+    const baselineModelDir = 'gs://test-project-artifacts/runs/20261120-old111/model/';
+    await service.startTraining({ ...request, baselineModelDir });
+    assertMatchesProto(`${AI}.CreateTrainingPipelineRequest`, calls[0]!.request, protoOptions('aiplatform'));
+    const tp = calls[0]!.request.trainingPipeline as SentPipeline;
+    const args = (valueToJson(tp.trainingTaskInputs) as SentSpec).workerPoolSpecs[0]!.containerSpec.args;
+    assert.deepEqual(args.slice(-2), ['--baseline-model-dir', baselineModelDir]);
+  });
+
+  it('the diabetes trainer (examples/diabetes): its image by digest, its arguments, its serving container spec', async () => {
+    const { manifest } = loadManifestSync('examples/diabetes');
+    const diabetes = testSettings({ modelId: 'diabetes', imageName: 'diabetes', trainer: manifest });
+    const { pipeline, service } = await setup(false, diabetes);
+    const calls = await fakeGrpc(pipeline.initialize(), 'createTrainingPipeline', () => ({ name: PIPELINE_NAME }));
+    const imageUri = `${diabetes.imageRepository}/diabetes@sha256:${'cd34'.repeat(16)}`;
+    const req = {
+      runId: '20261202-dia001',
+      imageUri,
+      datasetUri: 'gs://test-project-data/datasets/diabetes.csv#1796215334730000',
+      endpointVersion: 2,
+      baseOutputDir: 'gs://test-project-artifacts/runs/20261202-dia001',
+      baselineModelDir: 'gs://test-project-artifacts/runs/20261201-dia000/model/',
+    };
+    await service.startTraining(req);
+    assertMatchesProto(`${AI}.CreateTrainingPipelineRequest`, calls[0]!.request, protoOptions('aiplatform'));
+    const tp = calls[0]!.request.trainingPipeline as SentPipeline;
+    assert.equal(tp.modelId, 'diabetes');
+    assert.deepEqual(tp.modelToUpload.containerSpec, {
+      imageUri,
+      command: ['python', 'serve.py'],
+      predictRoute: '/predict',
+      healthRoute: '/health',
+      ports: [{ containerPort: 8080 }],
+    });
+    const pool = (valueToJson(tp.trainingTaskInputs) as SentSpec).workerPoolSpecs[0]!;
+    assert.equal(pool.containerSpec.imageUri, imageUri);
+    assert.equal((pool.containerSpec as { command?: string[] }).command, undefined, "the image's ENTRYPOINT");
+    assert.deepEqual(pool.containerSpec.args, [
+      '--env',
+      'vertex',
+      '--endpoint_version',
+      '2',
+      '--data',
+      req.datasetUri,
+      '--run-id',
+      req.runId,
+      '--baseline-model-dir',
+      req.baselineModelDir,
+    ]);
+  });
+
+  it("a manifest's own serving port, routes, arguments and training command reach the request", async () => {
+    const trainer = {
+      train: { command: ['/app/train'], args: ['--epochs', '3'] },
+      serve: {
+        command: ['/app/serve'],
+        args: ['--workers', '2'],
+        port: 9000,
+        predictRoute: '/v1/p',
+        healthRoute: '/hz',
+      },
+    };
+    const { pipeline, service } = await setup(true, testSettings({ trainer }));
+    const calls = await fakeGrpc(pipeline.initialize(), 'createTrainingPipeline', () => ({ name: PIPELINE_NAME }));
+    await service.startTraining(request);
+    assertMatchesProto(`${AI}.CreateTrainingPipelineRequest`, calls[0]!.request, protoOptions('aiplatform'));
+    const tp = calls[0]!.request.trainingPipeline as SentPipeline;
+    assert.deepEqual(tp.modelToUpload.containerSpec, {
+      imageUri: request.imageUri,
+      command: ['/app/serve'],
+      args: ['--workers', '2'],
+      predictRoute: '/v1/p',
+      healthRoute: '/hz',
+      ports: [{ containerPort: 9000 }],
+    });
+    const pool = (valueToJson(tp.trainingTaskInputs) as SentSpec).workerPoolSpecs[0]!;
+    assert.deepEqual((pool.containerSpec as { command?: string[] }).command, ['/app/train']);
+    assert.deepEqual(pool.containerSpec.args.slice(-2), ['--epochs', '3']);
   });
 
   it('refuses an image that is not pinned by digest', async () => {

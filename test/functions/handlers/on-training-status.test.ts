@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { outcomeMessage } from '../../../functions/src/contract/outcome-message';
 import {
   harness,
   registryModelExists,
@@ -184,14 +185,14 @@ describe('handlers/onTrainingStatus', () => {
     assert.ok(h.logs.some((l) => l.severity === 'ERROR' && /could not import the evaluation/.test(l.message)));
   });
 
-  it('a message naming the training of another run is ignored with an error log', async () => {
+  it('a message of the former shape naming another run’s training: only its run id is read', async () => {
     await registryModelExists(h);
     const a = await runInTraining(h, 'datasets/a.csv');
     const b = await runInTraining(h, 'datasets/b.csv');
     h.training.finish(b.trainingName, 'SUCCEEDED', '1');
     await writeMetrics(h, a.runId, { accuracy: 0.8 });
     await writeMetrics(h, b.runId, { accuracy: 0.8 });
-    // The ledger does not know a's training name yet (it was never recorded), so the message's name is all there is.
+    // The ledger does not know a's training name (it was never recorded), nor can findTrainingForRun find it.
     const record = await h.ledger.get(a.runId);
     assert.ok(record);
     await h.store.write(
@@ -199,11 +200,20 @@ describe('handlers/onTrainingStatus', () => {
       `runs/${a.runId}.json`,
       JSON.stringify({ ...record, training: { ...record.training, name: undefined } }),
     );
-    h.training.started.length = 0; // nor can findTrainingForRun find it
-    assert.equal(await h.deliver('onTrainingStatus', message({ runId: a.runId, trainingName: b.trainingName })), 204);
+    h.training.started.length = 0;
+    // b's training is never taken for a's: a's own is not found yet, so the message is retried (500), not acted on.
+    assert.equal(await h.deliver('onTrainingStatus', message({ runId: a.runId, trainingName: b.trainingName })), 500);
     assert.equal(h.endpoint.deploys.length, 0);
     assert.equal((await h.ledger.get(a.runId))?.state, 'TRAINING');
-    assert.ok(h.logs.some((l) => l.severity === 'ERROR' && /training belongs to another run/.test(l.message)));
+  });
+
+  it('the outcome message v1 (what the trainer and the training twin publish) advances its run', async () => {
+    const t = await runInTraining(h);
+    h.training.finish(t.trainingName, 'SUCCEEDED', '1');
+    await writeMetrics(h, t.runId, { accuracy: 0.8 });
+    const v1 = outcomeMessage({ runId: t.runId, status: 'SUCCEEDED', endpointVersion: 1 });
+    assert.equal(await h.deliver('onTrainingStatus', message(v1.json)), 204);
+    assert.equal((await h.ledger.get(t.runId))?.state, 'DEPLOYING');
   });
 
   it('messages for unknown or finished runs are acknowledged without action', async () => {
@@ -220,6 +230,11 @@ describe('handlers/onTrainingStatus', () => {
     ['runId not a run id', { runId: 'Bad Id!' }],
     ['runId a number', { runId: 7 }],
     ['a JSON string', 'not an object'],
+    ['v1 with an unknown status', { contract: 'vertex-retrain.outcome/v1', runId: 'a-9043010d4b3c', status: 'DONE' }],
+    [
+      'v1 with a runId that is not a run id',
+      { contract: 'vertex-retrain.outcome/v1', runId: 'Bad Id!', status: 'FAILED' },
+    ],
   ];
   for (const [what, payload] of malformed) {
     it(`malformed message (${what}) → ack with an error log`, async () => {

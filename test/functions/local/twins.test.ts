@@ -182,7 +182,13 @@ describe('local twins (build, training, registry, endpoint) on a fake trainer', 
     assert.equal(model.rows, 3);
     assert.equal(model.jobId, status.name.split('/').pop());
     const event = published.filter((p) => p.topic === 'training-events').at(-1);
-    assert.deepEqual(event?.data, { runId: 'r1', trainingName: status.name });
+    assert.deepEqual(event?.data, {
+      contract: 'vertex-retrain.outcome/v1',
+      runId: 'r1',
+      status: 'SUCCEEDED',
+      endpointVersion: 1,
+    });
+    assert.deepEqual(event?.attributes, { runId: 'r1' });
     assert.deepEqual(await training.findTrainingForRun('r1'), { name: status.name });
     const version = await registry.getVersion({ name: registry.modelName, versionId: '1' });
     assert.deepEqual(version.aliases, ['default']);

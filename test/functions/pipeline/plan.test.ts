@@ -10,8 +10,10 @@ const LATE = '2026-03-01T13:00:00.000Z';
 const config: PlanConfig = {
   claimLeaseSeconds: 600,
   trafficPolicy: { kind: 'replace' },
-  gate: { metric: 'accuracy', floor: 0.7, tolerance: 0.01 },
 };
+const policy = { metric: 'accuracy', direction: 'higher' as const, floor: 0.7, tolerance: 0.01 };
+/** The observed metrics.json v1 of a trained run, with the gate it is judged by. */
+const gated = (metrics: Record<string, number | null>) => ({ file: { metrics }, policy });
 const image = { uri: 'repo/trainer@sha256:ab', digest: 'sha256:ab' };
 const model = { name: 'projects/p/locations/r/models/m', versionId: '3' };
 const endpoint: EndpointState = { name: 'e', deployedModels: [], trafficSplit: {} };
@@ -226,32 +228,57 @@ const ROWS: [string, RunRecord, Observation, Action['kind'], Partial<Action>?][]
   [
     'TRAINING, below the floor → hold',
     training({ name: 'tp/1' }),
-    o({ training: trained('SUCCEEDED', { model }), metrics: { figures: { accuracy: 0.5 } }, endpoint }),
+    o({ training: trained('SUCCEEDED', { model }), metrics: gated({ accuracy: 0.5 }), endpoint }),
     'hold',
   ],
   [
     'TRAINING, passes, nothing serves → claim the deploy',
     training({ name: 'tp/1' }),
-    o({ training: trained('SUCCEEDED', { model }), metrics: { figures: { accuracy: 0.8 } }, endpoint }),
+    o({ training: trained('SUCCEEDED', { model }), metrics: gated({ accuracy: 0.8 }), endpoint }),
     'claimDeploy',
     { requestedSplit: { '0': 100 } },
   ],
   [
     'TRAINING, passes an older serving drop → claim the deploy',
     training({ name: 'tp/1' }),
-    o({ training: trained('SUCCEEDED', { model }), metrics: { figures: { accuracy: 0.8 } }, endpoint, serving: older }),
+    o({ training: trained('SUCCEEDED', { model }), metrics: gated({ accuracy: 0.8 }), endpoint, serving: older }),
     'claimDeploy',
+  ],
+  [
+    'TRAINING, worse than the serving figure recorded on other rows, better on the same rows → claim (like-for-like)',
+    training({ name: 'tp/1' }),
+    o({
+      training: trained('SUCCEEDED', { model }),
+      metrics: { file: { metrics: { accuracy: 0.72 }, baseline: { metrics: { accuracy: 0.7 } } }, policy },
+      endpoint,
+      serving: older,
+    }),
+    'claimDeploy',
+    { metrics: { accuracy: 0.72 } },
+  ],
+  [
+    'TRAINING, no baseline scored: the recorded serving figure, not like-for-like → hold',
+    training({ name: 'tp/1' }),
+    o({ training: trained('SUCCEEDED', { model }), metrics: gated({ accuracy: 0.72 }), endpoint, serving: older }),
+    'hold',
+  ],
+  [
+    'TRAINING, gate metric null in metrics.json → hold, the null left out of the recorded figures',
+    training({ name: 'tp/1' }),
+    o({ training: trained('SUCCEEDED', { model }), metrics: gated({ accuracy: null, rocAuc: 0.9 }), endpoint }),
+    'hold',
+    { metrics: { rocAuc: 0.9 } },
   ],
   [
     'TRAINING, passes but a newer drop serves → supersede',
     training({ name: 'tp/1' }),
-    o({ training: trained('SUCCEEDED', { model }), metrics: { figures: { accuracy: 0.8 } }, endpoint, serving: newer }),
+    o({ training: trained('SUCCEEDED', { model }), metrics: gated({ accuracy: 0.8 }), endpoint, serving: newer }),
     'supersede',
   ],
   [
     'TRAINING, training found without a recorded name → gate it',
     training(),
-    o({ now: LATE, training: trained('SUCCEEDED', { model }), metrics: { figures: { accuracy: 0.8 } }, endpoint }),
+    o({ now: LATE, training: trained('SUCCEEDED', { model }), metrics: gated({ accuracy: 0.8 }), endpoint }),
     'claimDeploy',
   ],
   // DEPLOYING

@@ -1,10 +1,16 @@
 import assert from 'node:assert/strict';
-import { decide } from '../../../functions/src/pipeline/quality-gate';
+import { decideGate } from '../../../functions/src/contract/gate-comparison';
 import { runReason } from '../../../functions/src/pipeline/run-reason';
 import { newRunRecord, type RunRecord } from '../../../functions/src/pipeline/run-record';
 
 const AT = '2026-12-01T00:00:00.000Z';
-const POLICY = { metric: 'accuracy', floor: 0.75, tolerance: 0.01 } as const;
+const POLICY = { metric: 'accuracy', direction: 'higher', floor: 0.75, tolerance: 0.01 } as const;
+/** The gate's decision for a candidate accuracy against the serving version's recorded one. */
+const decide = (policy: typeof POLICY, candidate: number, serving: number | undefined) =>
+  decideGate(policy, {
+    candidate: { metrics: { accuracy: candidate } },
+    servingRecorded: serving === undefined ? undefined : { accuracy: serving },
+  });
 const run = (over: Partial<RunRecord>): RunRecord => ({ ...newRunRecord('r', 'dataset-drop', AT), ...over });
 const error = (reason: string, message: string) => ({ at: AT, stage: 'BUILDING' as const, reason, message });
 

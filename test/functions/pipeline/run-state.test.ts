@@ -7,7 +7,7 @@ import {
   type RunState,
 } from '../../../functions/src/pipeline/run-record';
 import { apply, claimExpired, isTerminal, type RunEvent } from '../../../functions/src/pipeline/run-state';
-import type { GateDecision } from '../../../functions/src/pipeline/quality-gate';
+import type { GateDecision } from '../../../functions/src/contract/gate-comparison';
 
 const T0 = '2026-01-01T00:00:00.000Z';
 const T1 = '2026-01-01T00:00:30.000Z'; // inside a 120 s lease
@@ -62,7 +62,11 @@ const EVENTS: Record<RunEvent['type'], RunEvent> = {
   undeployRecorded: { type: 'undeployRecorded', at: T1, undeployed: [{ deployedModelId: '9', operationName: 'op/9' }] },
   releaseClaim: { type: 'releaseClaim', at: T1, stage: 'build' },
   overrideHold: { type: 'overrideHold', at: T1, by: 'ana', leaseSeconds: LEASE, requestedSplit: { '0': 100 } },
-  evaluationImported: { type: 'evaluationImported', at: T1, evaluation: { displayName: 'e', metrics: { auRoc: 0.8 } } },
+  evaluationImported: {
+    type: 'evaluationImported',
+    at: T1,
+    evaluation: { displayName: 'e', task: 'binary-classification', metrics: { rocAuc: 0.8 } },
+  },
   trafficChanged: {
     type: 'trafficChanged',
     at: T1,

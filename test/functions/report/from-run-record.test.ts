@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { newRunRecord, type RunRecord } from '../../../functions/src/pipeline/run-record';
 import { reportInputFromRecord, reportMetrics } from '../../../functions/src/report/from-run-record';
 import { renderRunReport } from '../../../functions/src/report/render-run-report';
-import { METRICS } from './sample-run';
+import { trafficShown } from '../../../functions/src/report/record-sections';
+import { FILE, METRICS, TITANIC } from './sample-run';
 
 const held: RunRecord = {
   ...newRunRecord('train-abc', 'dataset-drop', '2026-01-01T00:00:00Z', {
@@ -35,14 +36,14 @@ describe('report/from-run-record', () => {
     const input = reportInputFromRecord(held, { metrics: METRICS, endpoint: 'projects/p/locations/r/endpoints/e' });
     assert.equal(input.runId, 'train-abc');
     assert.equal(input.training?.endpointVersion, 2);
-    assert.deepEqual(input.deployment, {
-      endpoint: 'projects/p/locations/r/endpoints/e',
-      deployedModelId: '42',
-      trafficSplit: { '42': 100 },
-    });
-    assert.match(input.gate?.reason ?? '', /fails the floor .* overridden: deployed by ana/);
+    assert.equal(input.endpoint, 'projects/p/locations/r/endpoints/e');
+    assert.deepEqual(input.deploy, held.deploy);
+    assert.deepEqual(trafficShown(input), { '42': 100 });
     assert.equal(input.metrics, METRICS);
-    assert.match(renderRunReport(input), /overridden: deployed by ana/);
+    const page = renderRunReport(input);
+    assert.match(page, /fails the floor \(&gt;= 0\.75\) — overridden: deployed by ana/);
+    assert.match(page, /<code>42<\/code> → 100%/);
+    assert.deepEqual(trafficShown({ deploy: { ...held.deploy, undeployedAt: '2026-01-03T00:00:00Z' } }), { '42': 0 });
   });
 
   it('a REJECTED record maps without lineage beyond the dataset', () => {
@@ -57,9 +58,12 @@ describe('report/from-run-record', () => {
     assert.equal(input.training, undefined);
   });
 
-  it('metrics.json is used only when it has the hold-out scores the report draws', () => {
-    assert.equal(reportMetrics(METRICS), METRICS);
-    assert.equal(reportMetrics({ holdout: { accuracy: 0.8 } }), undefined);
-    assert.equal(reportMetrics(undefined), undefined);
+  it('metrics.json is checked against the manifest; a malformed one is reported with the field named', () => {
+    assert.deepEqual(reportMetrics(JSON.stringify(FILE), TITANIC), METRICS);
+    assert.deepEqual(reportMetrics(JSON.stringify({ holdout: { accuracy: 0.8 } }), TITANIC), {
+      error:
+        'metrics.json: contract: is required; task: is required; rows: is required; metrics: is required; holdout.accuracy: is not a known field',
+    });
+    assert.equal(reportMetrics(undefined, TITANIC), undefined);
   });
 });

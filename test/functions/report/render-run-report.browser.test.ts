@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderRunReport } from '../../../functions/src/report/render-run-report';
 import { CHROMIUM_PATH, chromiumInstalled, startChromium, type HeadlessChromium } from './headless-chromium';
-import { deployedRun, failedRun, METRICS, rejectedRun } from './sample-run';
+import { deployedRun, failedRun, FILE, regressionRun, rejectedRun } from './sample-run';
 
 /** Width and height from a PNG's IHDR chunk, after checking the signature. */
 function pngSize(png: Buffer): { width: number; height: number } {
@@ -39,6 +39,24 @@ describe('report/render-run-report in headless Chromium', function () {
     if (outDir && !process.env.REPORT_SCREENSHOT_DIR) await rm(outDir, { recursive: true, force: true });
   });
 
+  it('renders a regression run with its scatter plots and logs no error or request', async () => {
+    const { page, problems, requests } = await browser!.load(renderRunReport(regressionRun()));
+    const dom = await page.evaluate(() => ({
+      points: document.querySelectorAll('circle.scatter-point').length,
+      guides: document.querySelectorAll('line.scatter-guide').length,
+      tiles: Array.from(document.querySelectorAll('.tile .k'), (k) => k.textContent),
+      width: document.documentElement.scrollWidth,
+    }));
+    assert.ok(dom.points > 100, `scatter points drawn: ${dom.points}`);
+    assert.equal(dom.guides, 2, 'the y = x line and the zero line');
+    assert.deepEqual(dom.tiles.slice(0, 3), ['MAE', 'RMSE', 'R²']);
+    assert.ok(dom.width <= 1100, `no horizontal overflow (${dom.width}px)`);
+    await page.screenshot({ path: join(outDir, 'report-regression.png'), fullPage: true });
+    assert.deepEqual(problems, []);
+    assert.deepEqual(requests, []);
+    await page.close();
+  });
+
   it('renders a deployed run with its charts, screenshots it, and logs no error or request', async () => {
     const { page, problems, requests } = await browser!.load(renderRunReport(deployedRun()));
     const dom = await page.evaluate(() => ({
@@ -51,7 +69,7 @@ describe('report/render-run-report in headless Chromium', function () {
       width: document.documentElement.scrollWidth,
     }));
     assert.ok(dom.svgs >= 2, `svg elements: ${dom.svgs}`);
-    assert.equal(dom.rocPoints, METRICS.holdout.roc.length);
+    assert.equal(dom.rocPoints, FILE.charts!.roc!.length);
     assert.ok(dom.rocLength > 260, `the ROC path has a visible length (${dom.rocLength})`);
     assert.equal(dom.cells, 4);
     assert.deepEqual(dom.sections, ['gate', 'metrics', 'lineage', 'timings', 'cost']);

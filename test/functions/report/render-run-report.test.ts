@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { renderRunReport } from '../../../functions/src/report/render-run-report';
 import type { RunReportInput } from '../../../functions/src/report/report-input';
-import { deployedRun, failedRun, METRICS, rejectedRun } from './sample-run';
+import { deployedRun, failedRun, FILE, rejectedRun, regressionRun, DIABETES_FILE } from './sample-run';
 
 const XSS = '<script>alert(1)</script>';
 const sectionIds = (page: string): string[] => [...page.matchAll(/<section id="([^"]+)"/g)].map((m) => m[1] as string);
@@ -17,12 +17,13 @@ function hostileRun(): RunReportInput {
     dataset: { ...run.dataset!, uri: `gs://bucket/${XSS}.csv`, md5Hash: XSS, generation: XSS },
     build: { ...run.build!, id: XSS, logUrl: 'javascript:alert(1)', imageDigest: `sha256:${XSS}` },
     training: { ...run.training!, name: XSS, model: { name: XSS, versionId: XSS } },
-    deployment: { endpoint: XSS, deployedModelId: XSS, trafficSplit: { [XSS]: 100 } },
+    endpoint: XSS,
+    deploy: { deployedModelId: XSS, traffic: { [XSS]: 100 } },
     gate: { ...run.gate!, metric: XSS, reason: XSS },
     rejection: { problemCount: 1, reasons: [XSS], reportUri: `https://example.test/"><script>alert(1)</script>` },
-    errors: [{ at: XSS, stage: XSS, reason: XSS, message: XSS }],
+    errors: [{ at: XSS, stage: 'BUILDING', reason: XSS, message: XSS }],
     cost: { ...run.cost!, notes: [XSS], source: 'javascript:alert(1)' },
-    metrics: { ...METRICS, modelVersion: XSS },
+    metrics: { error: XSS },
   };
 }
 
@@ -32,13 +33,47 @@ describe('report/render-run-report', () => {
     assert.match(page, /^<!doctype html>/);
     assert.deepEqual(sectionIds(page), ['gate', 'metrics', 'lineage', 'timings', 'cost']);
     assert.equal((page.match(/<svg\b/g) ?? []).length, 2);
-    assert.ok(page.includes(METRICS.holdout.accuracy.toFixed(4)));
-    assert.ok(page.includes(METRICS.crossValidation!.mean.rocAuc.toFixed(4)));
-    assert.ok(page.includes(`data-points="${METRICS.holdout.roc.length}"`));
+    assert.ok(page.includes(FILE.metrics.accuracy!.toFixed(4)));
+    assert.ok(page.includes(FILE.cv!.metrics.rocAuc!.toFixed(4)));
+    assert.ok(page.includes(`data-points="${FILE.charts!.roc!.length}"`));
     assert.match(page, /data-state="DEPLOYED"/);
     assert.match(page, /19 min 00 s/, 'total wall time RECEIVED → DEPLOYED');
-    assert.ok(page.includes('891 (342 survivors); hold-out fit on 713'), 'v1 rows object read as its total');
+    assert.ok(page.includes('891 labelled; 713 to train, 178 held out'));
+    // The label names come from metrics.json, the tiles and rows from the manifest's declared metrics.
+    assert.match(page, />died</);
+    assert.match(page, /ROC AUC/);
+    assert.match(page, /the serving version was not scored on these rows/);
+    assert.match(
+      page,
+      /Not in this run's metrics\.json, so not shown: the serving version scored on the same rows \(baseline\)/,
+    );
+    assert.match(page, /not like-for-like: the serving version’s figure from its own run/);
     assert.ok(!page.includes('[object Object]'));
+  });
+
+  it('renders a regression run: MAE/RMSE/R² tiles, both figures on the same rows, predicted-vs-actual and residuals', () => {
+    const page = renderRunReport(regressionRun());
+    assert.deepEqual(sectionIds(page), ['gate', 'metrics', 'lineage', 'timings', 'cost']);
+    for (const tile of ['MAE', 'RMSE', 'R²']) assert.match(page, new RegExp(`<div class="k">${tile}</div>`));
+    assert.ok(page.includes(DIABETES_FILE.metrics.rmse!.toFixed(4)));
+    assert.ok(page.includes('57.9000'), 'the serving version on the same rows');
+    assert.match(page, /Serving version, same rows/);
+    assert.match(page, /Candidate and serving version both scored on the candidate’s 92 hold-out rows/);
+    assert.equal((page.match(/class="scatter-point"/g) ?? []).length, 2 * DIABETES_FILE.charts!.residuals!.length);
+    assert.match(page, /Predicted vs actual/);
+    assert.doesNotMatch(page, /cm-cell|roc-curve/, 'no classification chart');
+    assert.match(page, /like-for-like: the serving version scored on the candidate’s hold-out rows/);
+  });
+
+  it('a missing optional part hides its section and says so; an unreadable metrics.json says why', () => {
+    const run = regressionRun();
+    const { charts: _charts, cv: _cv, ...bare } = DIABETES_FILE;
+    const page = renderRunReport({ ...run, metrics: { file: bare, declared: [] } });
+    assert.doesNotMatch(page, /scatter-point/);
+    assert.match(page, /predicted-vs-actual points \(charts\.predictedVsActual\); residuals \(charts\.residuals\)/);
+    assert.match(page, /cross-validation figures \(cv\)/);
+    const broken = renderRunReport({ ...run, metrics: { error: 'metrics.json: rows.total: is required' } });
+    assert.match(broken, /metrics\.json could not be shown.*rows\.total: is required/s);
   });
 
   it('escapes every string: a script payload in any field renders as text and never as markup', () => {
@@ -84,7 +119,7 @@ describe('report/render-run-report', () => {
       ...run,
       state: 'HELD',
       stages: { ...run.stages, DEPLOYING: undefined, DEPLOYED: undefined, HELD: run.stages.DEPLOYING },
-      deployment: undefined,
+      deploy: undefined,
       gate: { ...run.gate!, promote: false, reason: 'accuracy 0.8 is worse than serving 0.84 - tolerance 0.01 = 0.83' },
     });
     assert.match(page, /data-state="HELD"/);
@@ -98,6 +133,7 @@ describe('report/render-run-report', () => {
       state: 'RECEIVED',
       trigger: 'dataset-drop',
       stages: { RECEIVED: '2026-01-01T00:00:00Z' },
+      errors: [],
     });
     assert.deepEqual(sectionIds(page), ['timings']);
     assert.match(page, /data-state="RECEIVED"/);

@@ -2,13 +2,31 @@
 // (fixtures/metrics.json, from `npm run train -- --data trainer/data/train.csv --model-dir <dir>`), plus rejected,
 // failed and held variants.
 import { estimateRunCost } from '../../../functions/src/pipeline/cost';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseManifest } from '../../../functions/src/contract/manifest';
+import { parseMetricsFile, type MetricsFile } from '../../../functions/src/contract/metrics-file';
 import type { ReportMetrics, RunReportInput } from '../../../functions/src/report/report-input';
-import trainerMetrics from './fixtures/metrics.json';
 
-/** Typed by assignment: if the trainer's metrics.json stops fitting ReportMetrics, the type-check fails here. */
-export const METRICS: ReportMetrics = trainerMetrics;
+const manifest = (dir: string) => parseManifest(readFileSync(join(dir, 'trainer.yaml'), 'utf8'));
+const fixture = (name: string) => readFileSync(join(__dirname, 'fixtures', name), 'utf8');
+export const TITANIC = manifest('trainer');
+export const DIABETES = manifest('examples/diabetes');
+/** Checked as the pipeline checks it: if the trainer's metrics.json stops fitting the contract, this throws. */
+export const FILE: MetricsFile = parseMetricsFile(fixture('metrics.json'), TITANIC);
+export const METRICS: ReportMetrics = { file: FILE, declared: TITANIC.metrics };
+/** The diabetes trainer's metrics.json (fixtures/diabetes-metrics.json, from examples/diabetes main.py on its data). */
+export const DIABETES_FILE: MetricsFile = parseMetricsFile(fixture('diabetes-metrics.json'), DIABETES);
 
 const RUN = 'run-20261126t0512-7f3a';
+const COST_BASIS = {
+  buildSeconds: 219.75,
+  buildMachineType: 'e2-standard-2',
+  trainingSeconds: 509,
+  trainingMachineType: 'n1-standard-4',
+  servingMachineType: 'n1-standard-2',
+  deployedNodes: 1,
+};
 
 export function deployedRun(): RunReportInput {
   return {
@@ -25,6 +43,8 @@ export function deployedRun(): RunReportInput {
     },
     dataset: {
       uri: 'gs://titanic-data/incoming/train.csv',
+      bucket: 'titanic-data',
+      name: 'incoming/train.csv',
       generation: '1764134320123456',
       md5Hash: 'q2l7R1cDZ0a0ePv4vn0kBw==',
       size: 61194,
@@ -40,33 +60,24 @@ export function deployedRun(): RunReportInput {
       name: 'projects/123/locations/us-central1/trainingPipelines/8841552200193',
       endpointVersion: 3,
       model: { name: 'projects/123/locations/us-central1/models/titanic', versionId: '3' },
-      modelVersion: METRICS.modelVersion,
     },
-    deployment: {
-      endpoint: 'projects/123/locations/us-central1/endpoints/4455667788',
-      deployedModelId: '1122334455',
-      trafficSplit: { '1122334455': 100 },
-    },
+    endpoint: 'projects/123/locations/us-central1/endpoints/4455667788',
+    deploy: { deployedModelId: '1122334455', traffic: { '1122334455': 100 } },
     gate: {
       promote: true,
       metric: 'accuracy',
       direction: 'higher',
-      candidate: METRICS.holdout.accuracy,
+      candidate: FILE.metrics.accuracy ?? null,
       serving: 0.8315,
       floor: 0.78,
       tolerance: 0.01,
       threshold: 0.8215,
-      reason: `accuracy ${METRICS.holdout.accuracy} >= 0.8215 (floor 0.78; serving 0.8315 - tolerance 0.01 = 0.8215)`,
+      comparison: 'recorded',
+      rows: 'not like-for-like: candidate on its 178 hold-out rows, serving version on its own hold-out from its run',
+      reason: `accuracy ${FILE.metrics.accuracy} >= 0.8215 (floor 0.78; serving 0.8315 - tolerance 0.01 = 0.8215, not like-for-like)`,
     },
     errors: [],
-    cost: estimateRunCost({
-      buildSeconds: 219.75,
-      buildMachineType: 'e2-standard-2',
-      trainingSeconds: 509,
-      trainingMachineType: 'n1-standard-4',
-      servingMachineType: 'n1-standard-2',
-      deployedNodes: 1,
-    }),
+    cost: { ...estimateRunCost(COST_BASIS), basis: COST_BASIS },
     metrics: METRICS,
   };
 }
@@ -77,7 +88,13 @@ export function rejectedRun(): RunReportInput {
     state: 'REJECTED',
     trigger: 'dataset-drop',
     stages: { RECEIVED: '2026-11-26T06:00:00Z', REJECTED: '2026-11-26T06:00:02Z' },
-    dataset: { uri: 'gs://titanic-data/incoming/missing-column.csv', generation: '17', size: 512 },
+    dataset: {
+      uri: 'gs://titanic-data/incoming/missing-column.csv',
+      bucket: 'titanic-data',
+      name: 'incoming/missing-column.csv',
+      generation: '17',
+      size: 512,
+    },
     rejection: {
       problemCount: 2,
       reasons: ['missing required column "Survived"', 'row 4: Age "abc" is not a number'],
@@ -101,5 +118,33 @@ export function failedRun(): RunReportInput {
         message: 'step 2 (npm ci) exited with 1',
       },
     ],
+  };
+}
+
+/** A DEPLOYED run of the diabetes regression trainer, its serving version scored on the same hold-out rows. */
+export function regressionRun(): RunReportInput {
+  const run = deployedRun();
+  const baseline = {
+    modelDir: 'gs://demo-artifacts/runs/run-20261125-0001/model/',
+    metrics: { mae: 47.2, rmse: 57.9, r2: 0.48 },
+  };
+  const file: MetricsFile = { ...DIABETES_FILE, baseline };
+  return {
+    ...run,
+    runId: 'run-20261126t0600-d1ab',
+    gate: {
+      promote: true,
+      metric: 'rmse',
+      direction: 'lower',
+      candidate: file.metrics.rmse ?? null,
+      serving: 57.9,
+      floor: 65,
+      tolerance: 0,
+      threshold: 57.9,
+      comparison: 'like-for-like',
+      rows: "both scored on the candidate's 92 hold-out rows",
+      reason: `rmse ${file.metrics.rmse} <= 57.9 (floor 65; serving 57.9 + tolerance 0 = 57.9, like-for-like)`,
+    },
+    metrics: { file, declared: DIABETES.metrics },
   };
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { confusionMatrixSvg, rocCurveSvg } from '../../../functions/src/report/svg-charts';
+import { confusionMatrixSvg, rocCurveSvg, scatterSvg } from '../../../functions/src/report/svg-charts';
 
 /** The "x,y" pairs of the ROC curve path. */
 function curvePoints(svg: string): [number, number][] {
@@ -10,34 +10,83 @@ function curvePoints(svg: string): [number, number][] {
 
 describe('report/svg-charts', () => {
   describe('confusionMatrixSvg', () => {
-    const svg = confusionMatrixSvg({ truePositive: 53, falseNegative: 15, falsePositive: 13, trueNegative: 97 }).value;
+    const binary = {
+      labels: ['0', '1'],
+      matrix: [
+        [97, 13],
+        [15, 53],
+      ],
+    };
+    const svg = confusionMatrixSvg(binary, { '0': 'died', '1': 'survived' }).value;
 
-    it('draws four cells with their counts and per-actual-class shares', () => {
+    it('draws one cell per actual × predicted label with its count and per-actual-label share', () => {
       assert.equal((svg.match(/class="cm-cell"/g) ?? []).length, 4);
       for (const text of ['>53<', '>15<', '>13<', '>97<', '77.9%', '22.1%', '11.8%', '88.2%'])
         assert.ok(svg.includes(text), text);
     });
 
-    it('labels the axes and describes itself for screen readers', () => {
+    it('labels the axes with the label names and describes itself for screen readers', () => {
       assert.match(svg, /PREDICTED/);
       assert.match(svg, /ACTUAL/);
+      assert.match(svg, />died</);
       assert.match(
         svg,
-        /aria-label="Confusion matrix: 53 true positives, 15 false negatives, 13 false positives, 97 true negatives"/,
+        /aria-label="Confusion matrix \(rows actual, columns predicted; labels died, survived\): died as died 97, died as survived 13, survived as died 15, survived as survived 53"/,
       );
+      assert.match(confusionMatrixSvg(binary).value, /labels 0, 1/, 'the raw labels without names');
     });
 
-    it('shades a cell by its share of the actual class', () => {
+    it('shades a cell by its share of the actual label', () => {
       const opacity = (name: string): number =>
         Number(new RegExp(`data-cell="${name}">\\s*<rect[^>]*fill-opacity="([\\d.]+)"`).exec(svg)?.[1]);
-      assert.ok(opacity('true negative') > opacity('false positive'));
-      assert.ok(opacity('true positive') > opacity('false negative'));
+      assert.ok(opacity('died as died') > opacity('died as survived'));
+      assert.ok(opacity('survived as survived') > opacity('survived as died'));
     });
 
-    it('survives an empty class (no division by zero)', () => {
-      const empty = confusionMatrixSvg({ truePositive: 0, falseNegative: 0, falsePositive: 3, trueNegative: 7 }).value;
-      assert.doesNotMatch(empty, /NaN|Infinity/);
-      assert.ok(empty.includes('—'));
+    it('draws any number of labels (multiclass) and survives an empty class', () => {
+      const three = confusionMatrixSvg({
+        labels: ['a', 'b', 'c'],
+        matrix: [
+          [5, 1, 0],
+          [0, 0, 0],
+          [2, 0, 7],
+        ],
+      }).value;
+      assert.equal((three.match(/class="cm-cell"/g) ?? []).length, 9);
+      assert.doesNotMatch(three, /NaN|Infinity/);
+      assert.ok(three.includes('—'));
+    });
+  });
+
+  describe('scatterSvg', () => {
+    it('draws every finite point and the guide line, within the plot', () => {
+      const points = [
+        { x: 50, y: 60 },
+        { x: 150, y: 140 },
+        { x: 300, y: 260 },
+        { x: NaN, y: 1 },
+      ];
+      const svg = scatterSvg(points, {
+        title: 'Predicted vs actual',
+        xLabel: 'Actual',
+        yLabel: 'Predicted',
+        diagonal: true,
+      }).value;
+      const cx = [...svg.matchAll(/class="scatter-point" cx="([\d.]+)" cy="([\d.]+)"/g)].map((m) => [
+        Number(m[1]),
+        Number(m[2]),
+      ]);
+      assert.equal(cx.length, 3);
+      for (const [x, y] of cx) assert.ok(x! >= 64 && x! <= 364 && y! >= 14 && y! <= 254, `${x},${y} inside the plot`);
+      assert.match(svg, /class="scatter-guide"/);
+      assert.match(svg, /aria-label="Predicted vs actual, 3 points"/);
+      assert.doesNotMatch(svg, /NaN|Infinity/);
+    });
+
+    it('says so when there is nothing to draw', () => {
+      const svg = scatterSvg([], { title: 'Residuals', xLabel: 'Predicted', yLabel: 'Residual', zeroLine: true }).value;
+      assert.match(svg, /No points recorded/);
+      assert.doesNotMatch(svg, /NaN|Infinity/);
     });
   });
 

@@ -29,21 +29,3 @@ export function schemaProblems(name: ContractSchema, value: unknown): string[] {
   if (validate(value)) return [];
   return (validate.errors ?? []).map((e) => `${e.instancePath || '(root)'}: ${e.message} ${JSON.stringify(e.params)}`);
 }
-
-const V1_KEYS = ['contract', 'task', 'rows', 'holdout', 'metrics', 'cv', 'baseline', 'charts', 'labels', 'extra'];
-
-/**
- * The v1 part of a metrics.json that still carries the former fields (trainer/src/metrics-file.ts withFormerFields):
- * the v1 top-level keys, and of `holdout` its v1 keys. What the file becomes once the former fields are dropped.
- */
-export function v1Part(file: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const key of V1_KEYS) if (key in file) out[key] = file[key];
-  const holdout = file.holdout as Record<string, unknown> | undefined;
-  if (holdout) {
-    out.holdout = Object.fromEntries(
-      Object.entries(holdout).filter(([k]) => ['description', 'seed', 'pinned'].includes(k)),
-    );
-  }
-  return out;
-}

@@ -1,7 +1,7 @@
 // The dashboard's view model: the ledger's run records and the endpoint's live state → what the page shows (a row
 // per run, the gate metric across runs, the deployed versions and the traffic split, the operators' traffic
 // changes). Pure; it reads the run records as the ledger keeps them (pipeline/run-record.ts).
-import type { GateDecision } from '../../pipeline/quality-gate';
+import type { GateDecision } from '../../contract/gate-comparison';
 import { runReason } from '../../pipeline/run-reason';
 import type { RunRecord, RunState } from '../../pipeline/run-record';
 import type { EndpointState } from '../../ports';

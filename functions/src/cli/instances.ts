@@ -1,4 +1,4 @@
-// Prediction instances from a CSV (such as trainer/data/test.csv) or JSON (`[...]` or `{"instances": [...]}`).
+// Prediction instances from a CSV with a header (such as a trainer's scoring file) or JSON (`[...]` or `{"instances": [...]}`).
 import { parse } from 'csv-parse/sync';
 
 /** Reads instances; a CSV gives one object per row keyed by the header (empty cells left out, as missing). */
