@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { encoder, featureNames, fitFeatures, titleOf, type EncodedPassenger } from '../../trainer/src/features';
+import { encoder, featureNames, fitFeatures, median, titleOf, type EncodedPassenger } from '../../trainer/src/features';
 import { parseScoringSet, parseTrainingSet } from '../../trainer/src/preprocess';
+import { random } from '../../trainer/src/split';
 
 /** The expression titleOf used before the backtracking fix: the new one must give the same title everywhere. */
 function formerTitleOf(name: string): string {
@@ -58,6 +59,33 @@ describe('features: titleOf with names that are object member names', () => {
       assert.equal(titleOf(`Doe, ${title}. John`), title);
     }
     assert.equal(titleOf('Doe, Mlle. Jeanne'), 'Miss');
+  });
+});
+
+describe('features: median (linear-time selection)', () => {
+  const sorted = (values: number[]): number => {
+    const s = Float64Array.from(values).sort();
+    const mid = s.length >> 1;
+    return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+  };
+
+  it('equals the middle of the sorted values on 5,000 seeded lists (odd and even lengths, many ties)', () => {
+    const next = random(3);
+    for (let t = 0; t < 5_000; t++) {
+      const values = Array.from({ length: 1 + Math.floor(next() * 40) }, () =>
+        next() < 0.5 ? Math.floor(next() * 4) : next() * 80,
+      );
+      assert.equal(median(values), sorted(values), JSON.stringify(values));
+    }
+  });
+
+  it('handles one value, all-equal values, sorted and reversed input, and none (NaN)', () => {
+    assert.equal(median([7]), 7);
+    assert.equal(median(new Array(1001).fill(2.5)), 2.5);
+    const up = Array.from({ length: 10_000 }, (_, i) => i);
+    assert.equal(median(up), 4999.5);
+    assert.equal(median(up.reverse()), 4999.5);
+    assert.ok(Number.isNaN(median([])));
   });
 });
 

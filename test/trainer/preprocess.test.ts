@@ -138,6 +138,21 @@ describe('trainer/preprocess', () => {
       assert.deepEqual(ragged.problems, [{ row: 5, message: 'has 3 fields, the header has 12 (line 6)' }]);
     });
 
+    it('names every repeated PassengerId with the row it first appeared on, in increasing order or not', () => {
+      // Ids 1..1500 in order (the Kaggle files' way: none can repeat), then out of order: 7 again, a new 2000, 3000
+      // before 2500, and 2000 and 1500 again.
+      const lines = trainLines(891);
+      const rows = Array.from({ length: 1500 }, (_, i) => (lines[i % 891] as string).replace(/^\d+/, String(i + 1)));
+      const withId = (id: number, i: number): string => (lines[i] as string).replace(/^\d+/, String(id));
+      rows.push(withId(7, 0), withId(2000, 1), withId(3000, 2), withId(2500, 3), withId(2000, 4), withId(1500, 5));
+      const error = rejection(Buffer.from([HEADER, ...rows].join('\n')));
+      assert.deepEqual(error.problems, [
+        { row: 1501, column: 'PassengerId', message: '7 repeats row 7' },
+        { row: 1505, column: 'PassengerId', message: '2000 repeats row 1502' },
+        { row: 1506, column: 'PassengerId', message: '1500 repeats row 1500' },
+      ]);
+    });
+
     it('needs enough rows and both classes to train', () => {
       assert.match(rejection(Buffer.from([HEADER, ...trainLines(10)].join('\n'))).message, /at least 20 data rows/);
       const died = trainLines(891).filter((l) => /^\d+,0,/.test(l));

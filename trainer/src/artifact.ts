@@ -86,7 +86,9 @@ const artifactSchema = v.object({
 
 /** Rounds every float to 12 significant digits: far below any effect on a prediction, and it keeps the file stable. */
 function tidy<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' ? Number(v.toPrecision(12)) : v)));
+  // An integer of at most 12 digits (every count: a large set has a million ticket counts) is its own rounding.
+  const rounded = (v: number): number => (Number.isInteger(v) && Math.abs(v) < 1e12 ? v : Number(v.toPrecision(12)));
+  return JSON.parse(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' ? rounded(v) : v)));
 }
 
 function contentHash(parts: Pick<Artifact, 'schemaVersion' | 'kind' | 'featureNames' | 'features' | 'model'>): string {

@@ -66,7 +66,9 @@ const MAX_STEPS = 100;
 export const DENSE_ROWS = 20_000;
 
 /** The rows of a Matrix as offsets from a base row `base`, keeping only the entries that differ from it (CSR). */
-interface SparseRows {
+export interface SparseRows {
+  rows: number;
+  cols: number;
   base: Float64Array;
   start: Int32Array;
   column: Uint16Array;
@@ -92,7 +94,8 @@ function baseRow(m: Matrix, probe = 2_000): Float64Array {
   return base;
 }
 
-function sparseRows(m: Matrix): SparseRows {
+/** The sparse form of `m`'s rows (what fitLogisticSparse computes on: convert once to fit several times). */
+export function sparseRows(m: Matrix): SparseRows {
   const base = baseRow(m);
   const { data, rows: n, cols } = m;
   const start = new Int32Array(n + 1);
@@ -111,7 +114,7 @@ function sparseRows(m: Matrix): SparseRows {
       value[e++] = v - (base[j] as number);
     }
   }
-  return { base, start, column, value };
+  return { rows: n, cols, base, start, column, value };
 }
 
 const STOP_DECREMENT = 1e-10;
@@ -127,16 +130,16 @@ const STOP_DECREMENT = 1e-10;
  * taken), or a coefficient moves by less than 1e-9.
  */
 export function fitLogisticSparse(
-  m: Matrix,
+  m: Matrix | SparseRows,
   y: ArrayLike<number>,
   lambda: number,
   start?: LogisticModel,
 ): LogisticModel {
-  const s = sparseRows(m);
+  const s = 'data' in m ? sparseRows(m) : m;
   const { base, column, value } = s;
   const rowStart = s.start;
-  const n = m.rows;
-  const d = m.cols + 1;
+  const n = s.rows;
+  const d = s.cols + 1;
   const beta = new Float64Array(d);
   if (start) beta.set([start.intercept, ...start.weights]);
   const previous = new Float64Array(d);

@@ -257,6 +257,44 @@ function checkHeader(header: string[], required: readonly Column[], problems: Pr
 
 type Reader<T> = (raw: unknown) => T;
 
+/**
+ * The first row of each PassengerId, to report a repeat. Ids usually come in increasing order, where none can
+ * repeat: until one does not, they are only appended to typed arrays (a Map of a million ids costs ~0.5 s and
+ * tens of MB); then the Map is built from them and used from there on.
+ */
+class FirstRows {
+  private last = -Infinity;
+  private ids = new Float64Array(1024);
+  private rows = new Int32Array(1024);
+  private count = 0;
+  private map: Map<number, number> | undefined;
+
+  /** The first row of `id` when seen before; otherwise `row` becomes its first row. */
+  firstRow(id: number, row: number): number | undefined {
+    if (!this.map) {
+      if (id > this.last) {
+        if (this.count === this.ids.length) [this.ids, this.rows] = [grow(this.ids), grow(this.rows)];
+        this.ids[this.count] = id;
+        this.rows[this.count++] = row;
+        this.last = id;
+        return undefined;
+      }
+      this.map = new Map();
+      for (let i = 0; i < this.count; i++) this.map.set(this.ids[i] as number, this.rows[i] as number);
+      [this.ids, this.rows] = [new Float64Array(0), new Int32Array(0)];
+    }
+    const first = this.map.get(id);
+    if (first === undefined) this.map.set(id, row);
+    return first;
+  }
+}
+
+function grow<T extends Float64Array | Int32Array>(array: T): T {
+  const bigger = new (array.constructor as new (length: number) => T)(array.length * 2);
+  bigger.set(array);
+  return bigger;
+}
+
 /** Reads records one at a time (the header, then data rows) into a TableBuilder, collecting problems. */
 class RowReader {
   /** Data records seen, including ragged ones that could not become rows. */
@@ -267,7 +305,7 @@ class RowReader {
   private width = 0;
   private at: number[] = [];
   private headerFailed = false;
-  private readonly seenIds = new Map<number, number>();
+  private readonly firstRows = new FirstRows();
 
   constructor(
     private readonly requireLabel: boolean,
@@ -301,10 +339,9 @@ class RowReader {
     const cabin = this.cell(fields, r, 10, readers.Cabin) ?? '';
     const embarked = this.cell(fields, r, 11, readers.Embarked);
     if (passengerId !== undefined) {
-      const first = this.seenIds.get(passengerId);
+      const first = this.firstRows.firstRow(passengerId, r);
       if (first !== undefined)
         this.problems.add({ row: r, column: 'PassengerId', message: `${passengerId} repeats row ${first}` });
-      else this.seenIds.set(passengerId, r);
     }
     // Once the file is known to be rejected, rows are only checked, not kept.
     if (this.problems.count === 0) {
@@ -349,7 +386,7 @@ class RowReader {
   private cell<T>(fields: string[], r: number, c: number, read: Reader<T>): T | undefined {
     const column = COLUMNS[c] as Column;
     const raw = fields[this.at[c] as number] as string;
-    if (raw.trim() === '' && NON_EMPTY.has(column)) {
+    if (NON_EMPTY.has(column) && raw.trim() === '') {
       this.problems.add({ row: r, column, message: 'is empty' });
       return undefined;
     }
