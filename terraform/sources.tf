@@ -29,7 +29,6 @@ locals {
   function_source_files = sort([
     for f in setunion(
       fileset(local.repo_root, "dist/functions/src/**/*.{js,json}"),
-      fileset(local.repo_root, "dist/trainer/src/image-commands.js"),
       fileset(local.repo_root, "{package.json,package-lock.json,cloudbuild.yaml}"),
       # The manifest of the workspace package.json declares: with it the buildpack's npm ci installs exactly the tree
       # the lock describes (without it, npm skips the workspace without a word).

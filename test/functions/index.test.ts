@@ -101,7 +101,7 @@ describe('functions (index): the whole flow over HTTP', () => {
     assert.deepEqual(h.endpoint.deploys[0]?.trafficSplit, { '0': 100 });
     assert.deepEqual(h.registry.aliases, [{ versionId: '1', aliases: ['default', 'v1'] }]);
     assert.deepEqual(h.registry.evaluations, [
-      { versionId: '1', metrics: { auRoc: 0.86, logLoss: 0.42, accuracy: 0.82 } },
+      { versionId: '1', metrics: { rocAuc: 0.86, logLoss: 0.42, accuracy: 0.82 } },
     ]);
     // Every log line of the run carries its id; nothing was logged as an error.
     assert.ok(h.logs.some((l) => l.runId === runId && /deployed/.test(l.message)));

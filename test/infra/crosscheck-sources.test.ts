@@ -116,9 +116,12 @@ describe('cross-check: source archives (terraform/sources.tf)', () => {
       [...reached].filter((f) => /^dist\/functions\/src\/(local|cli|testing)\//.test(f)),
       [],
     );
-    // The one require into local/ is the local backend's, taken only with RETRAIN_ENV=local.
+    // Not even the local backend: local/function-entry.ts registers it and then loads index.ts, never the reverse.
     const withLocal = reachableSources('functions/src/index.ts');
-    assert.ok(withLocal.some((f) => f.startsWith('functions/src/local/')));
+    assert.deepEqual(
+      withLocal.filter((f) => f.startsWith('functions/src/local/')),
+      [],
+    );
   });
 
   it("the function archive holds the trainer's manifest and the dataset schema it names (the drop check reads them), no trainer source", async () => {
