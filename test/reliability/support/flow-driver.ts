@@ -5,6 +5,7 @@
 // straight to the fakes (never through the fault layer); only the functions' port calls can fail.
 import { setPortsForTesting } from '../../../functions/src/backend';
 import { createLogger } from '../../../functions/src/log';
+import type { BuildResource } from '../../../functions/src/ports';
 import type { RunRecord } from '../../../functions/src/pipeline/run-record';
 import { withFaults, type FaultOptions, type FaultyPorts } from '../../../functions/src/testing/faults';
 import {
@@ -115,7 +116,11 @@ export class FlowDriver {
     for (const b of h.builds.started) {
       if (this.announcedBuilds.has(b.buildId)) continue;
       this.announcedBuilds.add(b.buildId);
-      this.enqueue('onBuildStatus', successfulBuild(h, b.runId, b.buildId, this.at()));
+      const notice = successfulBuild(h, b.runId, b.buildId, this.at());
+      // The build itself says SUCCESS too (what the tick reads back once its notice is overdue or dead-lettered).
+      const { data } = (notice.body as { message: { data: string } }).message;
+      h.builds.resources.set(b.buildId, JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as BuildResource);
+      this.enqueue('onBuildStatus', notice);
     }
     for (const t of h.training.started) {
       if (this.finishedTrainings.has(t.name)) continue;
