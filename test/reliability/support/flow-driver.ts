@@ -32,6 +32,8 @@ export interface DriverOptions {
   maxAttempts: number;
   /** Seconds the clock moves per round (a redelivery backoff, a scheduler period). */
   secondsPerRound: number;
+  /** Deliveries of each build and training notice the cloud sends (Pub/Sub's at-least-once). Default 1. */
+  noticeCopies?: number;
 }
 
 export class FlowDriver {
@@ -120,17 +122,15 @@ export class FlowDriver {
       // The build itself says SUCCESS too (what the tick reads back once its notice is overdue or dead-lettered).
       const { data } = (notice.body as { message: { data: string } }).message;
       h.builds.resources.set(b.buildId, JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as BuildResource);
-      this.enqueue('onBuildStatus', notice);
+      for (let i = 0; i < (this.opts.noticeCopies ?? 1); i++) this.enqueue('onBuildStatus', notice);
     }
     for (const t of h.training.started) {
       if (this.finishedTrainings.has(t.name)) continue;
       this.finishedTrainings.add(t.name);
       h.training.finish(t.name, 'SUCCEEDED', String(this.finishedTrainings.size));
       await writeMetrics(h, t.runId, { accuracy: 0.8, rocAuc: 0.85, logLoss: 0.45 });
-      this.enqueue(
-        'onTrainingStatus',
-        pubsubEvent('training-events', { runId: t.runId, trainingName: t.name }, this.at()),
-      );
+      const notice = pubsubEvent('training-events', { runId: t.runId, trainingName: t.name }, this.at());
+      for (let i = 0; i < (this.opts.noticeCopies ?? 1); i++) this.enqueue('onTrainingStatus', notice);
     }
     for (const d of h.endpoint.deploys) {
       if (this.completedDeploys.has(d.operationName)) continue;
