@@ -60,13 +60,21 @@ async function oneSeed(seed: number, transientRate: number, permanentRate: numbe
     t.runs += runs.length;
     if (runs.length !== DATASETS.length) t.problems.push(`seed ${seed}: ${runs.length} run records`);
     for (const r of runs) {
-      count(t.outcomes, r.state);
+      // Superseded is the rule (an older drop's model never takes traffic from a newer one), not a fault: its own column.
+      count(t.outcomes, r.state === 'FAILED' && r.errors[0]?.reason === 'Superseded' ? 'FAILED Superseded' : r.state);
       if (!FINAL_STATES.has(r.state)) {
         t.lost++;
         t.problems.push(`seed ${seed}: ${r.runId} stuck in ${r.state}`);
       }
       if (r.state === 'FAILED' && !r.errors[0]?.reason) t.failedWithoutReason++;
       // Superseded is the rule, not a fault: a newer drop already served when the older one passed its gate.
+      // Only the older good drop can be superseded, and only by the newer one serving.
+      const serving = runs.find((x) => x.dataset?.name === 'datasets/b.csv');
+      if (
+        r.errors[0]?.reason === 'Superseded' &&
+        (r.dataset?.name !== 'datasets/a.csv' || serving?.state !== 'DEPLOYED')
+      )
+        t.problems.push(`seed ${seed}: ${r.runId} superseded, b.csv ${serving?.state}: ${JSON.stringify(r.errors)}`);
       if (permanentRate === 0 && r.state === 'FAILED' && r.errors[0]?.reason !== 'Superseded')
         t.problems.push(`seed ${seed}: ${r.runId} FAILED on transient faults: ${JSON.stringify(r.errors)}`);
     }
@@ -114,7 +122,8 @@ describe('reliability: whole runs under seeded port faults, bounded redelivery',
         notes:
           `${seeds} seeds, transient ${s.transientRate * 100} %, permanent ${s.permanentRate * 100} %; ${t.faults} faults ` +
           `injected; ${t.deadLettered} events dead-lettered after ${MAX_ATTEMPTS} attempts, ${t.lostBeforeReplay} runs ` +
-          `unfinished before the replay; 500s are the retry signal (${t.serverErrors}), not server errors`,
+          `unfinished before the replay; 500s are the retry signal (${t.serverErrors}), not server errors; ` +
+          `FAILED Superseded = a.csv's run, older than b.csv's, passing its gate once b.csv's model served`,
       });
       assert.deepEqual(t.problems, []);
       assert.equal(t.duplicates, 0);

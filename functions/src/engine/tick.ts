@@ -2,7 +2,7 @@
 // is logged and does not stop the others; runs with nothing left to do leave the index.
 import { recordDeploymentSettings } from '../ledger/pointers';
 import { errorMessage } from '../pipeline/errors';
-import type { StepContext, StepResult } from './context';
+import { nowIso, type StepContext, type StepResult } from './context';
 import { advance, settled } from './advance';
 
 export async function tick(ctx: StepContext): Promise<StepResult> {
@@ -16,7 +16,10 @@ export async function tick(ctx: StepContext): Promise<StepResult> {
     try {
       const { detail, record } = await advance(ctx, runId, { source: 'tick' });
       for (const step of (detail?.steps as string[] | undefined) ?? ['unknown-run']) count(step);
-      if (!record || settled(record)) done[runId] = since;
+      // No record yet: its creation may still be under way (the index entry is written first), so the entry stays
+      // for a claim lease; after that the delivery that wrote it gave up before the record (its replay re-adds it).
+      const young = Date.parse(nowIso(ctx)) - Date.parse(since) < ctx.config.claimLeaseSeconds * 1000;
+      if (record ? settled(record) : !young) done[runId] = since;
     } catch (err) {
       count('errors');
       ctx.log.error({ runId, err }, `reconcile failed for this run: ${errorMessage(err)}`);

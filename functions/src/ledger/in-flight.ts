@@ -33,6 +33,21 @@ export class InFlightIndex {
     );
   }
 
+  /** Adds the run, or moves its entry to `at` when that is later (a run whose record is about to be written). */
+  async enter(runId: string, at: string): Promise<void> {
+    await casUpdate<InFlight>(
+      this.store,
+      this.bucket,
+      IN_FLIGHT_OBJECT,
+      (current) => {
+        const seen = current?.[runId];
+        if (seen !== undefined && seen >= at) return { value: current ?? {}, changed: false };
+        return { value: { ...current, [runId]: at }, changed: true };
+      },
+      INDEX_CAS_ATTEMPTS,
+    );
+  }
+
   /** Removes the runs that entered no later than `seenAt` says (a run re-added since stays in). */
   async remove(seen: Readonly<Record<string, string>>): Promise<void> {
     await casUpdate<InFlight>(

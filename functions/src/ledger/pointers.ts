@@ -47,10 +47,13 @@ export async function recordLatestDataset(
     store,
     bucket,
     LATEST_DATASET_OBJECT,
+    // The same run again (a redelivery, a concurrent copy) changes nothing: comparing whole objects never matched
+    // (the stored one carries its write token and an earlier acceptedAt), so every copy rewrote the pointer and a
+    // burst of copies exhausted the compare-and-swap (a 500, redelivered).
     (current) =>
-      current && current.acceptedAt > latest.acceptedAt
+      current && (current.acceptedAt > latest.acceptedAt || current.runId === latest.runId)
         ? { value: current, changed: false }
-        : { value: latest, changed: JSON.stringify(current) !== JSON.stringify(latest) },
+        : { value: latest, changed: true },
     maxAttempts,
   );
   return value;

@@ -46,8 +46,21 @@ export class RunLedger {
     return readCasJson<RunRecord>(this.store, this.bucket, this.objectName(runId));
   }
 
-  /** Creates the record unless the run exists; `created` says which. Either way returns the stored record. */
+  /**
+   * Creates the record unless the run exists; `created` says which. Either way returns the stored record. A new run's
+   * index entry is written before its record: a record written first could be left out of the index for good (every
+   * later delivery of its event failing before it got that far, the event dead-lettered), and the tick finds runs
+   * only through the index. The entry is stamped with this delivery's time, so a tick that found an older entry
+   * without a record (and drops such entries after a claim lease, tick.ts) no longer matches it.
+   */
   async create(record: RunRecord): Promise<{ record: RunRecord; created: boolean }> {
+    const existing = await this.get(record.runId);
+    if (existing) {
+      // A delivery that wrote the record may have failed before its entry (records written before this order).
+      if (!isTerminal(existing.state)) await this.inFlight.add([record.runId], existing.createdAt);
+      return { record: existing, created: false };
+    }
+    await this.inFlight.enter(record.runId, record.createdAt);
     const { value, changed } = await casUpdate<RunRecord>(
       this.store,
       this.bucket,
@@ -55,8 +68,6 @@ export class RunLedger {
       (current) => (current ? { value: current, changed: false } : { value: record, changed: true }),
       this.maxAttempts,
     );
-    // Also when the record existed: a delivery that wrote it may have failed before it reached the index.
-    if (changed || !isTerminal(value.state)) await this.inFlight.add([record.runId], value.createdAt);
     return { record: value, created: changed };
   }
 

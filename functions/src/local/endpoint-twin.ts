@@ -56,9 +56,11 @@ type OperationRequest =
   | { kind: 'undeploy'; deployedModelId: string; trafficSplit: TrafficSplit }
   | { kind: 'traffic'; trafficSplit: TrafficSplit };
 
-interface LocalOperation extends OperationStatus {
+export interface LocalOperation extends OperationStatus {
   id: string;
+  /** When the change was asked for, and when it was finished (Vertex's genericMetadata createTime / updateTime). */
   createTime: string;
+  endTime?: string;
   request: OperationRequest;
 }
 
@@ -197,6 +199,7 @@ export class LocalEndpointService implements EndpointService {
       ...(cur ?? op),
       ...result,
       done: true,
+      endTime: this.iso(),
     }));
   }
 

@@ -13,25 +13,66 @@ export interface LedgerTraffic {
   byRun: Record<string, number>;
 }
 
-/** The endpoint's split according to the newest traffic entry in the ledger; undefined when nothing was deployed. */
-export function ledgerTraffic(runs: readonly RunRecord[]): LedgerTraffic | undefined {
-  let latest: { at: string; split: TrafficSplit } | undefined;
-  const consider = (at: string | undefined, split: TrafficSplit | undefined) => {
-    if (at && split && (!latest || at > latest.at)) latest = { at, split };
-  };
+/** One recorded split, with what orders it against another recorded at the same instant. */
+interface SplitEntry {
+  at: string;
+  split: TrafficSplit;
+  /** The newest endpoint version among the runs the entry names (go-live: its run; change: `to`, `from`, host). */
+  version: number;
+  /** 0 = a go-live, 1 = an operator change (which always follows the go-live of the runs it names). */
+  kind: 0 | 1;
+  /** The run it is recorded on, and its place in that run's changes: the last word on a full tie. */
+  runId: string;
+  index: number;
+}
+
+/**
+ * Orders two entries, older first. Equal timestamps (a millisecond clock, a burst) are common, so the order goes on:
+ * the entry naming a newer endpoint version is newer (versions are allocated in order, and the endpoint lease makes
+ * a later version's go-live follow every change made before it), then an operator change follows a go-live of the
+ * same version (promote and rollback act on what went live), then run id and position, so the answer never depends
+ * on the order the ledger listed the runs in.
+ */
+function compareEntries(a: SplitEntry, b: SplitEntry): number {
+  return (
+    a.at.localeCompare(b.at) ||
+    a.version - b.version ||
+    a.kind - b.kind ||
+    a.runId.localeCompare(b.runId) ||
+    a.index - b.index
+  );
+}
+
+/** Every split the ledger recorded: go-live splits and operator traffic changes. */
+function splitEntries(runs: readonly RunRecord[]): SplitEntry[] {
+  const version = new Map(runs.map((r) => [r.runId, r.training?.endpointVersion ?? 0]));
+  const entries: SplitEntry[] = [];
   for (const r of runs) {
     if (!r.deploy?.deployedModelId) continue;
-    consider(r.stages.DEPLOYED, r.deploy.traffic);
-    for (const c of r.deploy.trafficChanges ?? []) consider(c.at, c.split);
+    const own = version.get(r.runId) ?? 0;
+    if (r.stages.DEPLOYED && r.deploy.traffic)
+      entries.push({ at: r.stages.DEPLOYED, split: r.deploy.traffic, version: own, kind: 0, runId: r.runId, index: 0 });
+    (r.deploy.trafficChanges ?? []).forEach((c, index) => {
+      const named = [c.to, c.from].map((id) => (id === undefined ? 0 : (version.get(id) ?? 0)));
+      entries.push({ at: c.at, split: c.split, version: Math.max(own, ...named), kind: 1, runId: r.runId, index });
+    });
   }
+  return entries;
+}
+
+/** The endpoint's split according to the newest traffic entry in the ledger; undefined when nothing was deployed. */
+export function ledgerTraffic(runs: readonly RunRecord[]): LedgerTraffic | undefined {
+  let latest: SplitEntry | undefined;
+  for (const e of splitEntries(runs)) if (!latest || compareEntries(e, latest) > 0) latest = e;
   if (!latest) return undefined;
+  const { at, split } = latest;
   const byRun: Record<string, number> = {};
   for (const r of runs) {
     const id = r.deploy?.deployedModelId;
-    const pct = id === undefined || r.deploy?.undeployedAt ? 0 : (latest.split[id] ?? 0);
+    const pct = id === undefined || r.deploy?.undeployedAt ? 0 : (split[id] ?? 0);
     if (pct > 0) byRun[r.runId] = pct;
   }
-  return { ...latest, byRun };
+  return { at, split, byRun };
 }
 
 /**
@@ -39,20 +80,19 @@ export function ledgerTraffic(runs: readonly RunRecord[]): LedgerTraffic | undef
  * (go-live splits and operator traffic changes). Undeployed models are left out. What keep-K and rollback go by.
  */
 export function servingHistory(runs: readonly RunRecord[]): string[] {
-  const entries: { at: string; split: TrafficSplit }[] = [];
-  for (const r of runs) {
-    if (!r.deploy?.deployedModelId) continue;
-    if (r.stages.DEPLOYED && r.deploy.traffic) entries.push({ at: r.stages.DEPLOYED, split: r.deploy.traffic });
-    for (const c of r.deploy.trafficChanges ?? []) entries.push({ at: c.at, split: c.split });
-  }
   const undeployed = new Set(runs.filter((r) => r.deploy?.undeployedAt).map((r) => r.deploy?.deployedModelId));
-  const last = new Map<string, string>();
-  for (const e of entries)
-    for (const [id, pct] of Object.entries(e.split))
-      if (pct > 0 && !undeployed.has(id) && (last.get(id) ?? '') < e.at) last.set(id, e.at);
-  // Same instant (a coarse clock): the newer endpoint version first.
+  const last = new Map<string, SplitEntry>();
+  for (const e of splitEntries(runs))
+    for (const [id, pct] of Object.entries(e.split)) {
+      const seen = last.get(id);
+      if (pct > 0 && !undeployed.has(id) && (!seen || compareEntries(e, seen) > 0)) last.set(id, e);
+    }
+  // Two models last serving in the same entry (a canary split): the newer endpoint version first, then the id.
   const version = new Map(runs.map((r) => [r.deploy?.deployedModelId, r.training?.endpointVersion ?? 0]));
   return [...last.entries()]
-    .sort((a, b) => b[1].localeCompare(a[1]) || (version.get(b[0]) ?? 0) - (version.get(a[0]) ?? 0))
+    .sort(
+      ([ia, ea], [ib, eb]) =>
+        compareEntries(eb, ea) || (version.get(ib) ?? 0) - (version.get(ia) ?? 0) || ia.localeCompare(ib),
+    )
     .map(([id]) => id);
 }

@@ -113,3 +113,23 @@ describe('engine/tick: a BUILDING run whose build notification was lost', () => 
     assert.equal((await reconcile(ctx)).detail?.['training-started'], 1);
   });
 });
+
+describe('engine/tick: an in-flight entry whose record is not written yet', () => {
+  it('is kept for a claim lease (its creation may be under way), then dropped', async () => {
+    const fakes = fakePorts();
+    const config = parseConfig({ PROJECT_ID: 'test-project' });
+    const ctx: StepContext = {
+      config,
+      ports: fakes.ports,
+      ledger: new RunLedger(fakes.store, config.artifactsBucket),
+      log: createLogger(config, { write: () => undefined }),
+      validateDataset: fakeValidator,
+    };
+    await ctx.ledger.inFlight.add(['pending'], fakes.clock.now.toISOString());
+    await reconcile(ctx);
+    assert.ok((await ctx.ledger.inFlight.read()).pending, 'kept while younger than the lease');
+    fakes.clock.now = new Date(fakes.clock.now.getTime() + config.claimLeaseSeconds * 1000);
+    await reconcile(ctx);
+    assert.equal((await ctx.ledger.inFlight.read()).pending, undefined, 'dropped after the lease');
+  });
+});

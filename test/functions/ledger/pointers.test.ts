@@ -6,6 +6,7 @@ import {
   recordDeploymentSettings,
   readLatestDataset,
   recordLatestDataset,
+  LATEST_DATASET_OBJECT,
   type LatestDataset,
 } from '../../../functions/src/ledger/pointers';
 import { MemoryObjectStore } from '../../support/memory-store';
@@ -52,5 +53,13 @@ describe('ledger/pointers', () => {
     assert.equal((await readLatestDataset(s, 'a'))?.runId, 'r2');
     await recordLatestDataset(s, 'a', latest('r3', '2026-01-03T00:00:00.000Z'));
     assert.equal((await readLatestDataset(s, 'a'))?.runId, 'r3');
+  });
+
+  it('the same run recorded again (a redelivery, later) does not rewrite the pointer', async () => {
+    const s = new MemoryObjectStore();
+    await recordLatestDataset(s, 'a', latest('r1', '2026-01-01T00:00:00.000Z'));
+    const first = await s.stat('a', LATEST_DATASET_OBJECT);
+    await recordLatestDataset(s, 'a', latest('r1', '2026-01-01T00:00:01.000Z'));
+    assert.equal((await s.stat('a', LATEST_DATASET_OBJECT))?.generation, first?.generation);
   });
 });

@@ -137,4 +137,38 @@ describe('ledger/run-ledger', () => {
     );
     assert.equal(most, LIST_READ_CONCURRENCY);
   });
+
+  // The tick finds runs only through the in-flight index: a stored record missing from it is never moved on again
+  // (until a dead-letter replay). So the entry is written first, whichever of the two writes fails.
+  for (const failing of ['runs/_in-flight.json', 'runs/r1.json']) {
+    it(`a failed write of ${failing} never leaves a record outside the in-flight index`, async () => {
+      const write = store.write.bind(store);
+      let failed = false;
+      sinon.stub(store, 'write').callsFake(async (...args: Parameters<typeof store.write>) => {
+        if (args[1] === failing && !failed) {
+          failed = true;
+          throw Object.assign(new Error('HTTP 503: injected'), { code: 503 });
+        }
+        return write(...args);
+      });
+      await assert.rejects(ledger.create(newRunRecord('r1', 'dataset-drop', AT)), /503/);
+      const record = await ledger.get('r1');
+      const index = await ledger.inFlight.read();
+      if (record) assert.ok(index.r1, 'a stored record is in the index');
+      if (failing === 'runs/r1.json') assert.equal(index.r1, AT, 'the entry came first');
+      // The redelivery creates the run, in the index.
+      const later = '2026-01-01T00:05:00.000Z';
+      assert.equal((await ledger.create(newRunRecord('r1', 'dataset-drop', later))).created, record === undefined);
+      assert.ok((await ledger.inFlight.read()).r1);
+    });
+  }
+
+  it('a new run restamps an older entry of its id (a tick that judged the old one stale no longer matches it)', async () => {
+    await ledger.inFlight.add(['r1'], AT);
+    const later = '2026-01-01T00:05:00.000Z';
+    await ledger.create(newRunRecord('r1', 'dataset-drop', later));
+    assert.equal((await ledger.inFlight.read()).r1, later);
+    await ledger.inFlight.remove({ r1: AT }); // what that tick would do
+    assert.equal((await ledger.inFlight.read()).r1, later);
+  });
 });

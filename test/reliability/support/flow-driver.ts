@@ -5,6 +5,7 @@
 // straight to the fakes (never through the fault layer); only the functions' port calls can fail.
 import { setPortsForTesting } from '../../../functions/src/backend';
 import { createLogger } from '../../../functions/src/log';
+import type { BuildResource } from '../../../functions/src/ports';
 import { TERMINAL_STATES, type RunRecord } from '../../../functions/src/pipeline/run-record';
 import { withFaults, type FaultOptions, type FaultyPorts } from '../../support/faults';
 import {
@@ -31,6 +32,8 @@ export interface DriverOptions {
   maxAttempts: number;
   /** Seconds the clock moves per round (a redelivery backoff, a scheduler period). */
   secondsPerRound: number;
+  /** Deliveries of each build and training notice the cloud sends (Pub/Sub's at-least-once). Default 1. */
+  noticeCopies?: number;
 }
 
 export class FlowDriver {
@@ -115,17 +118,19 @@ export class FlowDriver {
     for (const b of h.builds.started) {
       if (this.announcedBuilds.has(b.buildId)) continue;
       this.announcedBuilds.add(b.buildId);
-      this.enqueue('onBuildStatus', successfulBuild(h, b.runId, b.buildId, this.at()));
+      const notice = successfulBuild(h, b.runId, b.buildId, this.at());
+      // The build itself says SUCCESS too (what the tick reads back once its notice is overdue or dead-lettered).
+      const { data } = (notice.body as { message: { data: string } }).message;
+      h.builds.resources.set(b.buildId, JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as BuildResource);
+      for (let i = 0; i < (this.opts.noticeCopies ?? 1); i++) this.enqueue('onBuildStatus', notice);
     }
     for (const t of h.training.started) {
       if (this.finishedTrainings.has(t.name)) continue;
       this.finishedTrainings.add(t.name);
       h.training.finish(t.name, 'SUCCEEDED', String(this.finishedTrainings.size));
       await writeMetrics(h, t.runId, { accuracy: 0.8, rocAuc: 0.85, logLoss: 0.45 });
-      this.enqueue(
-        'onTrainingStatus',
-        pubsubEvent('training-events', { runId: t.runId, trainingName: t.name }, this.at()),
-      );
+      const notice = pubsubEvent('training-events', { runId: t.runId, trainingName: t.name }, this.at());
+      for (let i = 0; i < (this.opts.noticeCopies ?? 1); i++) this.enqueue('onTrainingStatus', notice);
     }
     for (const d of h.endpoint.deploys) {
       if (this.completedDeploys.has(d.operationName)) continue;
