@@ -149,7 +149,8 @@ def load_model(state, storage_uri):
 def main(argv=None, env=None):
     env = os.environ if env is None else env
     parser = argparse.ArgumentParser(prog="serve.py")
-    parser.add_argument("--host", default="0.0.0.0")
+    # Vertex needs every interface (the default); SERVE_HOST lets a local runner keep the server on one address.
+    parser.add_argument("--host", default=env.get("SERVE_HOST") or "0.0.0.0")
     args = parser.parse_args(argv)
     storage_uri = env.get("AIP_STORAGE_URI")
     if not storage_uri:

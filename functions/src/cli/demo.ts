@@ -1,29 +1,33 @@
-// `vertex-retrain demo`: the whole flow once, on this machine. Starts the local stack, drops the default trainer’s bundled
-// training set into the data bucket, follows the run stage by stage, asks the served endpoint about a few
-// rows of the trainer’s scoring file, prints the run's lineage, stops everything. Exit 0 only if predictions came back.
+// `vertex-retrain demo`: the whole flow once, on this machine. Starts the local stack for a trainer (default: the
+// bundled Titanic one; `--trainer <dir>` another), drops the trainer's sample training set into the data bucket,
+// follows the run stage by stage, asks the served endpoint about a few rows of its score file, prints the run's
+// lineage, stops everything. Exit 0 only if predictions came back. A trainer this machine cannot run (a missing
+// interpreter or module) is refused before anything starts, with what to install.
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { objectPath } from '../local/layout';
 import { LocalObjectStore } from '../local/object-store';
 import type { RunRecord } from '../pipeline/run-record';
-import { projectRoot } from '../local/settings';
-import { followRun } from './follow';
-import { readInstances } from './instances';
-import { loadTrainerDatasetSchema } from '../contract/dataset-schema';
 import { loadManifest } from '../contract/manifest';
+import { loadTrainerDatasetSchema } from '../contract/dataset-schema';
+import { checkTrainerHost } from '../local/stack';
+import { followRun } from './follow';
 import { predictLocal, renderPredictions } from './predict';
 import { renderOutcome } from './run-outcome-view';
 import { renderLineage, runDuration } from './run-view';
 import { RunReader } from './runs';
-import { startStack, stopStack } from './up';
+import { sampleInstances, trainerSamples } from './trainer-samples';
+import { stackTrainerDir, startStack, stopStack } from './up';
 
 export interface DemoOptions {
   /** The stack folder; default: a fresh one of its own under the system's temp folder, so every demo is the same. */
   dir?: string;
+  /** The trainer folder (default: stackTrainerDir, the repository's Titanic trainer). */
+  trainerDir?: string;
   port: number;
-  /** How many rows of the scoring file to predict. */
+  /** How many rows of the trainer's score file to predict. */
   rows: number;
   timeoutMs: number;
   verbose?: boolean;
@@ -45,33 +49,42 @@ const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 export async function demo(opts: DemoOptions): Promise<DemoResult> {
   const out = opts.out ?? process.stdout;
   const say = (line = '') => out.write(`${line}\n`);
-  const root = projectRoot();
   const startMs = performance.now();
+  const trainerDir = opts.trainerDir ?? stackTrainerDir(undefined);
+  // Before any folder or process: the host can run this trainer, and it ships sample data.
+  const host = await checkTrainerHost(trainerDir);
+  const samples = await trainerSamples(trainerDir);
+  const { manifest } = await loadManifest(trainerDir);
   const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'vertex-retrain-demo-')));
   const stack = await startStack({
     dir,
+    trainerDir,
+    host,
     port: opts.port,
     verbose: opts.verbose,
     reconcileIntervalMs: 250,
     out,
   });
   try {
+    say(`trainer: ${relative(process.cwd(), trainerDir) || '.'} (${manifest.name}, ${manifest.task})`);
     say(`stack folder: ${stack.layout.root}${opts.dir ? '' : ' (fresh for this demo; --dir <folder> to choose one)'}`);
     say(
       `local stack up in ${secs(performance.now() - startMs)} (functions, router, build/training/endpoint twins on 127.0.0.1)`,
     );
     const { dataBucket, datasetPrefix, artifactsBucket } = stack.names;
-    // The drop is named after the trainer (trainer.yaml `name`), as a user would name their file.
-    const { manifest } = await loadManifest(join(root, 'trainer'));
-    const file = `${manifest.name}-train.csv`;
-    const name = `${datasetPrefix}${file}`;
-    const data = await readFile(join(root, 'trainer', 'data', 'train.csv'));
+    // `titanic-train.csv` for trainer/data/train.csv; a file already named after its trainer keeps its name.
+    const file = basename(samples.training);
+    const objectFile = file.startsWith(manifest.name) ? file : `${manifest.name}-${file}`;
+    const name = `${datasetPrefix}${objectFile}`;
+    const data = await readFile(samples.training);
     const store = new LocalObjectStore(stack.layout);
     const dropped = await store.write(dataBucket, name, data, { contentType: 'text/csv' });
     const dropMs = performance.now();
     const uri = `gs://${dataBucket}/${name}`;
-    say(`dropped trainer/data/train.csv as ${uri} (generation ${dropped.generation}, ${data.length} bytes)`);
-    say(`  = ${join(stack.dropFolder, file)}`);
+    say(
+      `dropped ${relative(process.cwd(), samples.training)} as ${uri} (generation ${dropped.generation}, ${data.length} bytes)`,
+    );
+    say(`  = ${join(stack.dropFolder, objectFile)}`);
     say();
     const reader = new RunReader(store, artifactsBucket);
     const run = await followRun({
@@ -84,12 +97,12 @@ export async function demo(opts: DemoOptions): Promise<DemoResult> {
       say(renderLineage(run).join('\n'));
       throw new Error(`the run ended ${run.state}, not DEPLOYED`);
     }
-    const instances = readInstances(await readFile(join(root, 'trainer', 'data', 'test.csv'), 'utf8'), opts.rows);
+    const instances = await sampleInstances(samples, opts.rows);
     const response = await predictLocal(stack, instances);
     const dropToPredictionMs = performance.now() - dropMs;
     say(`predictions from ${stack.predictUrl}`);
     say(`(deployed model ${response.deployedModelId}, model version ${response.modelVersionId}):`);
-    const { table } = await loadTrainerDatasetSchema(join(root, 'trainer'));
+    const { table } = await loadTrainerDatasetSchema(trainerDir);
     say(renderPredictions(instances, response, table).join('\n'));
     say();
     say(renderLineage(run).join('\n'));

@@ -22,7 +22,7 @@ import { renderLineage, renderRunTable, renderStages } from './run-view';
 import { RunReader } from './runs';
 import { resetStack } from './reset';
 import { runningStack } from './stack-file';
-import { dirFlag, localConfig, up } from './up';
+import { dirFlag, localConfig, stackTrainerDir, up } from './up';
 import { projectRoot } from '../local/settings';
 import { registerValidate } from './validate';
 import { predictVertex, vertexStore, vertexTarget } from './vertex';
@@ -32,6 +32,9 @@ import { predictVertex, vertexStore, vertexTarget } from './vertex';
 const { Command, InvalidArgumentError, Option } = require('commander') as typeof import('commander', {
   with: { 'resolution-mode': 'import' },
 });
+
+const TRAINER_OPTION =
+  'the trainer folder (its trainer.yaml, Dockerfile, dataset schema and data/); default: $TRAINER_DIR, else the bundled Titanic trainer';
 
 interface GlobalOptions {
   env: Config['env'];
@@ -93,25 +96,34 @@ export function buildProgram(): CommandType {
     .command('up')
     .description('start the local stack (functions, router, twins) until Ctrl-C')
     .option('--port <n>', 'port of the local endpoint URL (0 = any free port)', int('--port'), 8780)
+    .option('--trainer <dir>', TRAINER_OPTION)
     .option('--verbose', 'print stack events')
-    .action(async (o: { port: number; verbose?: boolean }) => {
+    .action(async (o: { port: number; trainer?: string; verbose?: boolean }) => {
       localOnly('up', globals().env);
-      await up({ dir: globals().dir, port: o.port, verbose: o.verbose, cliFlags: cliFlags() });
+      await up({
+        dir: globals().dir,
+        trainerDir: stackTrainerDir(o.trainer),
+        port: o.port,
+        verbose: o.verbose,
+        cliFlags: cliFlags(),
+      });
     });
 
   program
     .command('demo')
     .description(
-      'start a local stack on a fresh folder of its own (or --dir), drop the default trainer’s training CSV, follow the run, print predictions and lineage, stop',
+      "start a local stack on a fresh folder of its own (or --dir), drop the trainer's sample CSV (Titanic by default), follow the run, print predictions and lineage, stop",
     )
     .option('--port <n>', 'port of the local endpoint URL (0 = any free port)', int('--port'), 0)
-    .option('--rows <n>', 'how many rows of the scoring file to predict', int('--rows'), 5)
+    .option('--trainer <dir>', TRAINER_OPTION)
+    .option('--rows <n>', "how many rows of the trainer's score file to predict", int('--rows'), 5)
     .option('--timeout <seconds>', 'give up after this long', int('--timeout'), 120)
     .option('--verbose', 'print stack events')
-    .action(async (o: { port: number; rows: number; timeout: number; verbose?: boolean }) => {
+    .action(async (o: { port: number; trainer?: string; rows: number; timeout: number; verbose?: boolean }) => {
       localOnly('demo', globals().env);
       await demo({
         ...(dirIsDefault() ? {} : { dir: globals().dir }),
+        trainerDir: stackTrainerDir(o.trainer),
         port: o.port,
         rows: o.rows,
         timeoutMs: o.timeout * 1000,

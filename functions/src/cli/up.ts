@@ -1,13 +1,19 @@
 // `vertex-retrain up`: the local stack in the foreground until Ctrl-C.
 import { parseConfig } from '../config';
+import { resolve } from 'node:path';
+import type { HostPrograms } from '../local/host-interpreter';
 import { gsUriToPath, localLayout } from '../local/layout';
-import { LocalStack } from '../local/stack';
+import { checkTrainerHost, defaultTrainerDir, LocalStack } from '../local/stack';
 import type { StackLog } from '../local/stack';
 import { removeStackInfo, runningStack, writeStackInfo } from './stack-file';
 import { TransitionFeed } from './transition-feed';
 
 export interface UpOptions {
   dir: string;
+  /** The trainer folder (see stackTrainerDir); default: the repository's Titanic trainer. */
+  trainerDir?: string;
+  /** The trainer's host programs, when the caller checked them already (checkTrainerHost). */
+  host?: HostPrograms;
   port: number;
   verbose?: boolean;
   reconcileIntervalMs?: number;
@@ -24,6 +30,18 @@ export function dirFlag(dir: string, isDefault: boolean): string {
   return /^[\w@%+=:,./-]+$/.test(dir) ? `--dir ${dir}` : `--dir '${dir.replace(/'/g, "'\\''")}'`;
 }
 
+/**
+ * The trainer a local stack runs: `--trainer <dir>`, else TRAINER_DIR, each relative to the working directory; else
+ * the repository's own `trainer/` (wherever the command runs from). Absolute.
+ */
+export function stackTrainerDir(
+  flag: string | undefined,
+  env: Record<string, string | undefined> = process.env,
+): string {
+  const chosen = flag ?? (env.TRAINER_DIR || undefined);
+  return chosen === undefined ? defaultTrainerDir() : resolve(chosen);
+}
+
 /** The functions' configuration in local mode (the stand-in names, overridable through the same variables). */
 export function localConfig(env: Record<string, string | undefined> = process.env) {
   return parseConfig({ ...env, RETRAIN_ENV: 'local' });
@@ -31,6 +49,9 @@ export function localConfig(env: Record<string, string | undefined> = process.en
 
 /** Starts the stack and registers it in `<dir>/stack.json`; refuses if one already runs on this folder. */
 export async function startStack(opts: UpOptions): Promise<LocalStack> {
+  const trainerDir = opts.trainerDir ?? stackTrainerDir(undefined);
+  // First: a trainer this machine cannot run (a missing interpreter or module) stops here, nothing started.
+  const host = opts.host ?? (await checkTrainerHost(trainerDir));
   const layout = localLayout(opts.dir);
   const other = await runningStack(layout);
   if (other) throw new Error(`a local stack is already running on ${layout.root} (pid ${other.pid}, ${other.url})`);
@@ -40,6 +61,8 @@ export async function startStack(opts: UpOptions): Promise<LocalStack> {
     : () => undefined;
   const stack = new LocalStack({
     root: opts.dir,
+    trainerDir,
+    host,
     port: opts.port,
     log,
     reconcileIntervalMs: opts.reconcileIntervalMs,
@@ -91,6 +114,7 @@ export async function up(opts: UpOptions): Promise<void> {
   out.write(
     [
       'vertex-retrain local stack is up (everything on 127.0.0.1).',
+      `  trainer:          ${stack.trainerDir}`,
       `  drop a CSV into:  ${stack.dropFolder}/`,
       `  endpoint:         POST ${stack.predictUrl}`,
       `  dashboard:        ${stack.url}/`,

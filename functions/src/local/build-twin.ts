@@ -15,7 +15,7 @@ import {
   runBuildTag,
   type TrainerBuildRequest,
 } from '../ports';
-import { buildImage } from './image-builder';
+import { buildImage, describeSource } from './image-builder';
 import type { ImageSource } from './image-builder';
 import { listJson, readJson, updateJson } from './json-objects';
 import { localPathOfGsUri } from './layout';
@@ -126,7 +126,7 @@ export class LocalBuildService implements BuildService {
     await this.notify(working);
     await this.deps.pause?.('build');
     await log(
-      `building ${working.images[0]} from ${this.deps.source.projectRoot} (run ${working.substitutions._RUN_ID})`,
+      `building ${working.images[0]} from ${describeSource(this.deps.source)} (run ${working.substitutions._RUN_ID})`,
     );
     let done: LocalBuild;
     try {

@@ -1,9 +1,12 @@
 // Child processes of the local stack (function servers, training jobs, prediction servers). Each gets a small
 // preloaded watchdog that exits when its parent's IPC channel closes, so even a SIGKILLed stack leaves no orphan
-// holding a port or training behind its back. Output goes to a log file.
+// holding a port or training behind its back. A program that is not Node (a Python trainer) runs under a small Node
+// supervisor with that watchdog, which kills it when the stack goes away; supervisor and program form their own
+// process group, which killProcess signals as a whole. Output goes to a log file.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdir, open, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, rename, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -32,12 +35,46 @@ if (host) {
 }
 `;
 
-async function watchdogPath(layout: LocalLayout): Promise<string> {
-  const path = join(layout.root, 'watchdog.cjs');
+// The supervisor of a non-Node program: runs argv[2..] with the same stdio, passes SIGTERM/SIGINT on, ends as the
+// program ends (same exit code or signal), and kills it when the stack's IPC channel closes.
+const SUPERVISOR = `// vertex-retrain local stack: run a program; kill it when the parent process goes away.
+const { spawn } = require('node:child_process');
+const [program, ...args] = process.argv.slice(2);
+const child = spawn(program, args, { stdio: 'inherit' });
+const pass = (signal) => () => child.kill(signal);
+process.on('SIGTERM', pass('SIGTERM'));
+process.on('SIGINT', pass('SIGINT'));
+if (process.send) {
+  process.on('disconnect', () => {
+    child.kill('SIGKILL');
+    process.exit(137);
+  });
+  if (process.channel) process.channel.unref();
+}
+child.on('error', (err) => {
+  console.error(\`cannot run \${program}: \${err.message}\`);
+  process.exit(127);
+});
+child.on('exit', (code, signal) => {
+  if (signal) {
+    process.removeAllListeners(signal);
+    process.kill(process.pid, signal);
+  }
+  process.exit(code ?? 1);
+});
+`;
+
+/** Writes a helper script under the stack folder; renamed into place, so a process starting now never reads half. */
+async function scriptPath(layout: LocalLayout, name: string, text: string): Promise<string> {
+  const path = join(layout.root, name);
   await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, WATCHDOG);
+  const staging = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  await writeFile(staging, text);
+  await rename(staging, path);
   return path;
 }
+
+const watchdogPath = (layout: LocalLayout) => scriptPath(layout, 'watchdog.cjs', WATCHDOG);
 
 export interface SpawnNodeOptions {
   /** Arguments after `node`: a script and its arguments. */
@@ -67,10 +104,55 @@ export async function spawnNode(layout: LocalLayout, opts: SpawnNodeOptions): Pr
   }
 }
 
-/** Replaces a command's leading `node` (as in a Dockerfile ENTRYPOINT) by the spawnNode convention. */
-export function nodeArgs(command: readonly string[]): string[] {
-  if (command[0] !== 'node') throw new Error(`the local twin runs only node commands, got ${JSON.stringify(command)}`);
-  return command.slice(1);
+export interface SpawnCommandOptions extends Omit<SpawnNodeOptions, 'args'> {
+  /** A host command line: `node <script> …` (run on this Node), or an executable and its arguments. */
+  command: readonly string[];
+}
+
+/**
+ * Runs a host command: `node …` through spawnNode; any other program under the supervisor, in a process group of
+ * its own (stop it with killProcess / stopChild, which signal the group).
+ */
+export async function spawnCommand(layout: LocalLayout, opts: SpawnCommandOptions): Promise<ChildProcess> {
+  const [program, ...args] = opts.command;
+  if (!program) throw new Error('empty command');
+  if (program === 'node' || program === process.execPath) return spawnNode(layout, { ...opts, args });
+  await mkdir(dirname(opts.logFile), { recursive: true });
+  const log = await open(opts.logFile, 'a');
+  try {
+    const supervisor = await scriptPath(layout, 'supervisor.cjs', SUPERVISOR);
+    // Not preloaded with the watchdog: its own disconnect handler must kill the program before exiting.
+    const child = spawn(process.execPath, [supervisor, program, ...args], {
+      cwd: opts.cwd,
+      env: opts.env,
+      stdio: ['ignore', log.fd, log.fd, 'ipc'],
+      detached: true,
+    });
+    child.channel?.unref();
+    child.unref();
+    return child;
+  } finally {
+    await log.close();
+  }
+}
+
+/**
+ * Signals a stack child and what it started: the process group when the pid leads one (a supervised program), else
+ * the process. No error if it is gone.
+ */
+export function killProcess(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (!pid) return;
+  try {
+    process.kill(-pid, signal);
+    return;
+  } catch {
+    // Not a group leader (a Node child, run in the stack's group): the process alone.
+  }
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // Already gone.
+  }
 }
 
 /** A TCP port free on 127.0.0.1 right now. */
@@ -145,8 +227,8 @@ export async function waitForHttp(
 export async function stopChild(child: ChildProcess, graceMs = 2000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  killProcess(child.pid, 'SIGTERM');
+  const timer = setTimeout(() => killProcess(child.pid, 'SIGKILL'), graceMs);
   await exited;
   clearTimeout(timer);
 }

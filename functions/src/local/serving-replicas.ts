@@ -4,8 +4,9 @@
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort, nodeArgs, spawnNode, stopChild, waitForHttp } from './child-process';
-import { readImage } from './image-builder';
+import { freePort, spawnCommand, stopChild, waitForHttp } from './child-process';
+import { HostPrograms } from './host-interpreter';
+import { imageEnvironment, readImage } from './image-builder';
 import { gsUriToPath } from './layout';
 import type { LocalLayout } from './layout';
 
@@ -29,11 +30,20 @@ interface Replica {
 export class ServingReplicas {
   private readonly replicas = new Map<string, Replica>();
   private stopping = false;
+  private readonly host: HostPrograms;
 
   constructor(
     private readonly layout: LocalLayout,
-    private readonly opts: { nodeModules: string; projectNumber: string; healthTimeoutMs?: number },
-  ) {}
+    private readonly opts: {
+      nodeModules: string;
+      projectNumber: string;
+      healthTimeoutMs?: number;
+      /** Which host program runs the serving command (default: probed on PATH, no module requirements). */
+      host?: HostPrograms;
+    },
+  ) {
+    this.host = opts.host ?? new HostPrograms();
+  }
 
   /** Starts the replica and resolves once its health route answers 200; throws if it exits or times out first. */
   async start(spec: ReplicaSpec): Promise<void> {
@@ -44,10 +54,11 @@ export class ServingReplicas {
     const port = await freePort();
     const healthRoute = `/v1/endpoints/${spec.endpointId}/deployedModels/${spec.deployedModelId}`;
     const predictRoute = `${healthRoute}:predict`;
-    const child = await spawnNode(this.layout, {
-      args: nodeArgs(command),
+    const child = await spawnCommand(this.layout, {
+      command: await this.host.command(command),
       cwd: image.dir,
       env: {
+        ...imageEnvironment(image.manifest),
         PATH: process.env.PATH,
         NODE_PATH: this.opts.nodeModules,
         SERVE_HOST: '127.0.0.1',

@@ -4,8 +4,8 @@
 // disk under the root folder, so a stack started after a crash carries on where the last one stopped.
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { SERVING_COMMAND, TRAINING_COMMAND } from '../../../trainer/src/image-commands';
+import { join, resolve } from 'node:path';
+import { loadManifest } from '../contract/manifest';
 import { endpointName } from '../pipeline/resource-names';
 import { PUBSUB_PUBLISHED, STORAGE_FINALIZED, storageFinalizedEvent } from './cloud-events';
 import { ControlServer } from './control-server';
@@ -17,6 +17,8 @@ import { EventRouter } from './event-router';
 import type { RouterOptions } from './event-router';
 import { FunctionServer, frameworkMain } from './function-server';
 import { LocalBuildService } from './build-twin';
+import { HostPrograms } from './host-interpreter';
+import { imageRecipe } from './image-builder';
 import { localLayout } from './layout';
 import type { LocalLayout } from './layout';
 import { LocalModelRegistry } from './model-registry-twin';
@@ -35,8 +37,24 @@ import {
 import type { CloudNames } from './settings';
 import { LocalTrainingService } from './training-twin';
 
-/** The trainer image's commands: its ENTRYPOINT and the model's serving command (trainer/Dockerfile). */
-export const IMAGE_COMMANDS = { entrypoint: TRAINING_COMMAND, servingCommand: SERVING_COMMAND };
+/** The default trainer's folder (the Titanic trainer): `<repository>/trainer`. */
+export const defaultTrainerDir = (): string => join(projectRoot(), 'trainer');
+
+/**
+ * The host programs a trainer's image needs in local mode, checked now: its commands (Dockerfile ENTRYPOINT, serving
+ * command) and the manifest's `local.requires`. Throws (HostRequirementError naming what to install, or the
+ * manifest's / Dockerfile's problems) so that nothing starts for a trainer this machine cannot run.
+ */
+export async function checkTrainerHost(trainerDir: string, host = trainerHost(trainerDir)): Promise<HostPrograms> {
+  const recipe = await imageRecipe(trainerDir);
+  await host.check([recipe.entrypoint, recipe.servingCommand]);
+  return host;
+}
+
+/** The host programs for a trainer's commands, with its manifest's `local.requires`. */
+export function trainerHost(trainerDir: string): HostPrograms {
+  return new HostPrograms(async () => (await loadManifest(trainerDir)).manifest.local?.requires ?? []);
+}
 
 export type StackLog = (event: string, fields?: Record<string, unknown>) => void;
 
@@ -46,6 +64,13 @@ export interface StackOptions {
   /** The control server's port: the endpoint's predict URL lives there. 0 = any free port. */
   port?: number;
   names?: CloudNames;
+  /**
+   * The trainer folder (its trainer.yaml, Dockerfile, dataset schema): what the build twin builds and the functions
+   * check drops against (their TRAINER_DIR). Default: the repository's `trainer/`.
+   */
+  trainerDir?: string;
+  /** The host programs for the trainer's commands, when the caller checked them already (checkTrainerHost). */
+  host?: HostPrograms;
   /** Extra environment for the function processes (e.g. TRAFFIC_POLICY). */
   functionEnv?: Record<string, string>;
   reconcileIntervalMs?: number;
@@ -81,6 +106,9 @@ export class LocalStack {
   readonly endpoint: LocalEndpointService;
   readonly watcher: DatasetWatcher;
   readonly functions: FunctionServer[] = [];
+  /** Absolute. */
+  readonly trainerDir: string;
+  private readonly host: HostPrograms;
   private readonly control: ControlServer;
   private readonly log: StackLog;
   private ticker: NodeJS.Timeout | undefined;
@@ -94,6 +122,8 @@ export class LocalStack {
     this.log = opts.log ?? (() => undefined);
     const root = projectRoot();
     const nodeModules = join(root, 'node_modules');
+    this.trainerDir = resolve(opts.trainerDir ?? defaultTrainerDir());
+    this.host = opts.host ?? trainerHost(this.trainerDir);
     this.store = new LocalObjectStore(this.layout);
     // Inert unless RETRAIN_LOCAL_PAUSE_AT is set (crash tests only).
     const pause = pauseHook(this.layout);
@@ -106,7 +136,7 @@ export class LocalStack {
       layout: this.layout,
       names: this.names,
       publish,
-      source: { projectRoot: root, ...IMAGE_COMMANDS },
+      source: { trainerDir: this.trainerDir },
       pause,
     });
     this.training = new LocalTrainingService({
@@ -116,9 +146,10 @@ export class LocalStack {
       registry: this.registry,
       publish,
       nodeModules,
+      host: this.host,
       pause,
     });
-    this.replicas = new ServingReplicas(this.layout, { nodeModules, projectNumber: '0' });
+    this.replicas = new ServingReplicas(this.layout, { nodeModules, projectNumber: '0', host: this.host });
     this.endpoint = new LocalEndpointService({
       store: this.store,
       names: this.names,
@@ -173,6 +204,8 @@ export class LocalStack {
   }
 
   async start(): Promise<void> {
+    // Before anything starts: a trainer this machine cannot run stops here, saying what to install.
+    await checkTrainerHost(this.trainerDir, this.host);
     // Readable by the folder's owner only: the operator commands (another process) call the twins with it.
     await mkdir(this.layout.root, { recursive: true });
     await writeFile(this.layout.controlToken, `${this.controlToken}\n`, { mode: 0o600 });
@@ -248,6 +281,8 @@ export class LocalStack {
       ENDPOINT_ID: n.endpointId,
       MODEL_ID: n.modelId,
       ...this.opts.functionEnv,
+      // The folder the build twin builds from is the one drops are checked against.
+      TRAINER_DIR: this.trainerDir,
       [LOCAL_DIR_ENV]: this.layout.root,
       [LOCAL_CONTROL_URL_ENV]: this.controlUrl,
       [LOCAL_CONTROL_TOKEN_ENV]: this.controlToken,

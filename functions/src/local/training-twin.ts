@@ -9,8 +9,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { outcomeMessage } from '../contract/outcome-message';
 import type { ObjectStore, TrainingRequest, TrainingService, TrainingState, TrainingStatus } from '../ports';
-import { nodeArgs, pidAlive, spawnNode } from './child-process';
-import { readImage } from './image-builder';
+import { killProcess, pidAlive, spawnCommand } from './child-process';
+import { HostPrograms } from './host-interpreter';
+import { imageEnvironment, readImage } from './image-builder';
 import { listJson, readJson, updateJson } from './json-objects';
 import { LocalObjectStore } from './object-store';
 import { parseGsUri, splitGeneration } from '../pipeline/gs-uri';
@@ -43,6 +44,7 @@ export const MAX_TRAINING_ATTEMPTS = 2;
 
 export class LocalTrainingService implements TrainingService {
   private readonly children = new Map<string, ChildProcess>();
+  private readonly host: HostPrograms;
   private readonly finishing = new Set<Promise<void>>();
   private stopping = false;
 
@@ -55,11 +57,15 @@ export class LocalTrainingService implements TrainingService {
       publish: (topic: string, data: string, attributes: Record<string, string>) => Promise<string>;
       /** Where the image's bundles find their npm packages (the image's node_modules layer). */
       nodeModules: string;
+      /** Which host program runs the image's ENTRYPOINT (default: probed on PATH, no module requirements). */
+      host?: HostPrograms;
       now?: () => Date;
       /** Test-only stage-boundary hook (pause-hook.ts); none in normal use. */
       pause?: PauseHook;
     },
-  ) {}
+  ) {
+    this.host = deps.host ?? new HostPrograms();
+  }
 
   async startTraining(req: TrainingRequest): Promise<{ name: string }> {
     // The trainer reads the dataset and writes under the output folder: only objects of the local buckets qualify
@@ -106,7 +112,7 @@ export class LocalTrainingService implements TrainingService {
     for (const job of await this.all()) {
       if (job.state !== 'PENDING' && job.state !== 'RUNNING') continue;
       // The parent watchdog stops an orphaned trainer; if one still runs, it must not race the restart.
-      if (job.pid && pidAlive(job.pid) && !this.children.has(job.name)) process.kill(job.pid, 'SIGKILL');
+      if (job.pid && pidAlive(job.pid) && !this.children.has(job.name)) killProcess(job.pid, 'SIGKILL');
       if (job.attempts >= MAX_TRAINING_ATTEMPTS) {
         await this.finish(job, 'FAILED', `the training process was interrupted ${job.attempts} times`);
       } else {
@@ -118,7 +124,7 @@ export class LocalTrainingService implements TrainingService {
   /** Stops running trainings (their jobs stay RUNNING, so the next start resumes them). */
   async stop(): Promise<void> {
     this.stopping = true;
-    for (const child of this.children.values()) child.kill('SIGKILL');
+    for (const child of this.children.values()) killProcess(child.pid, 'SIGKILL');
     await Promise.allSettled([...this.finishing]);
   }
 
@@ -161,9 +167,9 @@ export class LocalTrainingService implements TrainingService {
     }
     const base = req.baseOutputDir.replace(/\/+$/, '');
     localPathOfGsUri(layout, req.baseOutputDir, 'baseOutputDir');
-    const child = await spawnNode(layout, {
-      args: [
-        ...nodeArgs(image.manifest.entrypoint),
+    const child = await spawnCommand(layout, {
+      command: [
+        ...(await this.host.command(image.manifest.entrypoint)),
         '--env',
         'local',
         '--endpoint_version',
@@ -175,6 +181,7 @@ export class LocalTrainingService implements TrainingService {
       ],
       cwd: image.dir,
       env: {
+        ...imageEnvironment(image.manifest),
         PATH: process.env.PATH,
         NODE_PATH: this.deps.nodeModules,
         AIP_MODEL_DIR: gsUriToPath(layout, `${base}/model/`),
