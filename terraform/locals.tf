@@ -27,6 +27,7 @@ locals {
     TRAINER_DIR              = var.trainer_dir
     TRAINER_SOURCE_URI       = "gs://${google_storage_bucket_object.trainer_source.bucket}/${google_storage_bucket_object.trainer_source.name}"
     TRAINING_EVENTS_TOPIC    = google_pubsub_topic.training_events.name
+    RUN_EVENTS_TOPIC         = google_pubsub_topic.run_events.name
     ENDPOINT_ID              = google_vertex_ai_endpoint.serving.name
     MODEL_ID                 = var.model_id
     TRAINING_MACHINE_TYPE    = var.training_machine_type

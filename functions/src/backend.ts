@@ -2,10 +2,9 @@
 // backend RETRAIN_ENV names, loaded lazily so that loading the functions never loads a cloud client it does not use
 // (local mode never touches @google-cloud/*; vertex mode loads them on the first event, not at cold-start import).
 import { parseConfig, type Config } from './config';
-import { RunLedger } from './ledger/run-ledger';
 import { createLogger, type Logger } from './log';
 import type { Ports } from './ports';
-import type { StepContext } from './engine/context';
+import { engineLedger, type StepContext } from './engine/context';
 import { validateTrainingDataset } from './engine/dataset-check';
 
 /** Builds the ports of the configured backend: 'vertex' → ./gcp `createGcpPorts`, 'local' → ./local `createLocalPorts`. */
@@ -29,11 +28,12 @@ export function getRuntime(): StepContext {
   if (!runtime) {
     const config = parseConfig();
     const ports = createPorts(config);
+    const log = createLogger(config);
     runtime = {
       config,
       ports,
-      ledger: new RunLedger(ports.store, config.artifactsBucket),
-      log: createLogger(config),
+      ledger: engineLedger(config, ports, log),
+      log,
       validateDataset: validateTrainingDataset,
     };
   }
@@ -53,11 +53,12 @@ export function setPortsForTesting(
     return undefined;
   }
   const config = overrides.config ?? parseConfig({});
+  const log = overrides.log ?? createLogger(config);
   runtime = {
     config,
     ports,
-    ledger: new RunLedger(ports.store, config.artifactsBucket),
-    log: overrides.log ?? createLogger(config),
+    ledger: engineLedger(config, ports, log),
+    log,
     validateDataset: overrides.validateDataset ?? validateTrainingDataset,
   };
   return runtime;

@@ -17,6 +17,7 @@ export const CONFIG_VARIABLES = [
   'TRAINER_SOURCE_URI',
   'TRAINER_DIR',
   'TRAINING_EVENTS_TOPIC',
+  'RUN_EVENTS_TOPIC',
   'ENDPOINT_ID',
   'MODEL_ID',
   'TRAINING_MACHINE_TYPE',
@@ -45,6 +46,7 @@ export const LOCAL_DEFAULTS: Partial<Record<ConfigVariable, string>> = {
   IMAGE_REPOSITORY: 'local/vertex-retrain',
   TRAINER_SOURCE_URI: 'local://trainer',
   TRAINING_EVENTS_TOPIC: 'training-events',
+  RUN_EVENTS_TOPIC: 'run-events',
   ENDPOINT_ID: 'local-endpoint',
   MODEL_ID: 'local-model',
 };
@@ -74,6 +76,8 @@ export interface Config {
   trainerDir: string;
   /** Topic (short id or `projects/…/topics/…`) the trainer reports training events to. */
   trainingEventsTopic: string;
+  /** Topic (short id or `projects/…/topics/…`) every run transition is published on, as a CloudEvent. */
+  runEventsTopic: string;
   /** Numeric endpoint id or full `projects/…/locations/…/endpoints/…` name. */
   endpointId: string;
   /** The registry model every run adds a version to. */
@@ -130,6 +134,7 @@ const SCHEMA = {
   TRAINER_SOURCE_URI: text,
   TRAINER_DIR: text.default('trainer'),
   TRAINING_EVENTS_TOPIC: text,
+  RUN_EVENTS_TOPIC: text,
   ENDPOINT_ID: text,
   MODEL_ID: text,
   TRAINING_MACHINE_TYPE: text.default('n1-standard-4'),
@@ -195,6 +200,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     trainerSourceUri: v.TRAINER_SOURCE_URI,
     trainerDir: v.TRAINER_DIR,
     trainingEventsTopic: v.TRAINING_EVENTS_TOPIC,
+    runEventsTopic: v.RUN_EVENTS_TOPIC,
     endpointId: v.ENDPOINT_ID,
     modelId: v.MODEL_ID,
     trainingMachineType: v.TRAINING_MACHINE_TYPE,

@@ -11,6 +11,7 @@ export const GCP_CONFIG_KEYS = [
   'imageName',
   'trainerSourceUri',
   'trainingEventsTopic',
+  'runEventsTopic',
   'endpointId',
   'modelId',
   'trainingMachineType',

@@ -19,6 +19,7 @@ export const PORT_METHODS = {
   endpoint: ['getEndpoint', 'deployModel', 'undeployModel', 'updateTrafficSplit', 'getOperation'],
   registry: ['setVersionAliases', 'importEvaluation'],
   publisher: ['publish'],
+  runEvents: ['publish'],
 } as const satisfies { [P in Exclude<keyof Ports, 'now'>]: readonly (keyof Ports[P])[] };
 
 /** The methods returning a stream: a fault is the stream erroring before its first byte or after its last. */
