@@ -43,6 +43,7 @@ locals {
     TRAINER_SOURCE_POINTER   = local.trainer_source_pointer
     BUILD_TRIGGER_ID         = local.build_trigger_id
     TRAINING_EVENTS_TOPIC    = google_pubsub_topic.training_events.name
+    RUN_EVENTS_TOPIC         = google_pubsub_topic.run_events.name
     ENDPOINT_ID              = google_vertex_ai_endpoint.serving.name
     MODEL_ID                 = var.model_id
     TRAINING_MACHINE_TYPE    = var.training_machine_type

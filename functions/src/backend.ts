@@ -3,10 +3,9 @@
 // the factory local/function-entry.ts registers, so the entry module (index.ts) reaches nothing under local/ and
 // the cloud's function archive needs none of it.
 import { parseConfig, type Config, type LocalConfig } from './config';
-import { RunLedger } from './ledger/run-ledger';
 import { createLogger, type Logger } from './log';
 import type { Ports } from './ports';
-import type { StepContext } from './engine/context';
+import { engineLedger, type StepContext } from './engine/context';
 import { validateTrainingDataset } from './engine/dataset-check';
 
 export type LocalPortsFactory = (config: LocalConfig) => Ports;
@@ -42,11 +41,12 @@ export function getRuntime(): StepContext {
   if (!runtime) {
     const config = parseConfig();
     const ports = createPorts(config);
+    const log = createLogger(config);
     runtime = {
       config,
       ports,
-      ledger: new RunLedger(ports.store, config.artifactsBucket),
-      log: createLogger(config),
+      ledger: engineLedger(config, ports, log),
+      log,
       validateDataset: validateTrainingDataset,
     };
   }
@@ -66,11 +66,12 @@ export function setPortsForTesting(
     return undefined;
   }
   const config = overrides.config ?? parseConfig({});
+  const log = overrides.log ?? createLogger(config);
   runtime = {
     config,
     ports,
-    ledger: new RunLedger(ports.store, config.artifactsBucket),
-    log: overrides.log ?? createLogger(config),
+    ledger: engineLedger(config, ports, log),
+    log,
     validateDataset: overrides.validateDataset ?? validateTrainingDataset,
   };
   return runtime;

@@ -19,6 +19,7 @@ export const CONFIG_VARIABLES = [
   'BUILD_TRIGGER_ID',
   'TRAINER_SOURCE_POINTER',
   'TRAINING_EVENTS_TOPIC',
+  'RUN_EVENTS_TOPIC',
   'ENDPOINT_ID',
   'MODEL_ID',
   'TRAINING_MACHINE_TYPE',
@@ -47,6 +48,7 @@ export const LOCAL_DEFAULTS: Partial<Record<ConfigVariable, string>> = {
   IMAGE_REPOSITORY: 'local/vertex-retrain',
   TRAINER_SOURCE_URI: 'local://trainer',
   TRAINING_EVENTS_TOPIC: 'training-events',
+  RUN_EVENTS_TOPIC: 'run-events',
   ENDPOINT_ID: 'local-endpoint',
   MODEL_ID: 'local-model',
 };
@@ -87,6 +89,8 @@ interface SharedConfig {
   trainerSourcePointer?: string;
   /** Topic (short id or `projects/…/topics/…`) the trainer reports training events to. */
   trainingEventsTopic: string;
+  /** Topic (short id or `projects/…/topics/…`) every run transition is published on, as a CloudEvent. */
+  runEventsTopic: string;
   /** Numeric endpoint id or full `projects/…/locations/…/endpoints/…` name. */
   endpointId: string;
   /** The registry model every run adds a version to. */
@@ -164,6 +168,7 @@ const SCHEMA = {
     .regex(/^gs:\/\/[^/]+\/.+$/, 'not gs://bucket/object')
     .optional(),
   TRAINING_EVENTS_TOPIC: text,
+  RUN_EVENTS_TOPIC: text,
   ENDPOINT_ID: text,
   MODEL_ID: text,
   TRAINING_MACHINE_TYPE: text.default('n1-standard-4'),
@@ -239,6 +244,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     ...(v.BUILD_TRIGGER_ID ? { buildTriggerId: v.BUILD_TRIGGER_ID } : {}),
     ...(v.TRAINER_SOURCE_POINTER ? { trainerSourcePointer: v.TRAINER_SOURCE_POINTER } : {}),
     trainingEventsTopic: v.TRAINING_EVENTS_TOPIC,
+    runEventsTopic: v.RUN_EVENTS_TOPIC,
     endpointId: v.ENDPOINT_ID,
     modelId: v.MODEL_ID,
     trainingMachineType: v.TRAINING_MACHINE_TYPE,

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Task } from './contract/manifest';
+import type { RunCloudEvent } from './pipeline/run-event';
 
 /** A stored object's identity and the lineage facts the store knows about it. */
 export interface ObjectInfo {
@@ -261,6 +262,15 @@ export interface Publisher {
   publish(topic: string, data: unknown, attributes?: Record<string, string>): Promise<string>;
 }
 
+/**
+ * Where run transitions go (pipeline/run-event.ts builds them): the run-events topic on Google Cloud, an append-only
+ * file in the stack folder locally. The engine publishes each transition once, after the ledger recorded it.
+ */
+export interface RunEvents {
+  /** Resolves once the backend holds the event (Pub/Sub acknowledged the publish; the line is written). */
+  publish(event: RunCloudEvent): Promise<void>;
+}
+
 /** Everything a handler may touch. Built once per process by the backend (gcp or local). */
 export interface Ports {
   store: ObjectStore;
@@ -269,6 +279,7 @@ export interface Ports {
   endpoint: EndpointService;
   registry: ModelRegistry;
   publisher: Publisher;
+  runEvents: RunEvents;
   /** Injected so pipeline decisions stay pure and tests control time. */
   now(): Date;
 }
@@ -284,6 +295,7 @@ export const PORT_METHODS = {
   endpoint: ['getEndpoint', 'deployModel', 'undeployModel', 'updateTrafficSplit', 'getOperation'],
   registry: ['setVersionAliases', 'importEvaluation'],
   publisher: ['publish'],
+  runEvents: ['publish'],
 } as const satisfies { [P in Exclude<keyof Ports, 'now'>]: readonly (keyof Ports[P])[] };
 
 /** The port methods returning a stream, not a promise. */

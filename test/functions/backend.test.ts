@@ -45,6 +45,7 @@ describe('backend', () => {
       IMAGE_REPOSITORY: 'r',
       TRAINER_SOURCE_URI: 'gs://s/t.tgz',
       TRAINING_EVENTS_TOPIC: 't',
+      RUN_EVENTS_TOPIC: 'e',
       ENDPOINT_ID: '1',
       MODEL_ID: 'm',
       TRAINING_SERVICE_ACCOUNT: 'a@b',

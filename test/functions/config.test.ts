@@ -10,6 +10,7 @@ const VERTEX = {
   IMAGE_REPOSITORY: 'europe-west1-docker.pkg.dev/my-project/vertex-retrain',
   TRAINER_SOURCE_URI: 'gs://my-project-artifacts/source/trainer.tar.gz',
   TRAINING_EVENTS_TOPIC: 'projects/my-project/topics/training-events',
+  RUN_EVENTS_TOPIC: 'vr-run-events',
   ENDPOINT_ID: '1234567890',
   MODEL_ID: 'titanic',
   TRAINING_SERVICE_ACCOUNT: 'trainer@my-project.iam.gserviceaccount.com',
@@ -37,6 +38,7 @@ describe('config', () => {
     assert.equal(c.imageName, 'trainer');
     assert.equal(c.trainingMachineType, 'n1-standard-4');
     assert.equal(c.servingMachineType, 'n1-standard-2');
+    assert.equal(c.runEventsTopic, 'run-events');
     assert.deepEqual(c.trafficPolicy, { kind: 'replace' });
     assert.equal(c.keepDeployedVersions, 2);
     assert.equal(c.maxEventAgeSeconds, 86400);
@@ -139,7 +141,7 @@ describe('config', () => {
 
   it('exports exactly the variables it reads', () => {
     assert.equal(new Set(CONFIG_VARIABLES).size, CONFIG_VARIABLES.length);
-    assert.equal(CONFIG_VARIABLES.length, 29);
+    assert.equal(CONFIG_VARIABLES.length, 30);
     // An unknown variable is ignored; every listed one is validated (a bad value for each is caught above or here).
     for (const name of CONFIG_VARIABLES) assert.match(name, /^[A-Z][A-Z0-9_]+$/);
   });

@@ -113,6 +113,14 @@ describe('cross-check: Terraform function environment ↔ the config module', ()
       s.trainingEventsTopic,
       String(evaluateAttribute(config, 'google_pubsub_topic.training_events', 'name', SAMPLE)),
     );
+    // Run events go to the run-events topic (the short name: the Pub/Sub client adds projects/<PROJECT_ID>/topics/),
+    // on which every function's own account, and no other, may publish.
+    assert.equal(s.runEventsTopic, String(evaluateAttribute(config, 'google_pubsub_topic.run_events', 'name', SAMPLE)));
+    const runEvents = config.resource('google_pubsub_topic_iam_member.function_run_events').body;
+    assert.equal(runEvents.for_each, '${local.functions}');
+    assert.equal(runEvents.topic, '${google_pubsub_topic.run_events.id}');
+    assert.equal(runEvents.role, 'roles/pubsub.publisher');
+    assert.equal(runEvents.member, 'serviceAccount:${google_service_account.function[each.key].email}');
     // Buckets: the watched one and the one everything is written to are distinct.
     assert.notEqual(s.dataBucket, s.artifactsBucket);
     // A numeric endpoint id, which endpointName() turns into the full resource name.

@@ -109,6 +109,8 @@ describe('cross-check: Terraform functions ↔ the entry module', () => {
     const env = config.local('function_environment') as Record<string, string>;
     assert.equal(topicOf('onTrainingStatus'), '${google_pubsub_topic.training_events.id}');
     assert.equal(env.TRAINING_EVENTS_TOPIC, '${google_pubsub_topic.training_events.name}');
+    // Every function publishes its runs' transitions on the run-events topic Terraform creates.
+    assert.equal(env.RUN_EVENTS_TOPIC, '${google_pubsub_topic.run_events.name}');
     assert.equal(env.DATA_BUCKET, '${google_storage_bucket.data.name}');
     assert.equal(Object.values(specs).find((s) => s.event_type === STORAGE_FINALIZED)?.bucket, env.DATA_BUCKET);
   });

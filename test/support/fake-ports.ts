@@ -12,11 +12,13 @@ import {
   type OperationStatus,
   type Ports,
   type Publisher,
+  type RunEvents,
   type TrafficSplit,
   type TrainingRequest,
   type TrainingService,
   type TrainingStatus,
 } from '../../functions/src/ports';
+import type { RunCloudEvent } from '../../functions/src/pipeline/run-event';
 import { MemoryObjectStore } from './memory-store';
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -186,6 +188,14 @@ export class FakePublisher extends Faults implements Publisher {
   }
 }
 
+export class FakeRunEvents extends Faults implements RunEvents {
+  readonly events: RunCloudEvent[] = [];
+  async publish(event: RunCloudEvent): Promise<void> {
+    await this.check('publish');
+    this.events.push(event);
+  }
+}
+
 /** All fakes plus a settable clock. */
 export function fakePorts(start = new Date('2026-03-01T12:00:00.000Z')) {
   const clock = { now: start };
@@ -197,6 +207,7 @@ export function fakePorts(start = new Date('2026-03-01T12:00:00.000Z')) {
     endpoint: new FakeEndpoint(),
     registry: new FakeRegistry(),
     publisher: new FakePublisher(),
+    runEvents: new FakeRunEvents(),
   };
   const ports: Ports = { ...fakes, now: () => clock.now };
   return { ...fakes, ports, clock };

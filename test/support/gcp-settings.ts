@@ -19,6 +19,7 @@ export const testSettings = (over: Partial<GcpSettings> = {}): GcpSettings => ({
   imageName: 'trainer',
   trainerSourceUri: 'gs://test-project-artifacts/source/trainer.tar.gz',
   trainingEventsTopic: 'training-events',
+  runEventsTopic: 'vr-run-events',
   endpointId: '1234567890',
   modelId: 'titanic',
   trainingMachineType: 'n1-standard-4',

@@ -86,12 +86,43 @@ export async function deadLettersVertex(
   return total;
 }
 
+/** The Pub/Sub clients `--env vertex` reads and replays through; `close` ends their channels. */
+export interface DeadLetterClients {
+  subscriber: SubscriberApi;
+  publisher: PublisherApi;
+  close?(): Promise<void>;
+}
+
 /** The generated Pub/Sub clients for `--env vertex`, loaded on use (the CLI starts without the Pub/Sub package). */
-export function vertexDeadLetterClients(projectId: string): { subscriber: SubscriberApi; publisher: PublisherApi } {
+export function vertexDeadLetterClients(projectId: string): DeadLetterClients {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { v1 } = require('@google-cloud/pubsub') as typeof import('@google-cloud/pubsub');
+  const subscriber = new v1.SubscriberClient({ projectId });
+  const publisher = new v1.PublisherClient({ projectId });
   return {
-    subscriber: new v1.SubscriberClient({ projectId }) as unknown as SubscriberApi,
-    publisher: new v1.PublisherClient({ projectId }) as unknown as PublisherApi,
+    subscriber: subscriber as unknown as SubscriberApi,
+    publisher: publisher as unknown as PublisherApi,
+    close: async () => void (await Promise.all([subscriber.close(), publisher.close()])),
   };
+}
+
+/**
+ * `dead-letters --env vertex [--replay]`: the routes (DEAD_LETTER_ROUTES) and project (PROJECT_ID) from `env` — the
+ * environment over the env file, as the CLI reads it — through `clients` (default: the generated Pub/Sub clients).
+ */
+export async function deadLettersFromEnv(
+  env: Record<string, string | undefined>,
+  replay: boolean,
+  out: NodeJS.WritableStream,
+  clients: (projectId: string) => DeadLetterClients = vertexDeadLetterClients,
+): Promise<number> {
+  const routes = parseDeadLetterRoutes(env.DEAD_LETTER_ROUTES);
+  const projectId = env.PROJECT_ID;
+  if (!projectId) throw new Error('--env vertex dead-letters needs PROJECT_ID (terraform output -raw env_file)');
+  const c = clients(projectId);
+  try {
+    return await deadLettersVertex(routes, replay, out, c);
+  } finally {
+    await c.close?.();
+  }
 }

@@ -9,7 +9,7 @@ import type { Config } from '../config';
 import { LocalObjectStore } from '../local/object-store';
 import { localLayout, objectPath } from '../local/layout';
 import { ledgerTraffic } from '../pipeline/ledger-traffic';
-import { deadLetters } from './dead-letters';
+import { deadLetters, deadLettersFromEnv, type DeadLetterClients } from './dead-letters';
 import { operatorContext, operatorName, promoteCommand, rollbackCommand, undeployCommand } from './operator';
 import { demo } from './demo';
 import { followRun } from './follow';
@@ -25,7 +25,7 @@ import { runningStack } from './stack-file';
 import { dirFlag, localConfig, stackTrainerDir, up } from './up';
 import { projectRoot } from '../local/settings';
 import { registerValidate } from './validate';
-import { predictVertex, vertexStore, vertexTarget } from './vertex';
+import { predictVertex, vertexStore, vertexTarget, withEnvFile } from './vertex';
 
 // commander is an ES module; Node 22 loads it with require(), which TypeScript's CommonJS output cannot express.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -81,7 +81,12 @@ async function readInput(source: string): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-export function buildProgram(): CommandType {
+/** What a test replaces: the Pub/Sub clients of `dead-letters --env vertex`. */
+export interface CliDeps {
+  deadLetterClients?: (projectId: string) => DeadLetterClients;
+}
+
+export function buildProgram(deps: CliDeps = {}): CommandType {
   const program = new Command('vertex-retrain')
     .description('Event-driven continuous training for Vertex AI: drop a CSV, get a new deployed model version.')
     .addOption(new Option('--env <env>', 'where the flow runs').choices(['local', 'vertex']).default('local'))
@@ -276,10 +281,23 @@ export function buildProgram(): CommandType {
 
   program
     .command('dead-letters')
-    .description('events the local router gave up on, with their last error')
-    .option('--replay', 'queue them again for delivery')
-    .action(async (o: { replay?: boolean }) => {
-      localOnly('dead-letters', globals().env);
+    .description(
+      "events that exhausted their retries: the local router's, with their last error, or with --env vertex those on the dead-letter subscriptions",
+    )
+    .option(
+      '--replay',
+      'deliver them again (locally: queue them; on Google Cloud: publish to the function topic, then ack)',
+    )
+    .option(
+      '--env-file <path>',
+      'with --env vertex: the file with PROJECT_ID and DEAD_LETTER_ROUTES (default .env.vertex)',
+    )
+    .action(async (o: { replay?: boolean; envFile?: string }) => {
+      if (globals().env === 'vertex') {
+        const env = withEnvFile(process.env, o.envFile);
+        await deadLettersFromEnv(env, Boolean(o.replay), process.stdout, deps.deadLetterClients);
+        return;
+      }
       await deadLetters(localLayout(globals().dir), Boolean(o.replay), process.stdout);
     });
 

@@ -4,13 +4,12 @@
 import { userInfo } from 'node:os';
 import { parseConfig, type Config } from '../config';
 import { readDeploymentSettings } from '../ledger/pointers';
-import { RunLedger } from '../ledger/run-ledger';
 import { localLayout } from '../local/layout';
 import { createLocalPorts } from '../local/local-ports';
 import { LOCAL_CONTROL_URL_ENV, LOCAL_DIR_ENV } from '../local/settings';
 import { createLogger } from '../log';
 import { isTerminal } from '../pipeline/run-state';
-import type { StepContext, StepResult } from '../engine/context';
+import { engineLedger, type StepContext, type StepResult } from '../engine/context';
 import { validateTrainingDataset } from '../engine/dataset-check';
 import { promote, rollback, undeploy, type OperatorOptions } from '../engine/operator';
 import { runningStack } from './stack-file';
@@ -48,13 +47,8 @@ export async function operatorContext(t: OperatorTarget, env = process.env): Pro
   // promote and rollback follow the deployment's traffic policy (recorded by the functions), not this shell's.
   const deployed = await readDeploymentSettings(ports.store, config.artifactsBucket);
   if (deployed) config = { ...config, trafficPolicy: deployed.trafficPolicy };
-  return {
-    config,
-    ports,
-    ledger: new RunLedger(ports.store, config.artifactsBucket),
-    log: createLogger({ logLevel: env.LOG_LEVEL ?? 'warn' }, process.stderr),
-    validateDataset: validateTrainingDataset,
-  };
+  const log = createLogger({ logLevel: env.LOG_LEVEL ?? 'warn' }, process.stderr);
+  return { config, ports, ledger: engineLedger(config, ports, log), log, validateDataset: validateTrainingDataset };
 }
 
 /** Waits until the run is final again (the reconciler finishing an override's deployment). */

@@ -3,7 +3,7 @@
 import type { Ports } from '../ports';
 import { type GcpClients, lazyClients } from './clients';
 import { createCloudBuildService } from './cloud-build';
-import { createPubSubPublisher } from './pubsub';
+import { createPubSubPublisher, createPubSubRunEvents } from './pubsub';
 import type { GcpSettings } from './settings';
 import { createGcsStore } from './storage';
 import { createVertexEndpoint } from './vertex-endpoint';
@@ -22,6 +22,7 @@ export function createGcpPorts(settings: GcpSettings, clients: GcpClients = lazy
     endpoint: createVertexEndpoint(settings, clients),
     registry: createVertexRegistry(clients),
     publisher: createPubSubPublisher(clients),
+    runEvents: createPubSubRunEvents(clients, settings.runEventsTopic),
     now: () => new Date(),
   };
 }

@@ -1,6 +1,8 @@
-// Publisher over Cloud Pub/Sub: JSON messages with string attributes.
+// Publisher over Cloud Pub/Sub: JSON messages with string attributes; run events on the run-events topic; pull and
+// replay of dead letters through the generated clients.
 import type { Topic } from '@google-cloud/pubsub';
-import type { Publisher } from '../ports';
+import { runEventMessage } from '../pipeline/run-event';
+import type { Publisher, RunEvents } from '../ports';
 import type { GcpClients } from './clients';
 
 export function createPubSubPublisher(clients: Pick<GcpClients, 'pubsub'>): Publisher {
@@ -14,6 +16,21 @@ export function createPubSubPublisher(clients: Pick<GcpClients, 'pubsub'>): Publ
         topics.set(topic, handle);
       }
       return handle.publishMessage({ json: data, ...(attributes ? { attributes } : {}) });
+    },
+  };
+}
+
+/**
+ * Run events on `topic` in the CloudEvents Pub/Sub binding's binary mode (runEventMessage). No ordering key: a failed
+ * publish would pause the key until resumed, and subscribers order by `ce-time` (each event is one run's transition,
+ * and the event id lets them drop a repeat).
+ */
+export function createPubSubRunEvents(clients: Pick<GcpClients, 'pubsub'>, topic: string): RunEvents {
+  const publisher = createPubSubPublisher(clients);
+  return {
+    async publish(event) {
+      const { data, attributes } = runEventMessage(event);
+      await publisher.publish(topic, data, attributes);
     },
   };
 }

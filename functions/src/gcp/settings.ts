@@ -14,6 +14,7 @@ export const GCP_CONFIG_KEYS = [
   'buildTriggerId',
   'trainerSourcePointer',
   'trainingEventsTopic',
+  'runEventsTopic',
   'endpointId',
   'modelId',
   'trainingMachineType',

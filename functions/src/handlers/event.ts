@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { getRuntime } from '../backend';
 import { traceFields } from '../log';
 import { classifyError, errorMessage, errorReason } from '../pipeline/errors';
-import type { StepContext, StepResult } from '../engine/context';
+import { engineLedger, type StepContext, type StepResult } from '../engine/context';
 
 /** The event cannot be understood; acknowledged (a retry would not make it readable). */
 export class MalformedEventError extends Error {
@@ -88,7 +88,8 @@ export async function handleEvent<T>(
     return;
   }
   try {
-    const result = await step({ ...rt, log }, decoded.input);
+    // The ledger of this event: its transition lines carry the event's id and trace like every other line of it.
+    const result = await step({ ...rt, log, ledger: engineLedger(rt.config, rt.ports, log) }, decoded.input);
     const quiet = result.outcome === 'idle' || result.outcome === 'waiting' || result.outcome === 'duplicate';
     log[quiet && functionName === 'onReconcileTick' ? 'debug' : 'info'](
       { ...result },

@@ -3,7 +3,7 @@
 // exactly one sees changed=true for a given transition — that one acts, the others are duplicates.
 import type { ObjectStore } from '../ports';
 import { gsUri } from '../pipeline/gs-uri';
-import type { RunRecord } from '../pipeline/run-record';
+import type { RunRecord, RunState } from '../pipeline/run-record';
 import { apply, isTerminal, type Applied, type RunEvent } from '../pipeline/run-state';
 import { DEFAULT_CAS_ATTEMPTS, casUpdate, readCasJson } from './cas';
 import { InFlightIndex } from './in-flight';
@@ -20,6 +20,13 @@ export class RunNotFoundError extends Error {
   override name = 'RunNotFoundError';
 }
 
+/**
+ * Told of each change of a run's state once, after the write that made it (`from` undefined: the write created the
+ * run), by the one caller whose compare-and-swap took. A duplicate that changes nothing, or a write that changes the
+ * record but not its state, tells nothing.
+ */
+export type TransitionListener = (from: RunState | undefined, record: RunRecord) => Promise<void>;
+
 export class RunLedger {
   /** The runs the tick still has to move on; kept by create and update, emptied by the tick. */
   readonly inFlight: InFlightIndex;
@@ -28,6 +35,7 @@ export class RunLedger {
     readonly store: ObjectStore,
     readonly bucket: string,
     private readonly maxAttempts = DEFAULT_CAS_ATTEMPTS,
+    private readonly onTransition?: TransitionListener,
   ) {
     this.inFlight = new InFlightIndex(store, bucket);
   }
@@ -68,12 +76,14 @@ export class RunLedger {
       (current) => (current ? { value: current, changed: false } : { value: record, changed: true }),
       this.maxAttempts,
     );
+    if (changed) await this.onTransition?.(undefined, value);
     return { record: value, created: changed };
   }
 
   /** Applies an event by compare-and-swap. `changed` is false when the event was a no-op (duplicate, out of order). */
   async update(runId: string, event: RunEvent): Promise<Applied> {
     let wasSettled = false;
+    let from: RunState | undefined;
     const { value, changed } = await casUpdate<RunRecord>(
       this.store,
       this.bucket,
@@ -81,6 +91,7 @@ export class RunLedger {
       (current) => {
         if (!current) throw new RunNotFoundError(`no run record ${this.uri(runId)}`);
         const applied = apply(current, event);
+        from = current.state;
         wasSettled = isTerminal(current.state) && current.report?.of === current.updatedAt;
         return { value: applied.record, changed: applied.changed };
       },
@@ -88,6 +99,7 @@ export class RunLedger {
     );
     // A final, reported run changed again (undeployed, traffic moved): back in the index for a new report.
     if (changed && wasSettled) await this.inFlight.add([runId], event.at);
+    if (changed && from !== value.state) await this.onTransition?.(from, value);
     return { record: value, changed };
   }
 

@@ -26,6 +26,8 @@ export interface LocalLayout {
   images: string;
   /** Build, training and serving logs. */
   logs: string;
+  /** Every run transition as a CloudEvent, one JSON line each, appended in order (local/run-events.ts). */
+  runEvents: string;
   /** The running stack's RPC token (mode 0600), for commands run from another process (promote, rollback). */
   controlToken: string;
 }
@@ -47,6 +49,7 @@ export function localLayout(root: string = DEFAULT_ROOT): LocalLayout {
     deadLetters: join(abs, 'dead-letters'),
     images: join(abs, 'images'),
     logs: join(abs, 'logs'),
+    runEvents: join(abs, 'run-events.jsonl'),
     controlToken: join(abs, 'control-token'),
   };
 }

@@ -1,12 +1,13 @@
 // The ports of a function process in local mode: the object store directly on the stack's folder (its lock files
-// make compare-and-swap safe across processes), and every other service through the stack's control server, where
-// the twins run (see rpc.ts). The stack passes both locations, and its RPC token, in the environment of the function
+// make compare-and-swap safe across processes), run events appended to the folder's run-events file, and every other
+// service through the stack's control server, where the twins run (see rpc.ts). The stack passes both locations, and its RPC token, in the environment of the function
 // servers; a command run from another process (promote, rollback) reads the token from the stack's folder instead.
 import { readFileSync } from 'node:fs';
 import type { BuildService, EndpointService, ModelRegistry, Ports, Publisher, TrainingService } from '../ports';
 import { localLayout } from './layout';
 import { LocalObjectStore } from './object-store';
 import { LOCAL_CONTROL_TOKEN_ENV, rpcClient } from './rpc';
+import { LocalRunEvents } from './run-events';
 import { LOCAL_CONTROL_URL_ENV, LOCAL_DIR_ENV } from './settings';
 
 /**
@@ -30,6 +31,7 @@ export function createLocalPorts(env: Record<string, string | undefined> = proce
     endpoint: rpcClient<EndpointService>(url, 'endpoint', token),
     registry: rpcClient<ModelRegistry>(url, 'registry', token),
     publisher: rpcClient<Publisher>(url, 'publisher', token),
+    runEvents: new LocalRunEvents(layout),
     now: () => new Date(),
   };
 }

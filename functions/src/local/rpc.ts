@@ -15,9 +15,9 @@ export const LOCAL_CONTROL_TOKEN_ENV = 'RETRAIN_LOCAL_CONTROL_TOKEN';
 
 /**
  * The services and methods the control server exposes; nothing else is callable. Every port's methods but the
- * object store's: a function process reads and writes the local buckets itself.
+ * object store's and the run events': a function process writes the local buckets and its run events itself.
  */
-const { store: _store, ...RPC_METHODS } = PORT_METHODS;
+const { store: _store, runEvents: _runEvents, ...RPC_METHODS } = PORT_METHODS;
 export { RPC_METHODS };
 
 export type RpcService = keyof typeof RPC_METHODS;

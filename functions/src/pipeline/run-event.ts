@@ -3,7 +3,7 @@
 // shape. On Pub/Sub the event travels in the binary content mode of the CloudEvents Pub/Sub binding: `data` is the
 // message body, every other attribute a `ce-<name>` message attribute. `runId`, `from` and `to` are also plain
 // attributes so a subscription can filter (`attributes.to = "FAILED"`) without parsing the body.
-import type { RunState } from './run-record';
+import { pinnedDatasetUri, type RunRecord, type RunState } from './run-record';
 
 /** CloudEvents `type` of a run transition. */
 export const RUN_EVENT_TYPE = 'dev.vertex-retrain.run.transitioned.v1';
@@ -93,5 +93,55 @@ export function runEventMessage(event: RunCloudEvent): { data: RunEventData; att
       ...(event.data.from !== null ? { from: event.data.from } : {}),
       to: event.data.to,
     },
+  };
+}
+
+/** How many rejection reasons an event carries (the report next to the data has them all). */
+const EVENT_REASONS = 3;
+
+/**
+ * The transition a ledger write made: the run went from `from` (undefined: the record was created) to the state of
+ * `record`, the record as written. Reason and details are what a subscriber needs to act without reading the ledger.
+ */
+export function transitionOf(from: RunState | undefined, record: RunRecord): RunTransition {
+  const to = record.state;
+  const details: Record<string, unknown> = {};
+  if (record.dataset) details.dataset = pinnedDatasetUri(record.dataset);
+  if (record.training?.endpointVersion !== undefined) details.endpointVersion = record.training.endpointVersion;
+  let reason: string | undefined;
+  if (to === 'REJECTED' && record.rejection) {
+    reason = 'DatasetRejected';
+    details.reasons = record.rejection.reasons.slice(0, EVENT_REASONS);
+    details.problemCount = record.rejection.problemCount;
+    if (record.rejection.reportUri) details.reportUri = record.rejection.reportUri;
+  }
+  if (to === 'FAILED') {
+    const error = record.errors.at(-1);
+    if (error) {
+      reason = error.reason;
+      details.message = error.message;
+    }
+  }
+  if ((to === 'HELD' || to === 'DEPLOYING') && record.gate) {
+    if (to === 'HELD') reason = 'QualityGateHeld';
+    const { metric, candidate, serving, threshold, promote } = record.gate;
+    details.gate = { metric, candidate, serving, threshold, promote, reason: record.gate.reason };
+  }
+  if (to === 'DEPLOYING' && record.override) details.overriddenBy = record.override.by;
+  if (to === 'BUILDING' && record.build?.logUrl) details.buildLogUrl = record.build.logUrl;
+  if (to === 'DEPLOYED' && record.deploy) {
+    if (record.deploy.deployedModelId) details.deployedModelId = record.deploy.deployedModelId;
+    if (record.deploy.traffic) details.traffic = record.deploy.traffic;
+  }
+  const model = record.training?.model;
+  if (model) details.model = model.name;
+  return {
+    runId: record.runId,
+    ...(from !== undefined ? { from } : {}),
+    to,
+    at: record.stages[to] ?? record.updatedAt,
+    ...(reason !== undefined ? { reason } : {}),
+    ...(model ? { modelVersion: model.versionId } : {}),
+    details,
   };
 }

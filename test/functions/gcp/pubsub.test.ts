@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { PubSub } from '@google-cloud/pubsub';
+import { buildRunEvent, RUN_EVENT_TYPE } from '../../../functions/src/pipeline/run-event';
 import {
   createPubSubPublisher,
+  createPubSubRunEvents,
   pullDeadLetters,
   replayDeadLetters,
   type PublisherApi,
@@ -33,6 +35,87 @@ describe('gcp/pubsub', () => {
     const [message] = request.messages as { data: Buffer; attributes: Record<string, string> }[];
     assert.deepEqual(JSON.parse(message!.data.toString('utf8')), { runId: 'r7', state: 'SUCCEEDED' });
     assert.deepEqual(message!.attributes, { runId: 'r7' });
+    await pubsub.close();
+  });
+});
+
+describe('gcp/pubsub run events', () => {
+  async function fakePubSub(respond: (req: Record<string, unknown>) => unknown) {
+    const pubsub = new PubSub(offlineClientOptions());
+    const gapic = await (
+      pubsub as unknown as { getClientAsync_(c: { client: string }): Promise<{ initialize(): Promise<unknown> }> }
+    ).getClientAsync_({ client: 'PublisherClient' });
+    return { pubsub, calls: await fakeGrpc(gapic.initialize(), 'publish', respond) };
+  }
+
+  it('publishes a transition in binary content mode: PublishRequest proto-checked, ce-* and filter attributes', async () => {
+    const { pubsub, calls } = await fakePubSub(() => ({ messageIds: ['m1'] }));
+    const event = buildRunEvent('//vertex-retrain/projects/test-project/locations/europe-west1', {
+      runId: 'train-0123456789ab',
+      from: 'TRAINING',
+      to: 'HELD',
+      at: '2026-12-02T10:00:00.000Z',
+      reason: 'QualityGateHeld',
+      modelVersion: '3',
+      details: { gate: { metric: 'accuracy', candidate: 0.6 } },
+    });
+
+    await createPubSubRunEvents({ pubsub: () => pubsub }, 'vr-run-events').publish(event);
+
+    assert.equal(calls.length, 1);
+    const { request, wire } = calls[0]!;
+    assertMatchesProto('google.pubsub.v1.PublishRequest', request, protoOptions('pubsub'));
+    const sent = wire as {
+      topic: string;
+      messages: { data: Buffer; attributes: Record<string, string>; orderingKey?: string }[];
+    };
+    assert.equal(sent.topic, 'projects/test-project/topics/vr-run-events');
+    assert.equal(sent.messages.length, 1);
+    const [message] = sent.messages;
+    assert.deepEqual(JSON.parse(Buffer.from(message!.data).toString('utf8')), {
+      gate: { metric: 'accuracy', candidate: 0.6 },
+      runId: 'train-0123456789ab',
+      from: 'TRAINING',
+      to: 'HELD',
+      reason: 'QualityGateHeld',
+      modelVersion: '3',
+    });
+    assert.deepEqual(message!.attributes, {
+      'ce-specversion': '1.0',
+      'ce-type': RUN_EVENT_TYPE,
+      'ce-source': '//vertex-retrain/projects/test-project/locations/europe-west1',
+      'ce-id': 'train-0123456789ab:TRAINING:HELD:2026-12-02T10:00:00.000Z',
+      'ce-time': '2026-12-02T10:00:00.000Z',
+      'ce-subject': 'train-0123456789ab',
+      'content-type': 'application/json',
+      runId: 'train-0123456789ab',
+      from: 'TRAINING',
+      to: 'HELD',
+    });
+    assert.ok(!message!.orderingKey, 'no ordering key');
+    await pubsub.close();
+  });
+
+  it('a first transition carries no `from` attribute (null in the body)', async () => {
+    const { pubsub, calls } = await fakePubSub(() => ({ messageIds: ['m1'] }));
+    const event = buildRunEvent('//s', { runId: 'r-1', to: 'RECEIVED', at: '2026-12-02T10:00:00Z' });
+    await createPubSubRunEvents({ pubsub: () => pubsub }, 'projects/other/topics/events').publish(event);
+    const sent = calls[0]!.wire as { topic: string; messages: { data: Buffer; attributes: Record<string, string> }[] };
+    assert.equal(sent.topic, 'projects/other/topics/events');
+    assert.equal('from' in sent.messages[0]!.attributes, false);
+    assert.equal(JSON.parse(Buffer.from(sent.messages[0]!.data).toString('utf8')).from, null);
+    await pubsub.close();
+  });
+
+  it('a publish Pub/Sub refuses rejects (the engine logs it)', async () => {
+    const { pubsub } = await fakePubSub(() => {
+      throw Object.assign(new Error('7 PERMISSION_DENIED'), { code: 7, details: 'denied' });
+    });
+    const event = buildRunEvent('//s', { runId: 'r-1', to: 'RECEIVED', at: '2026-12-02T10:00:00Z' });
+    await assert.rejects(
+      createPubSubRunEvents({ pubsub: () => pubsub }, 'vr-run-events').publish(event),
+      /PERMISSION_DENIED|denied/,
+    );
     await pubsub.close();
   });
 });

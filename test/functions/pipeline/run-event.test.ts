@@ -3,8 +3,10 @@ import {
   RUN_EVENT_TYPE,
   buildRunEvent,
   runEventMessage,
+  transitionOf,
   type RunTransition,
 } from '../../../functions/src/pipeline/run-event';
+import { newRunRecord, type RunRecord } from '../../../functions/src/pipeline/run-record';
 
 const SOURCE = '//vertex-retrain/projects/p/locations/us-central1';
 
@@ -111,5 +113,120 @@ describe('pipeline/run-event', () => {
       const m = runEventMessage(buildRunEvent(SOURCE, { runId: 'r', to: 'RECEIVED', at: '2026-12-02T10:00:00Z' }));
       assert.equal('from' in m.attributes, false);
     });
+  });
+
+  describe('transitionOf (the ledger write → the transition told)', () => {
+    const AT = '2026-12-02T10:00:00.000Z';
+    const LATER = '2026-12-02T10:05:00.000Z';
+    const base = newRunRecord('r-1', 'dataset-drop', AT, {
+      uri: 'gs://data/datasets/a.csv',
+      bucket: 'data',
+      name: 'datasets/a.csv',
+      generation: '17',
+      size: 10,
+    });
+    const gate = {
+      promote: false,
+      metric: 'accuracy' as const,
+      direction: 'higher' as const,
+      candidate: 0.6,
+      serving: null,
+      floor: 0.75,
+      tolerance: 0.01,
+      threshold: 0.75,
+      reason: 'accuracy 0.6 fails the floor 0.75',
+    };
+    const cases: [string, RunRecord['state'] | undefined, RunRecord, Partial<RunTransition>][] = [
+      [
+        'a created run',
+        undefined,
+        base,
+        { to: 'RECEIVED', at: AT, details: { dataset: 'gs://data/datasets/a.csv#17' } },
+      ],
+      [
+        'a rejection: reason, the first 3 reasons, count and report',
+        'RECEIVED',
+        {
+          ...base,
+          state: 'REJECTED',
+          stages: { ...base.stages, REJECTED: LATER },
+          rejection: {
+            reasons: ['a', 'b', 'c', 'd'],
+            problemCount: 9,
+            reportUri: 'gs://data/rejected/a.csv.reasons.json',
+          },
+        },
+        {
+          from: 'RECEIVED',
+          to: 'REJECTED',
+          at: LATER,
+          reason: 'DatasetRejected',
+          details: {
+            dataset: 'gs://data/datasets/a.csv#17',
+            reasons: ['a', 'b', 'c'],
+            problemCount: 9,
+            reportUri: 'gs://data/rejected/a.csv.reasons.json',
+          },
+        },
+      ],
+      [
+        'a failure: the last error',
+        'TRAINING',
+        {
+          ...base,
+          state: 'FAILED',
+          stages: { ...base.stages, FAILED: LATER },
+          training: { endpointVersion: 2 },
+          errors: [
+            { at: AT, stage: 'BUILDING', reason: 'Old', message: 'old' },
+            { at: LATER, stage: 'TRAINING', reason: 'TrainingFAILED', message: 'oom' },
+          ],
+        },
+        {
+          from: 'TRAINING',
+          to: 'FAILED',
+          reason: 'TrainingFAILED',
+          details: { dataset: 'gs://data/datasets/a.csv#17', endpointVersion: 2, message: 'oom' },
+        },
+      ],
+      [
+        'a held version: the gate and the model version',
+        'TRAINING',
+        {
+          ...base,
+          state: 'HELD',
+          stages: { ...base.stages, HELD: LATER },
+          training: { endpointVersion: 2, model: { name: 'projects/p/locations/l/models/m', versionId: '4' } },
+          gate,
+        },
+        {
+          to: 'HELD',
+          reason: 'QualityGateHeld',
+          modelVersion: '4',
+          details: {
+            dataset: 'gs://data/datasets/a.csv#17',
+            endpointVersion: 2,
+            gate: {
+              metric: 'accuracy',
+              candidate: 0.6,
+              serving: null,
+              threshold: 0.75,
+              promote: false,
+              reason: gate.reason,
+            },
+            model: 'projects/p/locations/l/models/m',
+          },
+        },
+      ],
+    ];
+    for (const [what, from, record, expected] of cases) {
+      it(what, () => {
+        const t = transitionOf(from, record);
+        for (const [k, v] of Object.entries(expected)) assert.deepEqual(t[k as keyof RunTransition], v, k);
+        if (from === undefined) assert.equal('from' in t, false);
+        // Whatever it builds is a valid event.
+        assert.equal(buildRunEvent(SOURCE, t).data.to, record.state);
+      });
+    }
   });
 });
