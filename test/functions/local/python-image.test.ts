@@ -92,7 +92,13 @@ describe('local twins on the Python trainer (examples/diabetes)', function () {
     ) as { task: string; metrics: { r2: number; rmse: number } };
     assert.equal(metrics.task, 'regression');
     assert.ok(metrics.metrics.r2 > 0.4, `R² ${metrics.metrics.r2}`);
-    assert.deepEqual(published.at(-1)?.data, { runId: 'py1', trainingName: name });
+    // The training twin announces the end with the contract's outcome message (contract/outcome-message.ts).
+    assert.deepEqual(published.at(-1)?.data, {
+      contract: 'vertex-retrain.outcome/v1',
+      runId: 'py1',
+      endpointVersion: 1,
+      status: 'SUCCEEDED',
+    });
     // PYTHONDONTWRITEBYTECODE from the Dockerfile's ENV: the content-addressed image folder stays as built.
     const { readdir } = await import('node:fs/promises');
     assert.equal((await readdir(image.dir)).includes('__pycache__'), false);
