@@ -1,5 +1,5 @@
 // `vertex-retrain demo`: the whole flow once, on this machine. Starts the local stack for a trainer (default: the
-// bundled Titanic one; `--trainer <dir>` another), drops the trainer's sample training set into the data bucket,
+// repository's trainer/ folder; `--trainer <dir>` another), drops the trainer's sample training set into the data bucket,
 // follows the run stage by stage, asks the served endpoint about a few rows of its score file, prints the run's
 // lineage, stops everything. Exit 0 only if predictions came back. A trainer this machine cannot run (a missing
 // interpreter or module) is refused before anything starts, with what to install.
@@ -24,7 +24,7 @@ import { stackTrainerDir, startStack, stopStack } from './up';
 export interface DemoOptions {
   /** The stack folder; default: a fresh one of its own under the system's temp folder, so every demo is the same. */
   dir?: string;
-  /** The trainer folder (default: stackTrainerDir, the repository's Titanic trainer). */
+  /** The trainer folder (default: stackTrainerDir, the repository's trainer/ folder). */
   trainerDir?: string;
   port: number;
   /** How many rows of the trainer's score file to predict. */
@@ -72,7 +72,7 @@ export async function demo(opts: DemoOptions): Promise<DemoResult> {
       `local stack up in ${secs(performance.now() - startMs)} (functions, router, build/training/endpoint twins on 127.0.0.1)`,
     );
     const { dataBucket, datasetPrefix, artifactsBucket } = stack.names;
-    // `titanic-train.csv` for trainer/data/train.csv; a file already named after its trainer keeps its name.
+    // A file already named after its trainer (trainer.yaml `name`) keeps its name; any other is prefixed with it.
     const file = basename(samples.training);
     const objectFile = file.startsWith(manifest.name) ? file : `${manifest.name}-${file}`;
     const name = `${datasetPrefix}${objectFile}`;

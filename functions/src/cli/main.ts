@@ -34,7 +34,7 @@ const { Command, InvalidArgumentError, Option } = require('commander') as typeof
 });
 
 const TRAINER_OPTION =
-  'the trainer folder (its trainer.yaml, Dockerfile, dataset schema and data/); default: $TRAINER_DIR, else the bundled Titanic trainer';
+  'the trainer folder (its trainer.yaml, Dockerfile, dataset schema and data/); default: $TRAINER_DIR, else the repository trainer/ folder';
 
 interface GlobalOptions {
   env: Config['env'];
@@ -117,7 +117,7 @@ export function buildProgram(deps: CliDeps = {}): CommandType {
   program
     .command('demo')
     .description(
-      "start a local stack on a fresh folder of its own (or --dir), drop the trainer's sample CSV (Titanic by default), follow the run, print predictions and lineage, stop",
+      "start a local stack on a fresh folder of its own (or --dir), drop the trainer's sample CSV, follow the run, print predictions and lineage, stop",
     )
     .option('--port <n>', 'port of the local endpoint URL (0 = any free port)', int('--port'), 0)
     .option('--trainer <dir>', TRAINER_OPTION)

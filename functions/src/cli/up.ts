@@ -10,7 +10,7 @@ import { TransitionFeed } from './transition-feed';
 
 export interface UpOptions {
   dir: string;
-  /** The trainer folder (see stackTrainerDir); default: the repository's Titanic trainer. */
+  /** The trainer folder (see stackTrainerDir); default: the repository's trainer/ folder. */
   trainerDir?: string;
   /** The trainer's host programs, when the caller checked them already (checkTrainerHost). */
   host?: HostPrograms;

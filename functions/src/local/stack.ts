@@ -37,7 +37,7 @@ import {
 import type { CloudNames } from './settings';
 import { LocalTrainingService } from './training-twin';
 
-/** The default trainer's folder (the Titanic trainer): `<repository>/trainer`. */
+/** The default trainer's folder: `<repository>/trainer`. */
 export const defaultTrainerDir = (): string => join(projectRoot(), 'trainer');
 
 /**
