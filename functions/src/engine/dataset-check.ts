@@ -4,6 +4,7 @@
 import type { Readable } from 'node:stream';
 import type * as DatasetSchemaModule from '../contract/dataset-schema';
 import type * as DatasetValidatorModule from '../contract/dataset-validator';
+import { loadOncePerKey } from '../load-once';
 
 export type { DatasetProblem } from '../contract/dataset-validator';
 export { describeProblem } from '../contract/dataset-validator';
@@ -20,20 +21,12 @@ export type DatasetValidation = Pick<
  */
 export type DatasetValidator = (input: Readable, trainerDir: string) => Promise<DatasetValidation>;
 
-const schemas = new Map<string, Promise<DatasetSchemaModule.DatasetSchema>>();
-
 /** The trainer's schema, loaded once per folder (a failed load is retried next time). */
-function schemaOf(trainerDir: string): Promise<DatasetSchemaModule.DatasetSchema> {
-  let schema = schemas.get(trainerDir);
-  if (!schema) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { loadTrainerDatasetSchema } = require('../contract/dataset-schema') as typeof DatasetSchemaModule;
-    schema = loadTrainerDatasetSchema(trainerDir);
-    schemas.set(trainerDir, schema);
-    schema.catch(() => schemas.delete(trainerDir));
-  }
-  return schema;
-}
+const schemaOf = loadOncePerKey((trainerDir): Promise<DatasetSchemaModule.DatasetSchema> => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { loadTrainerDatasetSchema } = require('../contract/dataset-schema') as typeof DatasetSchemaModule;
+  return loadTrainerDatasetSchema(trainerDir);
+});
 
 /**
  * The trainer's declared rules, with the label required (a training set). Loaded on first use: only

@@ -11,24 +11,15 @@ import { gatePolicy, type GatePolicy } from '../contract/gate-comparison';
 import { loadManifest, type LoadedManifest } from '../contract/manifest';
 import { parseMetricsFile, type MetricsFile } from '../contract/metrics-file';
 import type { StepContext } from './context';
+import { loadOncePerKey } from '../load-once';
 
 /** metrics.json is missing, unreadable or malformed (the reason names the field): a permanent problem of the run. */
 export class MetricsError extends Error {
   override name = 'MetricsError';
 }
 
-const manifests = new Map<string, Promise<LoadedManifest>>();
-
 /** The trainer's manifest, loaded once per folder (a failed load is retried next time). */
-export function trainerManifest(trainerDir: string): Promise<LoadedManifest> {
-  let loaded = manifests.get(trainerDir);
-  if (!loaded) {
-    loaded = loadManifest(trainerDir);
-    manifests.set(trainerDir, loaded);
-    loaded.catch(() => manifests.delete(trainerDir));
-  }
-  return loaded;
-}
+export const trainerManifest: (trainerDir: string) => Promise<LoadedManifest> = loadOncePerKey(loadManifest);
 
 /** The candidate's usable hold-out figures of metrics.json v1 (`metrics`): numbers only, a null metric left out. */
 export function holdoutFigures(file: Pick<MetricsFile, 'metrics'>): Record<string, number> {
