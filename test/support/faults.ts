@@ -115,6 +115,19 @@ export function withFaults(ports: Ports, options: FaultOptions): FaultyPorts {
     return { kind, code: codes[Math.floor(pick * codes.length)] as number };
   };
 
+  /** Counts one call of a wrapped method and draws its fault; `fail` records and throws it. */
+  const startCall = (port: PortName, method: string, stats: ReturnType<typeof emptyStats>, faulty: boolean) => {
+    stats.calls++;
+    const call = ++callCount;
+    const fault = faulty ? decide(method) : undefined;
+    const fail = (f: { kind: FaultKind; code: number }): never => {
+      stats.faults[f.kind]++;
+      events.push({ call, method, ...f });
+      throw new InjectedFault(f.code, f.kind, method, port !== 'store');
+    };
+    return { fault, fail };
+  };
+
   const wrap = (port: PortName, name: string, target: object): ((...args: unknown[]) => Promise<unknown>) => {
     const method = `${port}.${name}`;
     const stats = (byMethod[method] = emptyStats());
@@ -123,14 +136,7 @@ export function withFaults(ports: Ports, options: FaultOptions): FaultyPorts {
     ) => Promise<unknown>;
     const faulty = !selected || selected.has(method) || selected.has(port);
     return async (...args: unknown[]) => {
-      stats.calls++;
-      const call = ++callCount;
-      const fault = faulty ? decide(method) : undefined;
-      const fail = (f: { kind: FaultKind; code: number }): never => {
-        stats.faults[f.kind]++;
-        events.push({ call, method, ...f });
-        throw new InjectedFault(f.code, f.kind, method, port !== 'store');
-      };
+      const { fault, fail } = startCall(port, method, stats, faulty);
       if (fault && fault.kind !== 'transient-after') fail(fault);
       let result: unknown;
       try {
@@ -151,14 +157,7 @@ export function withFaults(ports: Ports, options: FaultOptions): FaultyPorts {
     const real = (target as Record<string, (...args: unknown[]) => Readable>)[name] as (...args: unknown[]) => Readable;
     const faulty = !selected || selected.has(method) || selected.has(port);
     return (...args: unknown[]) => {
-      stats.calls++;
-      const call = ++callCount;
-      const fault = faulty ? decide(method) : undefined;
-      const fail = (f: { kind: FaultKind; code: number }): never => {
-        stats.faults[f.kind]++;
-        events.push({ call, method, ...f });
-        throw new InjectedFault(f.code, f.kind, method, port !== 'store');
-      };
+      const { fault, fail } = startCall(port, method, stats, faulty);
       return Readable.from(
         (async function* () {
           if (fault && fault.kind !== 'transient-after') fail(fault);
