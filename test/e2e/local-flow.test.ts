@@ -2,12 +2,9 @@
 // dropped again → endpoint_version 2 with the replace split; a bad file → REJECTED without a build; the stack
 // killed during training and started again → that run finishes, exactly once.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { RunRecord } from '../../functions/src/pipeline/run-record';
 import { isTerminal } from '../../functions/src/pipeline/run-state';
 import { RunReader } from '../../functions/src/cli/runs';
@@ -19,43 +16,14 @@ import type { LocalModel } from '../../functions/src/local/model-registry-twin';
 import { LocalObjectStore } from '../../functions/src/local/object-store';
 import type { LocalTrainingJob } from '../../functions/src/local/training-twin';
 import type { LocalBuild } from '../../functions/src/local/build-twin';
+import { startStackChild, until, type StackChild } from './support/stack-child';
 
 const REPO = join(__dirname, '../..');
-// The handlers and the prediction server come from other work streams; until they are in the tree there is no flow.
-
-interface StackProcess {
-  child: ChildProcess;
-  url: string;
-  predictUrl: string;
-  dropFolder: string;
-}
-
-async function startStack(root: string): Promise<StackProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'support/stack-process.ts'), root], {
-    cwd: REPO,
-    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-  });
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`stack exited with ${code}`)));
-  });
-  return { child, ...(JSON.parse(line) as Omit<StackProcess, 'child'>) };
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
 
 describe('e2e: the local stack, drop to served prediction', function () {
   this.timeout(60_000);
   let root: string;
-  let stack: StackProcess;
+  let stack: StackChild;
   let store: LocalObjectStore;
   let runs: RunReader;
   const finalRun = (r: RunRecord | undefined) => (r && isTerminal(r.state) ? r : undefined);
@@ -80,7 +48,7 @@ describe('e2e: the local stack, drop to served prediction', function () {
     root = await mkdtemp(join(tmpdir(), 'e2e-'));
     store = new LocalObjectStore(localLayout(root));
     runs = new RunReader(store, 'artifacts');
-    stack = await startStack(root);
+    stack = await startStackChild(root);
   });
   after(async () => {
     stack?.child.kill('SIGTERM');
@@ -142,7 +110,7 @@ describe('e2e: the local stack, drop to served prediction', function () {
     );
     stack.child.kill('SIGKILL');
     await until('the orphaned trainer to exit', async () => (pidAlive(job.pid) ? undefined : true), 5_000);
-    stack = await startStack(root);
+    stack = await startStackChild(root);
     const done = await until('the interrupted run to finish', async () => finalRun(await runs.get(training.runId)));
     assert.equal(done.state, 'DEPLOYED', JSON.stringify(done.errors));
     const jobs = await jobsFor(training.runId);

@@ -16,7 +16,7 @@ export interface StackChild {
 export interface StackChildOptions {
   /** The drop folder's settle window in ms, or `default` (stack-process.ts's default: 300). */
   dropStableMs?: number | 'default';
-  /** The trainer folder (default: the repository's Titanic trainer). */
+  /** The trainer folder (default: the repository trainer/ folder). */
   trainerDir?: string;
 }
 
