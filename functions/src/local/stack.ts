@@ -16,6 +16,7 @@ import { LocalEndpointService } from './endpoint-twin';
 import { EventRouter } from './event-router';
 import type { RouterOptions } from './event-router';
 import { FunctionServer, frameworkMain } from './function-server';
+import { LocalBatchPredictionService } from './batch-twin';
 import { LocalBuildService } from './build-twin';
 import { HostPrograms } from './host-interpreter';
 import { imageRecipe } from './image-builder';
@@ -104,6 +105,7 @@ export class LocalStack {
   readonly training: LocalTrainingService;
   readonly replicas: ServingReplicas;
   readonly endpoint: LocalEndpointService;
+  readonly batch: LocalBatchPredictionService;
   readonly watcher: DatasetWatcher;
   readonly functions: FunctionServer[] = [];
   /** Absolute. */
@@ -157,6 +159,13 @@ export class LocalStack {
       replicas: this.replicas,
       pause,
     });
+    this.batch = new LocalBatchPredictionService({
+      store: this.store,
+      layout: this.layout,
+      names: this.names,
+      registry: this.registry,
+      replicas: this.replicas,
+    });
     this.watcher = new DatasetWatcher(this.layout, this.store, {
       bucket: this.names.dataBucket,
       prefix: this.names.datasetPrefix,
@@ -174,6 +183,7 @@ export class LocalStack {
         training: this.training,
         endpoint: this.endpoint,
         registry: this.registry,
+        batch: this.batch,
         publisher: {
           publish: (topic: string, data: unknown, attributes?: Record<string, string>) =>
             this.router.publish(topic, JSON.stringify(data), attributes ?? {}),
@@ -232,6 +242,7 @@ export class LocalStack {
       this.endpoint.resume(),
       this.builds.resume(),
       this.training.resume(),
+      this.batch.resume(),
     ]);
     await this.router.start();
     await this.watcher.start();
@@ -252,6 +263,7 @@ export class LocalStack {
       this.replicas.stopAll(),
       this.builds.idle(),
       this.endpoint.idle(),
+      this.batch.idle(),
     ]);
     await this.control.close();
     await rm(this.layout.controlToken, { force: true });
