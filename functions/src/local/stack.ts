@@ -107,6 +107,7 @@ export class LocalStack {
   readonly endpoint: LocalEndpointService;
   readonly batch: LocalBatchPredictionService;
   readonly watcher: DatasetWatcher;
+  readonly scoringWatcher: DatasetWatcher;
   readonly functions: FunctionServer[] = [];
   /** Absolute. */
   readonly trainerDir: string;
@@ -166,17 +167,22 @@ export class LocalStack {
       registry: this.registry,
       replicas: this.replicas,
     });
-    this.watcher = new DatasetWatcher(this.layout, this.store, {
-      bucket: this.names.dataBucket,
-      prefix: this.names.datasetPrefix,
-      ...(opts.dropStableMs !== undefined ? { stableMs: opts.dropStableMs } : {}),
-      onFinalized: async (info) => {
-        this.log('object finalized', { uri: `gs://${info.bucket}/${info.name}`, generation: info.generation });
-        await this.router.dispatch(storageFinalizedEvent(info), info.bucket);
-      },
-      onError: (name, err) => this.log('watcher error', { name, error: err.message }),
-      onWaiting: (name, why) => this.log('dataset waiting', { name, why }),
-    });
+    const watch = (prefix: string, stateName?: string) =>
+      new DatasetWatcher(this.layout, this.store, {
+        bucket: this.names.dataBucket,
+        prefix,
+        ...(stateName ? { stateName } : {}),
+        ...(opts.dropStableMs !== undefined ? { stableMs: opts.dropStableMs } : {}),
+        onFinalized: async (info) => {
+          this.log('object finalized', { uri: `gs://${info.bucket}/${info.name}`, generation: info.generation });
+          await this.router.dispatch(storageFinalizedEvent(info), info.bucket);
+        },
+        onError: (name, err) => this.log('watcher error', { name, error: err.message }),
+        onWaiting: (name, why) => this.log('dataset waiting', { name, why }),
+      });
+    this.watcher = watch(this.names.datasetPrefix);
+    // Files to score: the same bucket's trigger, a folder of its own (its own record of what was emitted).
+    this.scoringWatcher = watch(this.names.scoringPrefix, `${this.names.dataBucket}-scoring`);
     this.control = new ControlServer({
       services: {
         builds: this.builds,
@@ -202,6 +208,11 @@ export class LocalStack {
   /** The folder to drop CSV files into. */
   get dropFolder(): string {
     return this.watcher.folder;
+  }
+
+  /** The folder to drop CSV files to score into (their predictions are written next to them). */
+  get scoringFolder(): string {
+    return this.scoringWatcher.folder;
   }
 
   /** The endpoint's predict URL. */
@@ -246,16 +257,18 @@ export class LocalStack {
     ]);
     await this.router.start();
     await this.watcher.start();
+    await this.scoringWatcher.start();
     const interval = this.opts.reconcileIntervalMs ?? 1000;
     if (interval > 0) {
       this.ticker = setInterval(() => void this.tick(), interval);
     }
-    this.log('stack started', { url: this.controlUrl, dropFolder: this.dropFolder });
+    this.log('stack started', { url: this.controlUrl, dropFolder: this.dropFolder, scoringFolder: this.scoringFolder });
   }
 
   async stop(): Promise<void> {
     clearInterval(this.ticker);
     await this.watcher.stop();
+    await this.scoringWatcher.stop();
     await this.router.stop();
     await Promise.all([
       ...this.functions.map((f) => f.stop()),
@@ -286,6 +299,7 @@ export class LocalStack {
       REGION: n.region,
       DATA_BUCKET: n.dataBucket,
       DATASET_PREFIX: n.datasetPrefix,
+      SCORING_PREFIX: n.scoringPrefix,
       ARTIFACTS_BUCKET: n.artifactsBucket,
       IMAGE_REPOSITORY: n.imageRepository,
       IMAGE_NAME: n.imageName,
