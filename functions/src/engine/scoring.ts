@@ -23,9 +23,15 @@ import { nowIso, type StepContext } from './context';
 import { readScoringRows } from './dataset-check';
 import { underClaim, UnrecordedEffectError } from './side-effect';
 
-/** The run's scoring folder in the artifacts bucket: the instances file, and the job's results folder under it. */
+/**
+ * Where scoring runs keep their instances and the jobs' results in the artifacts bucket: a prefix of its own, the one
+ * the batch job's account may write (terraform/iam.tf serving_scoring_folder, locals.tf scoring_artifacts_prefix).
+ */
+export const SCORING_ARTIFACTS_PREFIX = 'scoring/';
+
+/** The run's scoring folder: the instances file, and the job's results folder under it. */
 export const scoringFolder = (artifactsBucket: string, runId: string): string =>
-  gsUri(artifactsBucket, `runs/${runId}/scoring/`);
+  gsUri(artifactsBucket, `${SCORING_ARTIFACTS_PREFIX}${runId}/`);
 
 /** The results files of a job's output folder (`prediction.results-*`; error lines come in the same shape). */
 const RESULT_FILE = /\/prediction\.(results|errors_stats)-\d+-of-\d+$/;

@@ -78,7 +78,7 @@ describe('engine/scoring: a drop under score/ is a scoring run', () => {
     const job = h.batch.started[0]!;
     assert.equal(job.keyField, 'vertex_retrain_row');
     assert.equal(job.instancesFormat, 'jsonl');
-    const instances = h.store.text('artifacts', `runs/${run.runId}/scoring/instances.jsonl`)!.trim().split('\n');
+    const instances = h.store.text('artifacts', `scoring/${run.runId}/instances.jsonl`)!.trim().split('\n');
     assert.equal(instances.length, 418);
     const first = JSON.parse(instances[0]!) as Record<string, unknown>;
     assert.equal(first.vertex_retrain_row, 0);
@@ -182,7 +182,7 @@ describe('engine/scoring: a drop under score/ is a scoring run', () => {
     serve('3', 'train-aaa111');
     const { runId } = await runOf(await deliverDrop('score/test.csv'));
     await h.batch.finish(runId, predict);
-    const results = (await h.store.list('artifacts', `runs/${runId}/scoring/`)).find((o) =>
+    const results = (await h.store.list('artifacts', `scoring/${runId}/`)).find((o) =>
       o.name.includes('prediction.results'),
     )!;
     const lines = h.store.text('artifacts', results.name)!.trim().split('\n');
