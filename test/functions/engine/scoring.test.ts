@@ -8,7 +8,7 @@ import { parse } from 'csv-parse/sync';
 import { setPortsForTesting } from '../../../functions/src/backend';
 import { validateTrainingDataset } from '../../../functions/src/engine/dataset-check';
 import { createLogger } from '../../../functions/src/log';
-import type { RunRecord } from '../../../functions/src/pipeline/run-record';
+import { newScoringRecord, type RunRecord } from '../../../functions/src/pipeline/run-record';
 import { runIdForDataset } from '../../../functions/src/pipeline/run-id';
 import {
   dropDataset,
@@ -193,6 +193,69 @@ describe('engine/scoring: a drop under score/ is a scoring run', () => {
     assert.equal(run.errors[0]?.reason, 'BatchResultsIncomplete');
     assert.match(run.errors[0]?.message ?? '', /no prediction for 1 of 418 rows: row 1 \(PassengerId 892\)/);
     assert.equal(await h.store.stat('data', 'score/test.predictions.csv'), undefined);
+  });
+
+  it('a transient error starting the job is retried: the claim is released, the redelivery starts the one job', async () => {
+    serve('3', 'train-aaa111');
+    const event = await dropDataset(h, 'score/test.csv', testCsv);
+    h.batch.failNext('startBatchJob', Object.assign(new Error('socket hang up'), { code: 14 }));
+    assert.equal(await h.deliver('onDatasetFinalized', event), 500, 'retry');
+    const released = await runOf(event);
+    assert.equal(released.state, 'SCORING');
+    assert.equal(released.scoring?.claim?.released, true);
+    assert.equal(h.batch.started.length, 0);
+    assert.equal(await h.deliver('onDatasetFinalized', event), 204);
+    const run = await runOf(event);
+    assert.equal(run.scoring?.claim?.attempt, 2);
+    assert.equal(run.scoring?.jobName, h.batch.started[0]?.name);
+    assert.equal(h.batch.started.length, 1);
+  });
+
+  it('a permanent error starting the job fails the run with its reason (acknowledged, no retry)', async () => {
+    serve('3', 'train-aaa111');
+    const event = await dropDataset(h, 'score/test.csv', testCsv);
+    h.batch.failNext('startBatchJob', Object.assign(new Error('model version not found'), { code: 5 }));
+    assert.equal(await h.deliver('onDatasetFinalized', event), 204);
+    const run = await runOf(event);
+    assert.equal(run.state, 'FAILED');
+    assert.match(run.errors[0]?.message ?? '', /model version not found/);
+  });
+
+  it('a job started by a holder that died before recording it is found, not duplicated, once the lease runs out', async () => {
+    serve('3', 'train-aaa111');
+    const info = await h.store.write('data', 'score/test.csv', testCsv);
+    const runId = runIdForDataset('data', 'score/test.csv', info.generation);
+    const folder = `gs://artifacts/scoring/${runId}/`;
+    const model = { name: MODEL, versionId: '3' };
+    // The holder claimed and called the service, then died before the record got the job's name.
+    const at = h.clock.now.toISOString();
+    await h.ledger.create(
+      newScoringRecord(runId, at, { uri: 'gs://data/score/test.csv', ...info, name: 'score/test.csv' }),
+    );
+    await h.ledger.update(runId, {
+      type: 'claimScoring',
+      at,
+      leaseSeconds: h.config.claimLeaseSeconds,
+      model,
+      deployedModelId: '103',
+      inputUri: `${folder}instances.jsonl`,
+      outputUriPrefix: folder,
+    });
+    await h.batch.startBatchJob({
+      runId,
+      model,
+      inputUri: `${folder}instances.jsonl`,
+      instancesFormat: 'jsonl',
+      outputUriPrefix: folder,
+    });
+    assert.equal(await tick(), 204);
+    assert.equal((await h.ledger.get(runId))?.scoring?.jobName, undefined, 'inside the lease: nobody retakes');
+    h.clock.now = new Date(h.clock.now.getTime() + (h.config.claimLeaseSeconds + 1) * 1000);
+    assert.equal(await tick(), 204);
+    const run = (await h.ledger.get(runId))!;
+    assert.equal(run.scoring?.claim?.attempt, 2);
+    assert.equal(run.scoring?.jobName, h.batch.started[0]?.name);
+    assert.equal(h.batch.started.length, 1, 'the job found, none created');
   });
 
   it('a training drop without the label column is told where to drop rows to score', async () => {
