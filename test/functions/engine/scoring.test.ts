@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { setPortsForTesting } from '../../../functions/src/backend';
+import { readLatestDataset } from '../../../functions/src/ledger/pointers';
 import { validateTrainingDataset } from '../../../functions/src/engine/dataset-check';
 import { createLogger } from '../../../functions/src/log';
 import { newScoringRecord, type RunRecord } from '../../../functions/src/pipeline/run-record';
@@ -75,6 +76,7 @@ describe('engine/scoring: a drop under score/ is a scoring run', () => {
     assert.equal(run.scoring?.servingRunId, 'train-aaa111');
     assert.equal(run.scoring?.jobName, h.batch.started[0]?.name);
     assert.equal(h.builds.started.length, 0, 'no build for a scoring run');
+    assert.equal(await readLatestDataset(h.store, 'artifacts'), undefined, 'a git push never trains on rows to score');
     const job = h.batch.started[0]!;
     assert.equal(job.keyField, 'vertex_retrain_row');
     assert.equal(job.instancesFormat, 'jsonl');
