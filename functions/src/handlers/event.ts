@@ -3,9 +3,9 @@
 import type { CloudEvent } from '@google-cloud/functions-framework';
 import { z } from 'zod';
 import { getRuntime } from '../backend';
-import { traceFields } from '../log';
+import { traceFields, withRunId } from '../log';
 import { classifyError, errorMessage, errorReason } from '../pipeline/errors';
-import { engineLedger, type StepContext, type StepResult } from '../engine/context';
+import { engineLedger, errorRunId, type StepContext, type StepResult } from '../engine/context';
 
 /** The event cannot be understood; acknowledged (a retry would not make it readable). */
 export class MalformedEventError extends Error {
@@ -96,10 +96,13 @@ export async function handleEvent<T>(
       `${functionName}: ${result.outcome}`,
     );
   } catch (err) {
+    // An error from a run's work names the run (engine/context.ts `inRun`), so this line counts under it too.
+    const runId = errorRunId(err);
+    const errLog = runId ? withRunId(log, runId) : log;
     if (classifyError(err) === 'transient') {
-      log.warn({ reason: errorReason(err) }, `transient error, event will be redelivered: ${errorMessage(err)}`);
+      errLog.warn({ reason: errorReason(err) }, `transient error, event will be redelivered: ${errorMessage(err)}`);
       throw err;
     }
-    log.error({ reason: errorReason(err), err }, `permanent error, event acknowledged: ${errorMessage(err)}`);
+    errLog.error({ reason: errorReason(err), err }, `permanent error, event acknowledged: ${errorMessage(err)}`);
   }
 }
