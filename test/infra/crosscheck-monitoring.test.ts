@@ -106,6 +106,8 @@ describe('cross-check: the log-call reader itself', () => {
     ctx.log.warn({ runId: r.runId, x: 1 }, 'dataset rejected');
     other.warn({ runId }, 'not a logger');
     log.info({ ...spread }, name);
+    errLog.error({ reason }, 'named like a logger');
+    catalog.info('not a logger either');
   `;
   it('finds level, fields and the literal start of each message', () => {
     assert.deepEqual(
@@ -115,6 +117,7 @@ describe('cross-check: the log-call reader itself', () => {
         ['info', [], 'plain'],
         ['warn', ['runId', 'x'], 'dataset rejected'],
         ['info', [], ''],
+        ['error', ['reason'], 'named like a logger'],
       ],
     );
   });

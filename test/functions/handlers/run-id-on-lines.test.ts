@@ -2,7 +2,7 @@
 // metrics (terraform/monitoring.tf) and `vertex-retrain logs <run>` filter on jsonPayload.runId, so a line without it
 // is invisible to both.
 import assert from 'node:assert/strict';
-import { harness, registryModelExists, type Harness, type LogLine } from '../../support/functions-harness';
+import { harness, pubsubEvent, registryModelExists, type Harness, type LogLine } from '../../support/functions-harness';
 import { tick } from '../engine/acceptance-flow';
 import { everyFinalState, type FinalRuns } from './every-final-state';
 
@@ -58,6 +58,16 @@ describe('handlers: the run id on every line of a run', () => {
     assert.deepEqual(
       redelivery.map((l) => l.runId),
       [runs.redelivered],
+    );
+  });
+
+  it('a stale event dropped before any step still names the run it is about', async () => {
+    const old = new Date(h.clock.now.getTime() - 2 * h.config.maxEventAgeSeconds * 1000).toISOString();
+    assert.equal(await h.deliver('onTrainingStatus', pubsubEvent('training-events', { runId: runs.held }, old)), 204);
+    const stale = h.logs.filter((l) => l.message === 'stale event dropped');
+    assert.deepEqual(
+      stale.map((l) => l.runId),
+      [runs.held],
     );
   });
 
