@@ -71,6 +71,12 @@ describe('handlers: the run id on every line of a run', () => {
     );
   });
 
+  it('no line carries the run id twice (a run is bound once, never nested in another)', () => {
+    const twice = h.rawLogs.filter((l) => (l.match(/"runId":/g)?.length ?? 0) > 1);
+    assert.ok(h.rawLogs.length === h.logs.length && h.rawLogs.length > 50);
+    assert.deepEqual(twice, []);
+  });
+
   it("each run's lines gather under its id, its transitions among them", () => {
     for (const [state, runId] of Object.entries(runs)) {
       const lines = h.logs.filter((l) => l.runId === runId);
