@@ -88,3 +88,10 @@ export function bandFor(bands: readonly MachineBand[], bytes: number): MachineBa
   if (!band) throw new MachineBandsError('the bands have no band for every size (the last must be *)');
   return band;
 }
+
+/**
+ * The machine a run trains on: the one recorded when it entered TRAINING. A record from before the bands existed
+ * has none; it trained on the single configured type, `fallback` (TRAINING_MACHINE_TYPE).
+ */
+export const runTrainingMachine = (r: { training?: { machineType?: string } }, fallback: string): string =>
+  r.training?.machineType ?? fallback;
