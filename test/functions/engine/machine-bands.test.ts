@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { DEFAULT_PRICING, roundUsd } from '../../../functions/src/pipeline/cost';
 import {
   GOOD_CSV,
+  buildEvent,
   dropDataset,
   harness,
   pubsubEvent,
@@ -81,6 +82,28 @@ describe('engine: the training machine follows the dataset size (TRAINING_MACHIN
       largeCost?.notes.some((n) => n.includes('"n1-highmem-16"')),
       largeCost?.notes.join('\n'),
     );
+  });
+
+  it('a git-push run trains on the band of the dataset it retrains (the latest accepted one)', async () => {
+    h = await harness({ TRAINING_MACHINE_BANDS: '1KB=n1-standard-4, *=n1-highmem-16' });
+    await registryModelExists(h);
+    await dropIntoTraining(h, 'datasets/large.csv', csvOf(5000));
+    later(h, 60);
+    const push = buildEvent(
+      {
+        id: 'push-1',
+        status: 'SUCCESS',
+        tags: ['vertex-retrain'],
+        results: { images: [{ name: 'local/vertex-retrain/trainer:abc', digest: 'sha256:1' }] },
+      },
+      at(h),
+    );
+    assert.equal(await h.deliver('onBuildStatus', push), 204);
+    const pushed = h.training.started.at(-1);
+    assert.equal(h.training.started.length, 2);
+    assert.equal((await h.ledger.get(pushed?.runId as string))?.trigger, 'git-push');
+    assert.equal((await h.ledger.get(pushed?.runId as string))?.training?.machineType, 'n1-highmem-16');
+    assert.equal(pushed?.machineType, 'n1-highmem-16');
   });
 
   it('unset: every run trains on TRAINING_MACHINE_TYPE, whatever its size', async () => {
