@@ -117,6 +117,7 @@ async function startTraining(ctx: StepContext, r: RunRecord, retaken: boolean): 
     }
     const existing = retaken ? await ctx.ports.training.findTrainingForRun(runId) : undefined;
     const baselineModelDir = existing ? undefined : await servingModelDir(ctx, runId);
+    const machineType = runTrainingMachine(r, ctx.config.trainingMachineType);
     const training =
       existing ??
       (await ctx.ports.training.startTraining({
@@ -126,7 +127,7 @@ async function startTraining(ctx: StepContext, r: RunRecord, retaken: boolean): 
         endpointVersion: r.training?.endpointVersion as number,
         baseOutputDir: r.training?.baseOutputDir as string,
         ...(baselineModelDir ? { baselineModelDir } : {}),
-        machineType: runTrainingMachine(r, ctx.config.trainingMachineType),
+        machineType,
       }));
     let updated;
     try {
@@ -147,7 +148,7 @@ async function startTraining(ctx: StepContext, r: RunRecord, retaken: boolean): 
         training: training.name,
         endpointVersion: r.training?.endpointVersion,
         imageUri: r.build?.imageUri,
-        machineType: r.training?.machineType,
+        machineType,
       },
       existing ? 'training found after a crash' : 'training started',
     );
