@@ -87,6 +87,14 @@ export function renderLineage(run: RunRecord): string[] {
   if (g) {
     const figures = ` (${g.metric} ${g.candidate ?? '?'} vs threshold ${g.threshold ?? '?'})`;
     add('quality gate', `${g.promote ? 'promoted' : 'held'}${figures}${g.reason ? `: ${g.reason}` : ''}`);
+    // Which figures were compared, and on which rows: the like-for-like gate's point (docs/trainer-contract.md §7).
+    if (g.comparison) {
+      const serving = g.serving === null ? 'no serving figure' : `serving ${g.serving}`;
+      add(
+        'gate comparison',
+        `${g.comparison}: candidate ${g.candidate ?? '?'}, ${serving}${g.rows ? `; ${g.rows}` : ''}`,
+      );
+    }
   }
   add('deployed model', run.deploy?.deployedModelId);
   if (run.deploy?.traffic) add('traffic split', JSON.stringify(run.deploy.traffic));

@@ -92,6 +92,27 @@ describe('cli/run-view', () => {
     }
   });
 
+  it('says which gate comparison decided, with both figures and the rows they were measured on', () => {
+    const likeForLike: RunRecord = {
+      ...deployed,
+      gate: decideGate(POLICY, {
+        candidate: {
+          metrics: { accuracy: 0.85 },
+          baseline: { modelDir: 'gs://a/runs/r0/model/', metrics: { accuracy: 0.82 } },
+          rows: { total: 891, holdout: 179 },
+        },
+        servingRecorded: { accuracy: 0.9 },
+      }),
+    };
+    const line = renderLineage(likeForLike).find((l) => l.includes('gate comparison')) ?? '';
+    assert.match(
+      line,
+      /like-for-like: candidate 0\.85, serving 0\.82; both scored on the candidate's 179 hold-out rows/,
+    );
+    const recorded = renderLineage(deployed).find((l) => l.includes('gate comparison')) ?? '';
+    assert.match(recorded, /none: candidate 0\.84, no serving figure/);
+  });
+
   it('lists runs newest first in aligned columns', () => {
     const older: RunRecord = { ...deployed, runId: 'old-1', createdAt: t(0) };
     const newer: RunRecord = { ...deployed, runId: 'new-2', createdAt: t(30), state: 'TRAINING' };

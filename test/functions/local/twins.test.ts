@@ -420,4 +420,24 @@ describe('local twins (build, training, registry, endpoint) on a fake trainer', 
     assert.match(status.error ?? '', /gone\.csv#\d+: no such object generation/);
     assert.equal((await registry.getModel()).versions.length, versionsBefore, 'nothing registered');
   });
+  it('passes the serving model folder as --baseline-model-dir, as its local path', async () => {
+    await store.write('data', 'datasets/r-base.csv', 'a\n1\n');
+    const { name } = await training.startTraining({
+      runId: 'r-base',
+      imageUri,
+      datasetUri: 'gs://data/datasets/r-base.csv',
+      endpointVersion: 3,
+      baseOutputDir: 'gs://artifacts/runs/r-base/',
+      baselineModelDir: 'gs://artifacts/runs/r1/model/',
+    });
+    const status = await until(async () => {
+      const s = await training.getTraining(name);
+      return s.state === 'SUCCEEDED' || s.state === 'FAILED' ? s : undefined;
+    });
+    assert.equal(status.state, 'SUCCEEDED', status.error);
+    const model = JSON.parse(
+      await readFile(join(gsUriToPath(layout, 'gs://artifacts/runs/r-base/model/'), 'model.json'), 'utf8'),
+    );
+    assert.deepEqual(model.args.slice(-2), ['--baseline-model-dir', join(root, 'buckets/artifacts/runs/r1/model/')]);
+  });
 });
