@@ -429,6 +429,7 @@ describe('local twins (build, training, registry, endpoint) on a fake trainer', 
       endpointVersion: 3,
       baseOutputDir: 'gs://artifacts/runs/r-base/',
       baselineModelDir: 'gs://artifacts/runs/r1/model/',
+      machineType: 'n1-standard-4',
     });
     const status = await until(async () => {
       const s = await training.getTraining(name);
