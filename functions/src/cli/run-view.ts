@@ -70,6 +70,7 @@ export function renderLineage(run: RunRecord): string[] {
   add('build log', run.build?.logUrl);
   add('image', run.build?.imageUri);
   add('training', run.training?.name);
+  add('training machine', run.training?.machineType);
   add('endpoint version', run.training?.endpointVersion);
   add('model output', run.training?.baseOutputDir);
   const m = run.training?.model;

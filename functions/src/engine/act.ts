@@ -7,6 +7,7 @@ import type { Action } from '../pipeline/plan';
 import { pinnedDatasetUri, type DatasetLineage, type RunRecord } from '../pipeline/run-record';
 import { REJECTED_PREFIX } from '../config';
 import { classifyError } from '../pipeline/errors';
+import { bandFor, runTrainingMachine } from '../pipeline/machine-bands';
 import { deployedModelIdForRun, isAlreadyExists } from '../ports';
 import { nowIso, type StepContext } from './context';
 import { acquireEndpoint, cleanUp, pointAliases, releaseEndpoint } from './endpoint';
@@ -115,6 +116,7 @@ async function startTraining(ctx: StepContext, r: RunRecord, retaken: boolean): 
     }
     const existing = retaken ? await ctx.ports.training.findTrainingForRun(runId) : undefined;
     const baselineModelDir = existing ? undefined : await servingModelDir(ctx, runId);
+    const machineType = runTrainingMachine(r, ctx.config.trainingMachineType);
     const training =
       existing ??
       (await ctx.ports.training.startTraining({
@@ -124,6 +126,7 @@ async function startTraining(ctx: StepContext, r: RunRecord, retaken: boolean): 
         endpointVersion: r.training?.endpointVersion as number,
         baseOutputDir: r.training?.baseOutputDir as string,
         ...(baselineModelDir ? { baselineModelDir } : {}),
+        machineType,
       }));
     let updated;
     try {
@@ -139,7 +142,12 @@ async function startTraining(ctx: StepContext, r: RunRecord, retaken: boolean): 
       });
     }
     ctx.log.info(
-      { training: training.name, endpointVersion: r.training?.endpointVersion, imageUri: r.build?.imageUri },
+      {
+        training: training.name,
+        endpointVersion: r.training?.endpointVersion,
+        imageUri: r.build?.imageUri,
+        machineType,
+      },
       existing ? 'training found after a crash' : 'training started',
     );
     acted = { ...updated, outcome: existing ? 'training-found' : 'training-started' };
@@ -283,6 +291,8 @@ export async function act(ctx: StepContext, r: RunRecord, a: Action): Promise<Ac
         imageUri: a.image.uri,
         imageDigest: a.image.digest,
         baseOutputDir: `gs://${ctx.config.artifactsBucket}/runs/${runId}/`,
+        // The dropped file's size picks the machine, once: a retaken claim trains on the recorded one.
+        machineType: bandFor(ctx.config.trainingMachineBands, (r.dataset as DatasetLineage).size).machineType,
       });
       return {
         ...claim,

@@ -85,7 +85,7 @@ export function createVertexTraining(
     return {
       workerPoolSpecs: [
         {
-          machineSpec: { machineType: settings.trainingMachineType },
+          machineSpec: { machineType: req.machineType },
           replicaCount: 1,
           containerSpec: {
             imageUri: req.imageUri,

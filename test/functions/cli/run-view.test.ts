@@ -33,6 +33,7 @@ const deployed: RunRecord = {
   build: { id: 'b-1', imageUri: 'local/vertex-retrain/trainer@sha256:ff' },
   training: {
     endpointVersion: 2,
+    machineType: 'n1-highmem-16',
     name: 'projects/p/locations/l/trainingPipelines/9',
     model: { name: 'projects/p/locations/l/models/m', versionId: '2' },
   },
@@ -81,6 +82,7 @@ describe('cli/run-view', () => {
       'b-1',
       'sha256:ff',
       'trainingPipelines/9',
+      'training machine n1-highmem-16',
       'models/m@2',
       'accuracy=0.8427',
       'promoted',
