@@ -50,6 +50,7 @@ locals {
     ENDPOINT_ID              = google_vertex_ai_endpoint.serving.name
     MODEL_ID                 = var.model_id
     TRAINING_MACHINE_TYPE    = var.training_machine_type
+    TRAINING_MACHINE_BANDS   = var.training_machine_bands
     SERVING_MACHINE_TYPE     = var.serving_machine_type
     TRAINING_SERVICE_ACCOUNT = google_service_account.training.email
     SERVING_SERVICE_ACCOUNT  = google_service_account.serving.email

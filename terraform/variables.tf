@@ -129,6 +129,16 @@ variable "training_machine_type" {
   }
 }
 
+variable "training_machine_bands" {
+  description = "The training machine by dataset size: comma-separated <size>=<machine type> with increasing sizes, the last *=<machine type> (any larger size), e.g. \"100MB=n1-standard-4,1GB=n1-standard-8,*=n1-highmem-16\". Sizes are bytes of the dropped file, in B, KB, MB, GB, TB (powers of 1000) or KiB, MiB, GiB, TiB. Empty: every dataset trains on training_machine_type. The functions also check that sizes increase and refuse to start otherwise."
+  type        = string
+  default     = ""
+  validation {
+    condition     = var.training_machine_bands == "" || can(regex("^(\\s*([0-9]*[1-9][0-9]*(\\.[0-9]+)?|[0-9]+\\.[0-9]*[1-9][0-9]*)\\s*(([KkMmGgTt][Ii]?)?[Bb])?\\s*=\\s*[a-z][a-z0-9]*(-[a-z0-9]+)+\\s*,)*\\s*\\*\\s*=\\s*[a-z][a-z0-9]*(-[a-z0-9]+)+\\s*$", var.training_machine_bands))
+    error_message = "training_machine_bands must be <size>=<machine type>,...,*=<machine type>, e.g. 100MB=n1-standard-4,*=n1-standard-8 (or empty)."
+  }
+}
+
 variable "serving_machine_type" {
   description = "Machine type of each serving node. Deployed nodes bill every hour, with or without traffic."
   type        = string

@@ -2,6 +2,7 @@
 // plain object. Every problem names its variable, and all problems are reported together.
 import { z } from 'zod';
 import type { GateOverrides } from './contract/gate-comparison';
+import { parseBandEntries, singleBand, type MachineBand } from './pipeline/machine-bands';
 import { parseTrafficPolicy, type TrafficPolicy } from './pipeline/traffic-split';
 
 /** Every variable the functions read (Terraform's function environment is checked against this list). */
@@ -24,6 +25,7 @@ export const CONFIG_VARIABLES = [
   'ENDPOINT_ID',
   'MODEL_ID',
   'TRAINING_MACHINE_TYPE',
+  'TRAINING_MACHINE_BANDS',
   'SERVING_MACHINE_TYPE',
   'TRAINING_SERVICE_ACCOUNT',
   'SERVING_SERVICE_ACCOUNT',
@@ -98,7 +100,13 @@ interface SharedConfig {
   endpointId: string;
   /** The registry model every run adds a version to. */
   modelId: string;
+  /** The training machine when no band is configured, and of runs recorded before machine bands existed. */
   trainingMachineType: string;
+  /**
+   * Dataset size → training machine (pipeline/machine-bands.ts), from TRAINING_MACHINE_BANDS; unset: one band,
+   * `trainingMachineType` for every size.
+   */
+  trainingMachineBands: MachineBand[];
   servingMachineType: string;
   trafficPolicy: TrafficPolicy;
   keepDeployedVersions: number;
@@ -180,6 +188,18 @@ const SCHEMA = {
   ENDPOINT_ID: text,
   MODEL_ID: text,
   TRAINING_MACHINE_TYPE: text.default('n1-standard-4'),
+  // Unset: every dataset trains on TRAINING_MACHINE_TYPE. The default band is filled in below, where that type is known.
+  TRAINING_MACHINE_BANDS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      try {
+        return v === undefined || v.trim() === '' ? undefined : parseBandEntries(v);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
   SERVING_MACHINE_TYPE: text.default('n1-standard-2'),
   TRAINING_SERVICE_ACCOUNT: email.optional(),
   SERVING_SERVICE_ACCOUNT: email.optional(),
@@ -265,6 +285,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     endpointId: v.ENDPOINT_ID,
     modelId: v.MODEL_ID,
     trainingMachineType: v.TRAINING_MACHINE_TYPE,
+    trainingMachineBands: v.TRAINING_MACHINE_BANDS ?? singleBand(v.TRAINING_MACHINE_TYPE),
     servingMachineType: v.SERVING_MACHINE_TYPE,
     trafficPolicy: v.TRAFFIC_POLICY,
     keepDeployedVersions: v.KEEP_DEPLOYED_VERSIONS,

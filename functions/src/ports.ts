@@ -135,6 +135,8 @@ export interface TrainingRequest {
   baseOutputDir: string;
   /** The serving version's model directory (`--baseline-model-dir`); absent when nothing serves yet. */
   baselineModelDir?: string;
+  /** The Vertex AI machine type of the training replica (the run's recorded `training.machineType`). */
+  machineType: string;
 }
 
 export type TrainingState = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';

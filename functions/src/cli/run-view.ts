@@ -77,6 +77,7 @@ export function renderLineage(run: RunRecord): string[] {
   add('build log', run.build?.logUrl);
   add('image', run.build?.imageUri);
   add('training', run.training?.name);
+  add('training machine', run.training?.machineType);
   add('endpoint version', run.training?.endpointVersion);
   add('model output', run.training?.baseOutputDir);
   const m = run.training?.model;
@@ -93,6 +94,14 @@ export function renderLineage(run: RunRecord): string[] {
   if (g) {
     const figures = ` (${g.metric} ${g.candidate ?? '?'} vs threshold ${g.threshold ?? '?'})`;
     add('quality gate', `${g.promote ? 'promoted' : 'held'}${figures}${g.reason ? `: ${g.reason}` : ''}`);
+    // Which figures were compared, and on which rows: the like-for-like gate's point (docs/trainer-contract.md §7).
+    if (g.comparison) {
+      const serving = g.serving === null ? 'no serving figure' : `serving ${g.serving}`;
+      add(
+        'gate comparison',
+        `${g.comparison}: candidate ${g.candidate ?? '?'}, ${serving}${g.rows ? `; ${g.rows}` : ''}`,
+      );
+    }
   }
   add('deployed model', run.deploy?.deployedModelId);
   if (run.deploy?.traffic) add('traffic split', JSON.stringify(run.deploy.traffic));

@@ -102,7 +102,7 @@ export async function observe(ctx: StepContext, r: RunRecord, known: Known): Pro
     const build = noticed ?? (await ctx.ports.builds.getBuild(r.build?.id as string));
     if (known.source === 'tick' && build.status !== 'WORKING' && build.status !== 'QUEUED')
       ctx.log.warn(
-        { runId: r.runId, buildId: build.id, status: build.status },
+        { buildId: build.id, status: build.status },
         'the build finished but its notification never arrived: taking its outcome from the build itself',
       );
     o.build = build;
@@ -116,7 +116,7 @@ export async function observe(ctx: StepContext, r: RunRecord, known: Known): Pro
     if (o.training?.runId !== undefined && o.training.runId !== r.runId)
       // The message named another run's training: acting on it would deploy someone else's model under this run.
       ctx.log.error(
-        { runId: r.runId, trainingName: name, trainingRunId: o.training.runId },
+        { trainingName: name, trainingRunId: o.training.runId },
         'training belongs to another run; ignored',
       );
   }

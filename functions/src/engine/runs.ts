@@ -7,7 +7,7 @@ import { newGitPushRecord, newRunRecord, newScoringRecord, type DatasetLineage }
 import { FAILED_BUILD_STATUSES } from '../pipeline/plan';
 import { BUILD_TAG, type BuildResource } from '../ports';
 import { advance } from './advance';
-import { nowIso, type StepContext, type StepResult } from './context';
+import { forRun, nowIso, type StepContext, type StepResult } from './context';
 
 /** The fields of a storage finalize event the engine uses (int64s already parsed). */
 export interface FinalizedObject {
@@ -81,7 +81,8 @@ export async function buildStatus(ctx: StepContext, build: BuildResource): Promi
       latest.dataset,
     );
     const { created } = await ctx.ledger.create(record);
-    if (created) ctx.log.info({ runId, buildId: build.id, dataset: latest.dataset.uri }, 'git-push run created');
+    if (created)
+      forRun(ctx, runId).log.info({ buildId: build.id, dataset: latest.dataset.uri }, 'git-push run created');
   }
   if (!runId || !(await ctx.ledger.get(runId))) {
     ctx.log.warn(

@@ -36,7 +36,7 @@ export async function underClaim(
     return await action();
   } catch (err) {
     if (err instanceof UnrecordedEffectError) {
-      ctx.log.warn({ runId, stage, err }, `claim kept until its lease expires: ${err.message}`);
+      ctx.log.warn({ stage, err }, `claim kept until its lease expires: ${err.message}`);
       throw err;
     }
     if (classifyError(err) === 'transient') {
@@ -79,5 +79,5 @@ export async function failRun(
   message: string,
 ): Promise<void> {
   const { changed } = await ctx.ledger.update(runId, { type: 'fail', at: nowIso(ctx), from, reason, message });
-  if (changed) ctx.log.error({ runId, reason }, `run failed: ${message}`);
+  if (changed) ctx.log.error({ reason }, `run failed: ${message}`);
 }

@@ -86,7 +86,10 @@ export interface GateOverride {
   by: string;
 }
 
-/** The run's cost estimate and the figures it was computed from (durations from `stages`, machines from config). */
+/**
+ * The run's cost estimate and the figures it was computed from (durations from `stages`, the training machine from
+ * `training.machineType`, the others from config).
+ */
 export interface RunCost extends CostEstimate {
   basis: {
     buildSeconds: number;
@@ -134,6 +137,8 @@ export interface RunRecord {
     claim?: Claim;
     endpointVersion?: number;
     baseOutputDir?: string;
+    /** The machine it trains on, picked by the dataset's size when the run entered TRAINING (TRAINING_MACHINE_BANDS). */
+    machineType?: string;
     name?: string;
     model?: { name: string; versionId: string };
   };

@@ -38,6 +38,7 @@ export type RunEvent =
       imageUri: string;
       imageDigest: string;
       baseOutputDir: string;
+      machineType: string;
     }
   | { type: 'endpointVersionAllocated'; at: string; endpointVersion: number }
   | { type: 'trainingStarted'; at: string; trainingName: string }
@@ -151,7 +152,7 @@ function transition(r: RunRecord, e: RunEvent): RunRecord | undefined {
             imageUri: e.imageUri,
             imageDigest: e.imageDigest,
           },
-          training: { claim: nextClaim(undefined, e.at), baseOutputDir: e.baseOutputDir },
+          training: { claim: nextClaim(undefined, e.at), baseOutputDir: e.baseOutputDir, machineType: e.machineType },
         };
       if (r.state === 'TRAINING' && !r.training?.name && claimExpired(r.training?.claim, e.at, e.leaseSeconds))
         return { ...touch(r, e.at), training: { ...r.training, claim: nextClaim(r.training?.claim, e.at) } };

@@ -34,6 +34,7 @@ const deployed: RunRecord = {
   build: { id: 'b-1', imageUri: 'local/vertex-retrain/trainer@sha256:ff' },
   training: {
     endpointVersion: 2,
+    machineType: 'n1-highmem-16',
     name: 'projects/p/locations/l/trainingPipelines/9',
     model: { name: 'projects/p/locations/l/models/m', versionId: '2' },
   },
@@ -82,6 +83,7 @@ describe('cli/run-view', () => {
       'b-1',
       'sha256:ff',
       'trainingPipelines/9',
+      'training machine n1-highmem-16',
       'models/m@2',
       'accuracy=0.8427',
       'promoted',
@@ -89,6 +91,27 @@ describe('cli/run-view', () => {
     ]) {
       assert.ok(text.includes(part), `lineage mentions ${part}:\n${text}`);
     }
+  });
+
+  it('says which gate comparison decided, with both figures and the rows they were measured on', () => {
+    const likeForLike: RunRecord = {
+      ...deployed,
+      gate: decideGate(POLICY, {
+        candidate: {
+          metrics: { accuracy: 0.85 },
+          baseline: { modelDir: 'gs://a/runs/r0/model/', metrics: { accuracy: 0.82 } },
+          rows: { total: 891, holdout: 179 },
+        },
+        servingRecorded: { accuracy: 0.9 },
+      }),
+    };
+    const line = renderLineage(likeForLike).find((l) => l.includes('gate comparison')) ?? '';
+    assert.match(
+      line,
+      /like-for-like: candidate 0\.85, serving 0\.82; both scored on the candidate's 179 hold-out rows/,
+    );
+    const recorded = renderLineage(deployed).find((l) => l.includes('gate comparison')) ?? '';
+    assert.match(recorded, /none: candidate 0\.84, no serving figure/);
   });
 
   it('lists runs newest first in aligned columns', () => {

@@ -83,6 +83,7 @@ describe('local batch prediction twin on the Titanic trainer', function () {
       datasetUri: 'gs://data/datasets/train.csv',
       endpointVersion: 1,
       baseOutputDir: 'gs://artifacts/runs/r1/',
+      machineType: 'n1-standard-4',
     });
     const trained = await until(async () => {
       const s = await training.getTraining(name);

@@ -10,7 +10,14 @@ import type { TrainingService } from '../../../functions/src/ports';
 const TOKEN = 'a'.repeat(64);
 const PREDICT = '/v1/projects/p/locations/l/endpoints/ep:predict';
 const START = '/rpc/training/startTraining';
-const REQ = { runId: 'r', imageUri: 'i', datasetUri: 'gs://d/x.csv', endpointVersion: 1, baseOutputDir: 'gs://a/r/' };
+const REQ = {
+  runId: 'r',
+  imageUri: 'i',
+  datasetUri: 'gs://d/x.csv',
+  endpointVersion: 1,
+  baseOutputDir: 'gs://a/r/',
+  machineType: 'n1-standard-4',
+};
 
 describe('local/control-server', () => {
   let server: ControlServer;

@@ -63,6 +63,7 @@ const EVENTS: Record<RunEvent['type'], RunEvent> = {
     imageUri: 'img@sha256:1',
     imageDigest: 'sha256:1',
     baseOutputDir: 'gs://a/runs/train-abc/',
+    machineType: 'n1-standard-8',
   },
   endpointVersionAllocated: { type: 'endpointVersionAllocated', at: T1, endpointVersion: 4 },
   trainingStarted: { type: 'trainingStarted', at: T1, trainingName: 'tp/1' },
@@ -275,6 +276,14 @@ describe('pipeline/run-state', () => {
       EVENTS.claimTraining,
     ).record;
     assert.deepEqual(r.build, { id: 'b1', logUrl: 'https://log', imageUri: 'img@sha256:1', imageDigest: 'sha256:1' });
+  });
+
+  it('claimTraining records the machine it picked; a retaken claim keeps it', () => {
+    const r = apply({ ...recordIn('BUILDING'), build: { id: 'b1' } }, EVENTS.claimTraining).record;
+    assert.equal(r.training?.machineType, 'n1-standard-8');
+    const retaken = apply(r, { ...EVENTS.claimTraining, at: T9, machineType: 'n1-highmem-16' } as RunEvent).record;
+    assert.equal(retaken.training?.claim?.attempt, 2);
+    assert.equal(retaken.training?.machineType, 'n1-standard-8');
   });
 
   it('claimExpired: no claim counts as expired; the lease boundary is inclusive', () => {
