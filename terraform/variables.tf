@@ -69,6 +69,16 @@ variable "dataset_prefix" {
   }
 }
 
+variable "scoring_prefix" {
+  description = "Object prefix in the data bucket whose CSVs are scored by the serving version (a scoring run, one BatchPredictionJob each); the predictions are written next to each file as <name>.predictions.csv. Must not overlap dataset_prefix."
+  type        = string
+  default     = "score/"
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*/$", var.scoring_prefix)) && !startswith(var.scoring_prefix, "rejected/")
+    error_message = "scoring_prefix must be a relative folder path ending in '/', e.g. score/, and not under rejected/ (the pipeline writes its rejection reports there)."
+  }
+}
+
 variable "artifact_repository_id" {
   description = "Artifact Registry Docker repository for the trainer image (created in var.region)."
   type        = string

@@ -12,6 +12,7 @@ export const CONFIG_VARIABLES = [
   'REGION',
   'DATA_BUCKET',
   'DATASET_PREFIX',
+  'SCORING_PREFIX',
   'ARTIFACTS_BUCKET',
   'IMAGE_REPOSITORY',
   'IMAGE_NAME',
@@ -71,6 +72,8 @@ interface SharedConfig {
   dataBucket: string;
   /** Ends with "/"; only `.csv` objects under it start runs. */
   datasetPrefix: string;
+  /** Ends with "/"; a `.csv` object under it is scored by the serving version (a scoring run), not trained on. */
+  scoringPrefix: string;
   artifactsBucket: string;
   /** Artifact Registry repository, e.g. `europe-west1-docker.pkg.dev/<project>/<repo>`. */
   imageRepository: string;
@@ -158,6 +161,11 @@ const SCHEMA = {
     .string()
     .default('datasets/')
     .refine((p) => p.endsWith('/') && !p.startsWith('/'), 'must be a folder like "datasets/"')
+    .refine((p) => !p.startsWith(REJECTED_PREFIX), `must not be under ${REJECTED_PREFIX} (the pipeline writes there)`),
+  SCORING_PREFIX: z
+    .string()
+    .default('score/')
+    .refine((p) => p.endsWith('/') && !p.startsWith('/'), 'must be a folder like "score/"')
     .refine((p) => !p.startsWith(REJECTED_PREFIX), `must not be under ${REJECTED_PREFIX} (the pipeline writes there)`),
   ARTIFACTS_BUCKET: bucket,
   IMAGE_REPOSITORY: text,
@@ -249,6 +257,14 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     else
       problems.push(`${name}: ${result.error.issues.map((i) => i.message).join('; ')} (got ${JSON.stringify(value)})`);
   }
+  // A drop must be one kind of run: neither folder may contain the other.
+  const [drops, scoring] = [out.DATASET_PREFIX, out.SCORING_PREFIX];
+  if (
+    typeof drops === 'string' &&
+    typeof scoring === 'string' &&
+    (drops.startsWith(scoring) || scoring.startsWith(drops))
+  )
+    problems.push(`SCORING_PREFIX: must not overlap DATASET_PREFIX (got "${scoring}" and "${drops}")`);
   if (problems.length > 0) throw new ConfigError(problems);
   const v = out as Parsed;
   const shared: SharedConfig = {
@@ -256,6 +272,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     region: v.REGION,
     dataBucket: v.DATA_BUCKET,
     datasetPrefix: v.DATASET_PREFIX,
+    scoringPrefix: v.SCORING_PREFIX,
     artifactsBucket: v.ARTIFACTS_BUCKET,
     imageRepository: v.IMAGE_REPOSITORY,
     imageName: v.IMAGE_NAME,

@@ -35,6 +35,7 @@ describe('config', () => {
     assert.equal(c.dataBucket, 'data');
     assert.equal(c.artifactsBucket, 'artifacts');
     assert.equal(c.datasetPrefix, 'datasets/');
+    assert.equal(c.scoringPrefix, 'score/');
     assert.equal(c.imageName, 'trainer');
     assert.equal(c.trainingMachineType, 'n1-standard-4');
     assert.deepEqual(c.trainingMachineBands, [{ upToBytes: Infinity, machineType: 'n1-standard-4' }]);
@@ -109,6 +110,10 @@ describe('config', () => {
     ['DATASET_PREFIX', 'datasets'],
     ['DATASET_PREFIX', '/datasets/'],
     ['DATASET_PREFIX', 'rejected/in/'],
+    ['SCORING_PREFIX', 'score'],
+    ['SCORING_PREFIX', 'rejected/score/'],
+    ['SCORING_PREFIX', 'datasets/score/'],
+    ['SCORING_PREFIX', 'datasets/'],
     ['PROJECT_ID', 'My Project'],
     ['TRAFFIC_POLICY', 'canary:0'],
     ['TRAFFIC_POLICY', 'bluegreen'],
@@ -178,7 +183,7 @@ describe('config', () => {
 
   it('exports exactly the variables it reads', () => {
     assert.equal(new Set(CONFIG_VARIABLES).size, CONFIG_VARIABLES.length);
-    assert.equal(CONFIG_VARIABLES.length, 31);
+    assert.equal(CONFIG_VARIABLES.length, 32);
     // An unknown variable is ignored; every listed one is validated (a bad value for each is caught above or here).
     for (const name of CONFIG_VARIABLES) assert.match(name, /^[A-Z][A-Z0-9_]+$/);
   });

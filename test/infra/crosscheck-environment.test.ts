@@ -31,6 +31,15 @@ const PRECONDITIONS: Record<
     accepts: async (v) =>
       v === '' || (await loadManifest('trainer')).manifest.metrics.some((m: { name: string }) => m.name === v),
   },
+  scoring_prefix: {
+    resource: 'google_storage_bucket_object.function_source',
+    mentions: ['var.scoring_prefix', 'var.dataset_prefix'],
+    // The scoring folder may neither contain the training folder nor sit inside it (the sample's: the default).
+    accepts: async (v) => {
+      const drops = String(SAMPLE.vars.dataset_prefix ?? 'datasets/');
+      return typeof v === 'string' && !v.startsWith(drops) && !drops.startsWith(v);
+    },
+  },
 };
 
 /**
@@ -47,6 +56,7 @@ const FEATURE_SETTINGS = ['TRAINER_SOURCE_POINTER'];
 /** Values to try on each variable that feeds the environment (Terraform-accepted ones must parse in the code). */
 const PROBES: Record<string, unknown[]> = {
   dataset_prefix: ['datasets/', 'a/b/', 'rejected/', 'rejected/x/', 'rejectedx/', '/x/', 'x'],
+  scoring_prefix: ['score/', 'a/b/', 'datasets/', 'datasets/score/', 'data/', 'rejected/', 'rejected/x/', '/x/', 'x'],
   keep_deployed_versions: [0, 1, 2, 3, 10, 20, 21, 2.5],
   max_event_age_seconds: [0, 59, 60, 61, 86400],
   max_dataset_bytes: [0, 1, 1023, 1024, 52428800, 2147483648],

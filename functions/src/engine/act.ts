@@ -4,7 +4,7 @@
 import { recordLatestDataset, allocateEndpointVersion } from '../ledger/pointers';
 import { errorMessage, RetryableError } from '../pipeline/errors';
 import type { Action } from '../pipeline/plan';
-import { pinnedDatasetUri, type DatasetLineage, type RunRecord } from '../pipeline/run-record';
+import { pinnedDatasetUri, type DatasetLineage, type RunRecord, type Stage } from '../pipeline/run-record';
 import { REJECTED_PREFIX } from '../config';
 import { classifyError } from '../pipeline/errors';
 import { bandFor, runTrainingMachine } from '../pipeline/machine-bands';
@@ -15,18 +15,23 @@ import { finalizeRun } from './finalize';
 import { toEvaluation, trainerManifest } from './metrics';
 import { servingRunOf } from './observe';
 import { registryModelExists, takeRegistryTurn } from './registry';
+import { claimScoring, startScoring, writePredictions } from './scoring';
 import { underClaim, UnrecordedEffectError } from './side-effect';
 
 export interface Acted {
   record: RunRecord;
   changed: boolean;
   /** The claim this action took: the next plan may issue its side effect. */
-  claimed?: 'build' | 'training' | 'deploy';
+  claimed?: Stage;
   outcome: string;
 }
 
-/** Where the rejection report for a dataset goes (data bucket, outside the prefix, never a .csv). */
+/**
+ * Where the rejection report for a dataset goes (data bucket, outside the prefix, never a .csv). A rejected file to
+ * score keeps its folder (`rejected/score/x.csv.reasons.json`), so it cannot overwrite a training file's report.
+ */
 export function rejectionReportName(config: StepContext['config'], name: string): string {
+  if (name.startsWith(config.scoringPrefix)) return `${REJECTED_PREFIX}${name}.reasons.json`;
   return `${REJECTED_PREFIX}${name.slice(config.datasetPrefix.length)}.reasons.json`;
 }
 
@@ -373,5 +378,11 @@ export async function act(ctx: StepContext, r: RunRecord, a: Action): Promise<Ac
       const changed = await finalizeRun(ctx, r);
       return { record: (await ctx.ledger.get(runId)) ?? r, changed, outcome: changed ? 'reported' : 'duplicate' };
     }
+    case 'claimScoring':
+      return claimScoring(ctx, r, a);
+    case 'startScoring':
+      return startScoring(ctx, r, a.retaken);
+    case 'writePredictions':
+      return writePredictions(ctx, r, a.job);
   }
 }

@@ -7,7 +7,12 @@ import { classifyError, errorMessage, errorReason, RetryableError } from '../pip
 import type { RunState, Stage } from '../pipeline/run-record';
 import { nowIso, type StepContext, type StepResult } from './context';
 
-const STATE_OF: Record<Stage, RunState> = { build: 'BUILDING', training: 'TRAINING', deploy: 'DEPLOYING' };
+const STATE_OF: Record<Stage, RunState> = {
+  build: 'BUILDING',
+  training: 'TRAINING',
+  deploy: 'DEPLOYING',
+  scoring: 'SCORING',
+};
 
 /**
  * The side effect was issued but recording it failed: retried like any transient error, but the claim is kept, so a

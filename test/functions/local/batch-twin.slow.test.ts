@@ -15,7 +15,7 @@ import { LocalObjectStore } from '../../../functions/src/local/object-store';
 import { ServingReplicas } from '../../../functions/src/local/serving-replicas';
 import { LOCAL_NAMES } from '../../../functions/src/local/settings';
 import { LocalTrainingService } from '../../../functions/src/local/training-twin';
-import type { BatchJobRequest, BatchJobStatus } from '../../../functions/src/gcp/vertex-batch';
+import type { BatchJobRequest, BatchJobStatus } from '../../../functions/src/ports';
 import {
   BatchResultsError,
   ROW_KEY,

@@ -28,7 +28,7 @@ describe('local/control-server', () => {
   beforeEach(async () => {
     startTraining = sinon.stub().resolves({ name: 'trainingPipelines/1' });
     server = new ControlServer({
-      services: { builds: {}, training: { startTraining }, endpoint: {}, registry: {}, publisher: {} },
+      services: { builds: {}, training: { startTraining }, endpoint: {}, registry: {}, publisher: {}, batch: {} },
       endpoint: {
         describe: async () => ({ trafficSplit: {}, deployedModels: [] }),
       } as unknown as LocalEndpointService,
@@ -130,7 +130,7 @@ describe('local/control-server', () => {
       res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>runs</title>');
     });
     const withDashboard = new ControlServer({
-      services: { builds: {}, training: { startTraining }, endpoint: {}, registry: {}, publisher: {} },
+      services: { builds: {}, training: { startTraining }, endpoint: {}, registry: {}, publisher: {}, batch: {} },
       endpoint: {} as LocalEndpointService,
       replicas: {} as ServingReplicas,
       endpointId: 'ep',

@@ -83,7 +83,7 @@ describe('local twins (build, training, registry, endpoint) on a fake trainer', 
     replicas = new ServingReplicas(layout, { nodeModules, projectNumber: '0' });
     endpoint = new LocalEndpointService({ store, names: LOCAL_NAMES, registry, replicas });
     control = new ControlServer({
-      services: { builds, training, endpoint, registry, publisher: { publish } },
+      services: { builds, training, endpoint, registry, publisher: { publish }, batch: {} },
       endpoint,
       replicas,
       endpointId: LOCAL_NAMES.endpointId,
