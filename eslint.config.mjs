@@ -12,6 +12,28 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  // Type-aware rules on the functions' code (what runs in Cloud Functions, the local stack and the CLI): floating or
+  // misused promises, unsafe any, needless assertions. no-base-to-string stays off: these modules render values of
+  // unknown shape (proto enums and Longs, CSV cells, error codes) with String() on purpose, after their own checks.
+  ...tseslint.configs.recommendedTypeChecked.map((config) => ({
+    ...config,
+    files: ['functions/src/**/*.ts'],
+  })),
+  {
+    files: ['functions/src/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: { '@typescript-eslint/no-base-to-string': 'off' },
+  },
+  // Tests and benchmarks: the promise rules only. A floating promise there is an assertion that never runs.
+  {
+    files: ['test/**/*.ts', 'bench/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+    },
+  },
   {
     files: ['**/*.js', '**/*.cjs'],
     languageOptions: {

@@ -101,7 +101,7 @@ export function vertexDeadLetterClients(projectId: string): DeadLetterClients {
   const publisher = new v1.PublisherClient({ projectId });
   return {
     subscriber: subscriber as unknown as SubscriberApi,
-    publisher: publisher as unknown as PublisherApi,
+    publisher: publisher,
     close: async () => void (await Promise.all([subscriber.close(), publisher.close()])),
   };
 }

@@ -10,7 +10,7 @@ export function readInstances(text: string, limit = Infinity): Record<string, un
     if (!Array.isArray(list)) throw new Error('JSON input must be an array of instances or {"instances": [...]}');
     return (list as Record<string, unknown>[]).slice(0, limit);
   }
-  const rows = parse(trimmed, { columns: true, skip_empty_lines: true, bom: true }) as Record<string, string>[];
+  const rows = parse<Record<string, string>>(trimmed, { columns: true, skip_empty_lines: true, bom: true });
   if (rows.length === 0) throw new Error('the CSV has no rows');
   return rows.slice(0, limit).map((row) => Object.fromEntries(Object.entries(row).filter(([, v]) => v !== '')));
 }

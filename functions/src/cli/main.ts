@@ -28,10 +28,12 @@ import { registerValidate } from './validate';
 import { predictVertex, vertexStore, vertexTarget, withEnvFile } from './vertex';
 
 // commander is an ES module; Node 22 loads it with require(), which TypeScript's CommonJS output cannot express.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// typescript-eslint cannot resolve an import() type with resolution-mode (tsc can), hence the second rule.
+/* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-unsafe-assignment */
 const { Command, InvalidArgumentError, Option } = require('commander') as typeof import('commander', {
   with: { 'resolution-mode': 'import' },
 });
+/* eslint-enable @typescript-eslint/no-require-imports, @typescript-eslint/no-unsafe-assignment */
 
 const TRAINER_OPTION =
   'the trainer folder (its trainer.yaml, Dockerfile, dataset schema and data/); default: $TRAINER_DIR, else the repository trainer/ folder';

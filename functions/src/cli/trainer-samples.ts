@@ -20,7 +20,8 @@ export interface TrainerSamples {
 async function header(file: string): Promise<string[]> {
   const text = await readFile(file, 'utf8');
   const firstLine = text.slice(0, text.indexOf('\n') === -1 ? text.length : text.indexOf('\n'));
-  const [row] = parse(firstLine, { bom: true, relax_quotes: true }) as string[][];
+  const records: string[][] = parse(firstLine, { bom: true, relax_quotes: true });
+  const [row] = records;
   return row ?? [];
 }
 

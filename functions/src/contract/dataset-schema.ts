@@ -99,7 +99,7 @@ const FAST_KEYWORDS = new Set([
  */
 function fastCheck(prop: RawProperty): ((value: unknown) => boolean) | undefined {
   if (!Object.keys(prop).every((k) => FAST_KEYWORDS.has(k))) return undefined;
-  const num = (k: string) => (typeof prop[k] === 'number' ? (prop[k] as number) : undefined);
+  const num = (k: string) => (typeof prop[k] === 'number' ? prop[k] : undefined);
   const [min, max, xmin, xmax] = ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum'].map(num);
   for (const k of ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'pattern'])
     if (prop[k] !== undefined && (k === 'pattern' ? typeof prop[k] !== 'string' : num(k) === undefined))
@@ -132,7 +132,7 @@ function cellType(name: string, prop: RawProperty, source: string): { type: Cell
       ? 'boolean'
       : 'string';
   const nonNull = declared.filter((t) => t !== 'null');
-  const type = (nonNull[0] ?? (values.length > 0 ? inferred : 'string')) as string;
+  const type = nonNull[0] ?? (values.length > 0 ? inferred : 'string');
   if (!['integer', 'number', 'boolean', 'string'].includes(type))
     throw new ContractError(source, [
       `properties.${name}.type: "${type}" cannot come from a CSV cell (integer, number, boolean or string)`,

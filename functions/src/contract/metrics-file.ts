@@ -41,7 +41,7 @@ const validate = newAjv().compile(metricsSchema);
  * Throws ContractError whose problems name each bad field (`metrics.f1: not declared in trainer.yaml metrics`).
  */
 export function parseMetricsFile(
-  json: string | unknown,
+  json: unknown, // the file's text, or the JSON already parsed
   manifest: Pick<TrainerManifest, 'metrics' | 'task'>,
 ): MetricsFile {
   let value: unknown = json;

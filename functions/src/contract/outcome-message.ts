@@ -51,7 +51,7 @@ export function outcomeMessage(fields: {
 }
 
 /** Parses a message body (Buffer, text or parsed JSON). Throws ContractError naming the bad field. */
-export function parseOutcomeMessage(data: Buffer | string | unknown): OutcomeMessage {
+export function parseOutcomeMessage(data: unknown): OutcomeMessage {
   let value = data;
   if (Buffer.isBuffer(data) || typeof data === 'string') {
     try {

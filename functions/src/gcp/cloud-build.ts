@@ -231,7 +231,7 @@ export function createCloudBuildService(
       const [build] = await clients
         .cloudBuild()
         .getBuild({ projectId, id: buildId, name: `${parent}/builds/${buildId}` });
-      return toBuildResource(build as ClientBuild, buildId);
+      return toBuildResource(build, buildId);
     },
   };
 }

@@ -85,6 +85,9 @@ export function createVertexEndpoint(settings: GcpSettings, clients: Pick<GcpCli
       const raw = op.latestResponse as { error?: { message?: string } | null; response?: { type_url?: string } | null };
       const error = raw.error?.message || op.error?.message;
       if (error) return { name, done: true, error };
+      // tsc needs the assertion (the LRO's result type is not narrowed by checkDeployModelProgress); typescript-eslint's
+      // program types it already.
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
       const result = op.result as { deployedModel?: { id?: string | null } | null } | null;
       const isDeploy = raw.response?.type_url?.endsWith('.DeployModelResponse');
       const deployed = isDeploy ? result?.deployedModel?.id : undefined;

@@ -24,7 +24,7 @@ const BUILD = z.object({
 export function decodeBuildEvent(ce: CloudEvent<unknown>): { input: BuildResource; time?: string } {
   const { json, attributes, publishTime } = decodePubSub(ce.data);
   const withAttributes = { id: attributes.buildId, status: attributes.status, ...(json as object) };
-  const build = parseOrThrow(BUILD, withAttributes, 'Cloud Build notification') as BuildResource;
+  const build: BuildResource = parseOrThrow(BUILD, withAttributes, 'Cloud Build notification');
   return { input: build, ...(publishTime ? { time: publishTime } : {}) };
 }
 

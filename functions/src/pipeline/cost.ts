@@ -114,7 +114,7 @@ export function withPriceOverrides(table: PricingTable, overrides: PriceOverride
     const key = OVERRIDE_LISTS[list as keyof typeof OVERRIDE_LISTS];
     next[key] = { ...table[key], ...prices };
   }
-  const names = applied.flatMap(([list, prices]) => Object.keys(prices!).map((m) => `${list} ${m}`));
+  const names = applied.flatMap(([list, prices]) => Object.keys(prices).map((m) => `${list} ${m}`));
   return {
     ...next,
     caveats: [...table.caveats, `Configured prices (not from the table's source): ${names.join(', ')}.`],

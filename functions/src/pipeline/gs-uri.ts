@@ -32,5 +32,5 @@ export const gsUri = (bucket: string, name: string): string => `gs://${bucket}/$
  */
 export function splitGeneration(name: string): { name: string; generation?: string } {
   const m = /^(.*)#(\d+)$/.exec(name);
-  return m ? { name: m[1] as string, generation: m[2] as string } : { name };
+  return m ? { name: m[1] as string, generation: m[2] } : { name };
 }
