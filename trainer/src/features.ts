@@ -398,10 +398,17 @@ function modeOf<T>(counts: number[], order: number[], names: readonly T[], fallb
 }
 
 /** Adds 1 at `i`; returns the count before. */
-function bump(counts: { [i: number]: number }, i: number): number {
+function bump(counts: number[], i: number): number {
   const before = counts[i] as number;
   counts[i] = before + 1;
   return before;
+}
+
+/** Offsets of consecutive groups of the sizes `counts` (one more than groups: the end). */
+function offsets(counts: Int32Array): Int32Array {
+  const at = new Int32Array(counts.length + 1);
+  for (let g = 0; g < counts.length; g++) at[g + 1] = (at[g] as number) + (counts[g] as number);
+  return at;
 }
 
 /** The imputation statistics learned from rows `rows` of `table`, and their lookups over the table's ids. */
@@ -410,8 +417,11 @@ function learnImputation(
   rows: ArrayLike<number>,
 ): { imputation: Imputation; lookup: TableLookup; width: number } {
   const n = rows.length;
-  const titleCounts = new Array<number>(table.titles.length).fill(0);
-  for (let r = 0; r < n; r++) bump(titleCounts, table.title[rows[r] as number] as number);
+  const titleCounts = new Int32Array(table.titles.length);
+  for (let r = 0; r < n; r++) {
+    const t = table.title[rows[r] as number] as number;
+    titleCounts[t] = (titleCounts[t] as number) + 1;
+  }
   const titles = table.titles
     .map((t, id) => [t, titleCounts[id] as number] as const)
     .filter(([t, count]) => t !== '' && t !== RARE_TITLE && count >= MIN_TITLE_COUNT)
@@ -420,12 +430,30 @@ function learnImputation(
   const buckets = [...titles, RARE_TITLE];
   const keptAt = new Map(titles.map((t, b) => [t, b]));
   const bucketOf = Int32Array.from(table.titles, (t) => keptAt.get(t) ?? titles.length);
-  // Per bucket: ages, sexes (counted in order of first appearance, as a tie goes to the first seen).
-  const ages: number[][] = buckets.map(() => []);
-  const allAges: number[] = [];
+  // Known ages per bucket and fares per class (0: no class), counted first, then gathered into one typed array each,
+  // grouped: no lists growing by a million values. A median does not depend on the order of its values.
+  const ageCounts = new Int32Array(buckets.length);
+  const fareCounts = new Int32Array(4);
+  for (let r = 0; r < n; r++) {
+    const i = rows[r] as number;
+    if (!Number.isNaN(table.age[i] as number)) {
+      const b = bucketOf[table.title[i] as number] as number;
+      ageCounts[b] = (ageCounts[b] as number) + 1;
+    }
+    if (!Number.isNaN(table.fare[i] as number)) {
+      const c = table.pclass[i] as number;
+      fareCounts[c] = (fareCounts[c] as number) + 1;
+    }
+  }
+  const ageAt = offsets(ageCounts);
+  const fareAt = offsets(fareCounts);
+  const ageFill = ageAt.slice(0, -1);
+  const fareFill = fareAt.slice(0, -1);
+  const allAges = new Float64Array(ageAt[buckets.length] as number);
+  const allFares = new Float64Array(fareAt[4] as number);
+  // Per bucket: sexes (counted in order of first appearance, as a tie goes to the first seen).
   const sexCounts = buckets.map(() => [0, 0, 0]);
   const sexOrder: number[][] = buckets.map(() => []);
-  const fares: number[][] = [[], [], [], []]; // by class 1-3; [0]: every fare
   const pclassCounts = [0, 0, 0, 0];
   const pclassOrder: number[] = [];
   const portCounts = [0, 0, 0, 0];
@@ -434,10 +462,7 @@ function learnImputation(
     const i = rows[r] as number;
     const b = bucketOf[table.title[i] as number] as number;
     const age = table.age[i] as number;
-    if (!Number.isNaN(age)) {
-      (ages[b] as number[]).push(age);
-      allAges.push(age);
-    }
+    if (!Number.isNaN(age)) allAges[(ageFill[b] as number)++] = age;
     const sex = table.sex[i] as number;
     if (sex) {
       const counts = sexCounts[b] as number[];
@@ -445,23 +470,22 @@ function learnImputation(
     }
     const fare = table.fare[i] as number;
     const pclass = table.pclass[i] as number;
-    if (!Number.isNaN(fare)) {
-      (fares[0] as number[]).push(fare);
-      if (pclass) (fares[pclass] as number[]).push(fare);
-    }
+    if (!Number.isNaN(fare)) allFares[(fareFill[pclass] as number)++] = fare;
     if (pclass && bump(pclassCounts, pclass) === 0) pclassOrder.push(pclass);
     const port = table.embarked[i] as number;
     if (port && bump(portCounts, port) === 0) portOrder.push(port);
   }
+  const agesOf = (b: number): Float64Array => allAges.subarray(ageAt[b], ageAt[b + 1]);
+  const faresOf = (c: number): Float64Array => allFares.subarray(fareAt[c], fareAt[c + 1]);
   const ageMedian = median(allAges);
   // Maps, serialised as [key, value] entries: a title or ticket may be any text, "__proto__" and "constructor" too.
-  const ageByTitle = buckets.map((t, b): [string, number] => [t, ages[b]?.length ? median(ages[b]) : ageMedian]);
+  const ageByTitle = buckets.map((t, b): [string, number] => [t, ageCounts[b] ? median(agesOf(b)) : ageMedian]);
   const sexByTitle = buckets.map((t, b): [string, 'male' | 'female'] => [
     t,
     modeOf(sexCounts[b] as number[], sexOrder[b] as number[], SEX_CODES, 'male') as 'male' | 'female',
   ]);
-  const fareAll = median(fares[0] as number[]);
-  const fareOf = (c: number): number => ((fares[c] as number[]).length > 0 ? median(fares[c] as number[]) : fareAll);
+  const fareAll = median(allFares);
+  const fareOf = (c: number): number => (fareCounts[c] ? median(faresOf(c)) : fareAll);
   // Per ticket (in order of first appearance): passengers, and the women and children with their survivors. The
   // same imputation of sex as the encoding, so "is a woman or child" agrees between the counts and the features.
   const sexFallback = buckets.map((_, b) => (sexByTitle[b] as [string, string])[1]);
@@ -474,12 +498,16 @@ function learnImputation(
     const i = rows[r] as number;
     const k = table.ticket[i] as number;
     if (k < 0) continue;
-    if (bump(tickets, k) === 0) ticketOrder.push(k);
+    const passengers = tickets[k] as number;
+    tickets[k] = passengers + 1;
+    if (passengers === 0) ticketOrder.push(k);
     const t = table.title[i] as number;
     const b = bucketOf[t] as number;
     const sex = SEX_CODES[table.sex[i] as number] ?? (table.titles[t] ? sexFallback[b] : undefined) ?? 'male';
     if (!isWomanOrChild(sex as 'male' | 'female', buckets[b] as string)) continue;
-    if (bump(members, k) === 0) memberOrder.push(k);
+    const before = members[k] as number;
+    members[k] = before + 1;
+    if (before === 0) memberOrder.push(k);
     survivors[k] = (survivors[k] as number) + (table.survived[i] as number);
   }
   const imputation: Imputation = {
@@ -642,8 +670,8 @@ export function fitTableFeaturesSparse(
     cols: width,
     base: scaledBase,
     start,
-    column: column.slice(0, nnz),
-    value: value.slice(0, nnz),
+    column: column.subarray(0, nnz),
+    value: value.subarray(0, nnz),
   };
   const encodeRows = (other: ArrayLike<number>): Matrix => encodeWith(stats, lookup, table, other);
   return { stats, x, encodeRows };
