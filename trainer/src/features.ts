@@ -490,24 +490,26 @@ function learnImputation(
   // same imputation of sex as the encoding, so "is a woman or child" agrees between the counts and the features.
   const sexFallback = buckets.map((_, b) => (sexByTitle[b] as [string, string])[1]);
   const tickets = new Int32Array(table.tickets.length);
-  const ticketOrder: number[] = [];
+  const ticketOrder = new Int32Array(table.tickets.length);
+  let ticketsSeen = 0;
   const members = new Int32Array(table.tickets.length);
   const survivors = new Int32Array(table.tickets.length);
-  const memberOrder: number[] = [];
+  const memberOrder = new Int32Array(table.tickets.length);
+  let membersSeen = 0;
   for (let r = 0; r < n; r++) {
     const i = rows[r] as number;
     const k = table.ticket[i] as number;
     if (k < 0) continue;
     const passengers = tickets[k] as number;
     tickets[k] = passengers + 1;
-    if (passengers === 0) ticketOrder.push(k);
+    if (passengers === 0) ticketOrder[ticketsSeen++] = k;
     const t = table.title[i] as number;
     const b = bucketOf[t] as number;
     const sex = SEX_CODES[table.sex[i] as number] ?? (table.titles[t] ? sexFallback[b] : undefined) ?? 'male';
     if (!isWomanOrChild(sex as 'male' | 'female', buckets[b] as string)) continue;
     const before = members[k] as number;
     members[k] = before + 1;
-    if (before === 0) memberOrder.push(k);
+    if (before === 0) memberOrder[membersSeen++] = k;
     survivors[k] = (survivors[k] as number) + (table.survived[i] as number);
   }
   const imputation: Imputation = {
@@ -518,8 +520,11 @@ function learnImputation(
     sexByTitle,
     pclassMode: modeOf(pclassCounts, pclassOrder, [0, 1, 2, 3] as const, 3) as 1 | 2 | 3,
     embarkedMode: modeOf(portCounts, portOrder, PORT_CODES, 'S') as 'C' | 'Q' | 'S',
-    ticketCounts: ticketOrder.map((k) => [table.tickets[k] as string, tickets[k] as number]),
-    womenChildrenByTicket: memberOrder.map((k) => [
+    ticketCounts: Array.from(ticketOrder.subarray(0, ticketsSeen), (k) => [
+      table.tickets[k] as string,
+      tickets[k] as number,
+    ]),
+    womenChildrenByTicket: Array.from(memberOrder.subarray(0, membersSeen), (k) => [
       table.tickets[k] as string,
       members[k] as number,
       survivors[k] as number,
