@@ -91,6 +91,22 @@ resource "google_storage_bucket_iam_member" "dataset_function_rejection_reports"
   }
 }
 
+# Scoring runs write <name>.predictions.csv next to the scored file: objectAdmin (a rescored file's predictions
+# replace the old ones), limited by an IAM condition to predictions files under the scoring prefix, so the dropped
+# files themselves stay read-only to the functions.
+resource "google_storage_bucket_iam_member" "dataset_function_predictions" {
+  for_each = local.dataset_step_functions
+
+  bucket = google_storage_bucket.data.name
+  role   = "roles/storage.objectAdmin"
+  member = "serviceAccount:${google_service_account.function[each.key].email}"
+  condition {
+    title       = "predictions-only"
+    description = "Only <name>.predictions.csv under ${var.scoring_prefix}"
+    expression  = "resource.name.startsWith(\"projects/_/buckets/${google_storage_bucket.data.name}/objects/${var.scoring_prefix}\") && resource.name.endsWith(\".predictions.csv\")"
+  }
+}
+
 # They start the data-drop build: CreateBuild, or RunBuildTrigger on the git-push trigger (both check
 # cloudbuild.builds.create, which has no resource narrower than the project) ...
 resource "google_project_iam_member" "dataset_function_builds" {
@@ -125,10 +141,11 @@ moved {
   to   = google_service_account_iam_member.dataset_function_acts_as_build["dataset-finalized"]
 }
 
-# The functions that call Vertex AI: training submission, model upload/deploy, polling. aiplatform.user has no
-# resource-level binding for these calls.
+# The functions that call Vertex AI: training submission, model upload/deploy, polling, and scoring runs (read the
+# endpoint, create and read BatchPredictionJobs: onDatasetFinalized starts one for a drop under the scoring prefix).
+# aiplatform.user has no resource-level binding for these calls.
 resource "google_project_iam_member" "function_vertex_user" {
-  for_each = toset(["build-status", "training-status", "reconcile-tick"])
+  for_each = toset(["dataset-finalized", "build-status", "training-status", "reconcile-tick"])
 
   project = var.project_id
   role    = "roles/aiplatform.user"
@@ -151,8 +168,10 @@ moved {
 }
 
 # onTrainingStatus deploys models that run as the serving account; the reconciler finishes and retries deploys.
+# Batch prediction jobs run as the serving account too (the same container): onDatasetFinalized starts them, the
+# reconciler retakes a stale start.
 resource "google_service_account_iam_member" "functions_act_as_serving" {
-  for_each = toset(["training-status", "reconcile-tick"])
+  for_each = toset(["dataset-finalized", "training-status", "reconcile-tick"])
 
   service_account_id = google_service_account.serving.name
   role               = "roles/iam.serviceAccountUser"
@@ -236,8 +255,21 @@ resource "google_pubsub_topic_iam_member" "training_events_publisher" {
 }
 
 # ---- serving --------------------------------------------------------------------------------------------------
-# No grants: the model is read from AIP_STORAGE_URI, a Vertex-managed copy that Vertex grants the serving account
-# access to itself, and the image is pulled by the Vertex service agent.
+# Online serving needs no grant: the model is read from AIP_STORAGE_URI, a Vertex-managed copy that Vertex grants the
+# serving account access to itself, and the image is pulled by the Vertex service agent.
+
+# A batch prediction job (a scoring run) runs as the serving account: it reads the instances the function wrote and
+# writes its results folder, both under scoring/<run>/ of the artifacts bucket, and nothing else there.
+resource "google_storage_bucket_iam_member" "serving_scoring_folder" {
+  bucket = google_storage_bucket.artifacts.name
+  role   = "roles/storage.objectUser"
+  member = "serviceAccount:${google_service_account.serving.email}"
+  condition {
+    title       = "scoring-folders-only"
+    description = "Only objects under ${local.scoring_artifacts_prefix}"
+    expression  = "resource.name.startsWith(\"projects/_/buckets/${google_storage_bucket.artifacts.name}/objects/${local.scoring_artifacts_prefix}\")"
+  }
+}
 
 # ---- event delivery -------------------------------------------------------------------------------------------
 

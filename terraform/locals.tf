@@ -22,8 +22,10 @@ locals {
   build_trigger_id       = local.data_drops_run_trigger ? google_cloudbuild_trigger.trainer_on_push[0].id : ""
   # Push builds publish their archives next to the pointer, under a prefix of their own (iam.tf lets the build
   # account write there and nowhere else).
-  pushed_source_prefix   = "source/pushed/"
-  trainer_source_pointer = "gs://${google_storage_bucket.artifacts.name}/${local.pushed_source_prefix}current.json"
+  pushed_source_prefix = "source/pushed/"
+  # A scoring run's instances and batch results (functions/src/engine/scoring.ts SCORING_ARTIFACTS_PREFIX).
+  scoring_artifacts_prefix = "scoring/"
+  trainer_source_pointer   = "gs://${google_storage_bucket.artifacts.name}/${local.pushed_source_prefix}current.json"
 
   # Every variable the functions' config module reads. All four functions get the same map: each reads only what
   # it needs, and one map means a setting can never differ between the function that starts a run and the one
@@ -35,6 +37,7 @@ locals {
     REGION                   = var.region
     DATA_BUCKET              = google_storage_bucket.data.name
     DATASET_PREFIX           = var.dataset_prefix
+    SCORING_PREFIX           = var.scoring_prefix
     ARTIFACTS_BUCKET         = google_storage_bucket.artifacts.name
     IMAGE_REPOSITORY         = local.image_repository
     IMAGE_NAME               = var.image_name
@@ -47,6 +50,7 @@ locals {
     ENDPOINT_ID              = google_vertex_ai_endpoint.serving.name
     MODEL_ID                 = var.model_id
     TRAINING_MACHINE_TYPE    = var.training_machine_type
+    TRAINING_MACHINE_BANDS   = var.training_machine_bands
     SERVING_MACHINE_TYPE     = var.serving_machine_type
     TRAINING_SERVICE_ACCOUNT = google_service_account.training.email
     SERVING_SERVICE_ACCOUNT  = google_service_account.serving.email

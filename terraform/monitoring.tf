@@ -1,8 +1,9 @@
 # Monitoring: log-based metrics over the functions' own log lines, three alert policies and one dashboard.
 #
 # The filters match what the code writes (pino JSON on stdout → jsonPayload; `severity` → the entry's severity; the
-# run id in jsonPayload.runId). test/infra/crosscheck-monitoring.test.ts checks every message and field named here
-# against the log calls under functions/src, so a reworded log line fails a test instead of silencing an alert.
+# run id in jsonPayload.runId, bound on the run's logger). test/infra/crosscheck-monitoring.test.ts checks every
+# message and field named here against the log calls under functions/src and against the lines the handlers write for
+# runs driven to each final state, so a reworded log line fails a test instead of silencing an alert.
 
 locals {
   # The functions' log entries: 2nd-gen functions run as Cloud Run services named like the functions.
@@ -11,7 +12,9 @@ locals {
     "resource.labels.service_name=(${join(" OR ", [for k in sort(keys(local.functions)) : "\"${var.name_prefix}-${k}\""])})",
   ])
 
-  # A run's final state → the message prefix of the one line the functions log when a run reaches it.
+  # A run's final state → the message prefix of the one line the functions log when a run reaches it (once per run,
+  # like the `run transition: <from> → <to>` line). A run superseded by a newer generation of its dataset also ends
+  # FAILED but logs "run superseded": it is no failure, so it is not counted and raises no alert.
   run_final_state_messages = {
     deployed = "run deployed"
     rejected = "dataset rejected"

@@ -18,6 +18,11 @@ output "drop_path" {
   value       = "gs://${google_storage_bucket.data.name}/${var.dataset_prefix}"
 }
 
+output "scoring_path" {
+  description = "Copy a CSV here to score it with the serving version: gcloud storage cp test.csv <scoring_path>; the predictions land next to it."
+  value       = "gs://${google_storage_bucket.data.name}/${var.scoring_prefix}"
+}
+
 output "artifacts_bucket" {
   description = "Run ledger (runs/), run folders and source archives."
   value       = google_storage_bucket.artifacts.name

@@ -97,5 +97,10 @@ resource "google_storage_bucket_object" "function_source" {
       condition     = var.gate_metric == "" || contains([for m in local.trainer_manifest.metrics : m.name], var.gate_metric)
       error_message = "gate_metric \"${var.gate_metric}\" is not a metric ${var.trainer_dir}/trainer.yaml declares (${join(", ", [for m in local.trainer_manifest.metrics : m.name])})."
     }
+    # A drop must be one kind of run: the functions refuse a scoring folder inside the training one, or around it.
+    precondition {
+      condition     = !startswith(var.scoring_prefix, var.dataset_prefix) && !startswith(var.dataset_prefix, var.scoring_prefix)
+      error_message = "scoring_prefix \"${var.scoring_prefix}\" and dataset_prefix \"${var.dataset_prefix}\" overlap: each must be a folder of its own."
+    }
   }
 }

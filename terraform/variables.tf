@@ -69,6 +69,16 @@ variable "dataset_prefix" {
   }
 }
 
+variable "scoring_prefix" {
+  description = "Object prefix in the data bucket whose CSVs are scored by the serving version (a scoring run, one BatchPredictionJob each); the predictions are written next to each file as <name>.predictions.csv. Must not overlap dataset_prefix."
+  type        = string
+  default     = "score/"
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*/$", var.scoring_prefix)) && !startswith(var.scoring_prefix, "rejected/")
+    error_message = "scoring_prefix must be a relative folder path ending in '/', e.g. score/, and not under rejected/ (the pipeline writes its rejection reports there)."
+  }
+}
+
 variable "artifact_repository_id" {
   description = "Artifact Registry Docker repository for the trainer image (created in var.region)."
   type        = string
@@ -116,6 +126,16 @@ variable "training_machine_type" {
   validation {
     condition     = can(regex("^[a-z][a-z0-9]*-[a-z]+(-[0-9]+)?$", var.training_machine_type))
     error_message = "training_machine_type must be a Compute Engine machine type such as n1-standard-4."
+  }
+}
+
+variable "training_machine_bands" {
+  description = "The training machine by dataset size: comma-separated <size>=<machine type> with increasing sizes, the last *=<machine type> (any larger size), e.g. \"100MB=n1-standard-4,1GB=n1-standard-8,*=n1-highmem-16\". Sizes are bytes of the dropped file, in B, KB, MB, GB, TB (powers of 1000) or KiB, MiB, GiB, TiB. Empty: every dataset trains on training_machine_type. The functions also check that sizes increase and refuse to start otherwise."
+  type        = string
+  default     = ""
+  validation {
+    condition     = var.training_machine_bands == "" || can(regex("^(\\s*([0-9]*[1-9][0-9]*(\\.[0-9]+)?|[0-9]+\\.[0-9]*[1-9][0-9]*)\\s*(([KkMmGgTt][Ii]?)?[Bb])?\\s*=\\s*[a-z][a-z0-9]*(-[a-z0-9]+)+\\s*,)*\\s*\\*\\s*=\\s*[a-z][a-z0-9]*(-[a-z0-9]+)+\\s*$", var.training_machine_bands))
+    error_message = "training_machine_bands must be <size>=<machine type>,...,*=<machine type>, e.g. 100MB=n1-standard-4,*=n1-standard-8 (or empty)."
   }
 }
 

@@ -2,6 +2,7 @@
 // plain object. Every problem names its variable, and all problems are reported together.
 import { z } from 'zod';
 import type { GateOverrides } from './contract/gate-comparison';
+import { parseBandEntries, singleBand, type MachineBand } from './pipeline/machine-bands';
 import { parseTrafficPolicy, type TrafficPolicy } from './pipeline/traffic-split';
 
 /** Every variable the functions read (Terraform's function environment is checked against this list). */
@@ -11,6 +12,7 @@ export const CONFIG_VARIABLES = [
   'REGION',
   'DATA_BUCKET',
   'DATASET_PREFIX',
+  'SCORING_PREFIX',
   'ARTIFACTS_BUCKET',
   'IMAGE_REPOSITORY',
   'IMAGE_NAME',
@@ -23,6 +25,7 @@ export const CONFIG_VARIABLES = [
   'ENDPOINT_ID',
   'MODEL_ID',
   'TRAINING_MACHINE_TYPE',
+  'TRAINING_MACHINE_BANDS',
   'SERVING_MACHINE_TYPE',
   'TRAINING_SERVICE_ACCOUNT',
   'SERVING_SERVICE_ACCOUNT',
@@ -69,6 +72,8 @@ interface SharedConfig {
   dataBucket: string;
   /** Ends with "/"; only `.csv` objects under it start runs. */
   datasetPrefix: string;
+  /** Ends with "/"; a `.csv` object under it is scored by the serving version (a scoring run), not trained on. */
+  scoringPrefix: string;
   artifactsBucket: string;
   /** Artifact Registry repository, e.g. `europe-west1-docker.pkg.dev/<project>/<repo>`. */
   imageRepository: string;
@@ -95,7 +100,13 @@ interface SharedConfig {
   endpointId: string;
   /** The registry model every run adds a version to. */
   modelId: string;
+  /** The training machine when no band is configured, and of runs recorded before machine bands existed. */
   trainingMachineType: string;
+  /**
+   * Dataset size → training machine (pipeline/machine-bands.ts), from TRAINING_MACHINE_BANDS; unset: one band,
+   * `trainingMachineType` for every size.
+   */
+  trainingMachineBands: MachineBand[];
   servingMachineType: string;
   trafficPolicy: TrafficPolicy;
   keepDeployedVersions: number;
@@ -151,6 +162,11 @@ const SCHEMA = {
     .default('datasets/')
     .refine((p) => p.endsWith('/') && !p.startsWith('/'), 'must be a folder like "datasets/"')
     .refine((p) => !p.startsWith(REJECTED_PREFIX), `must not be under ${REJECTED_PREFIX} (the pipeline writes there)`),
+  SCORING_PREFIX: z
+    .string()
+    .default('score/')
+    .refine((p) => p.endsWith('/') && !p.startsWith('/'), 'must be a folder like "score/"')
+    .refine((p) => !p.startsWith(REJECTED_PREFIX), `must not be under ${REJECTED_PREFIX} (the pipeline writes there)`),
   ARTIFACTS_BUCKET: bucket,
   IMAGE_REPOSITORY: text,
   IMAGE_NAME: z
@@ -172,6 +188,18 @@ const SCHEMA = {
   ENDPOINT_ID: text,
   MODEL_ID: text,
   TRAINING_MACHINE_TYPE: text.default('n1-standard-4'),
+  // Unset: every dataset trains on TRAINING_MACHINE_TYPE. The default band is filled in below, where that type is known.
+  TRAINING_MACHINE_BANDS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      try {
+        return v === undefined || v.trim() === '' ? undefined : parseBandEntries(v);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
   SERVING_MACHINE_TYPE: text.default('n1-standard-2'),
   TRAINING_SERVICE_ACCOUNT: email.optional(),
   SERVING_SERVICE_ACCOUNT: email.optional(),
@@ -229,6 +257,14 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     else
       problems.push(`${name}: ${result.error.issues.map((i) => i.message).join('; ')} (got ${JSON.stringify(value)})`);
   }
+  // A drop must be one kind of run: neither folder may contain the other.
+  const [drops, scoring] = [out.DATASET_PREFIX, out.SCORING_PREFIX];
+  if (
+    typeof drops === 'string' &&
+    typeof scoring === 'string' &&
+    (drops.startsWith(scoring) || scoring.startsWith(drops))
+  )
+    problems.push(`SCORING_PREFIX: must not overlap DATASET_PREFIX (got "${scoring}" and "${drops}")`);
   if (problems.length > 0) throw new ConfigError(problems);
   const v = out as Parsed;
   const shared: SharedConfig = {
@@ -236,6 +272,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     region: v.REGION,
     dataBucket: v.DATA_BUCKET,
     datasetPrefix: v.DATASET_PREFIX,
+    scoringPrefix: v.SCORING_PREFIX,
     artifactsBucket: v.ARTIFACTS_BUCKET,
     imageRepository: v.IMAGE_REPOSITORY,
     imageName: v.IMAGE_NAME,
@@ -248,6 +285,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     endpointId: v.ENDPOINT_ID,
     modelId: v.MODEL_ID,
     trainingMachineType: v.TRAINING_MACHINE_TYPE,
+    trainingMachineBands: v.TRAINING_MACHINE_BANDS ?? singleBand(v.TRAINING_MACHINE_TYPE),
     servingMachineType: v.SERVING_MACHINE_TYPE,
     trafficPolicy: v.TRAFFIC_POLICY,
     keepDeployedVersions: v.KEEP_DEPLOYED_VERSIONS,

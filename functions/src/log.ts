@@ -43,3 +43,13 @@ export function traceFields(traceparent: unknown, projectId: string | undefined)
     'logging.googleapis.com/trace_sampled': (Number.parseInt(m[3] as string, 16) & 1) === 1,
   };
 }
+
+/**
+ * The logger of one run's work: every line carries `runId` at the top level (the log-based metrics in
+ * terraform/monitoring.tf filter on jsonPayload.runId). Binding is idempotent — pino writes a key once per binding,
+ * so binding the same run twice would put `runId` twice on every line. pino cannot unbind, so a logger bound to
+ * another run would also write two; the engine binds at a run's entry points only and never nests runs.
+ */
+export function withRunId(log: Logger, runId: string): Logger {
+  return log.bindings().runId === runId ? log : log.child({ runId });
+}

@@ -135,6 +135,8 @@ export interface TrainingRequest {
   baseOutputDir: string;
   /** The serving version's model directory (`--baseline-model-dir`); absent when nothing serves yet. */
   baselineModelDir?: string;
+  /** The Vertex AI machine type of the training replica (the run's recorded `training.machineType`). */
+  machineType: string;
 }
 
 export type TrainingState = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
@@ -257,6 +259,56 @@ export interface ModelRegistry {
   importEvaluation(model: { name: string; versionId: string }, evaluation: ModelEvaluation): Promise<void>;
 }
 
+/** How the instances file is written. The pipeline writes JSONL objects: a CSV reaches the container as arrays. */
+export type InstancesFormat = 'jsonl' | 'csv';
+
+/** A BatchPredictionJob (Vertex) or its local twin: bulk scoring of a dropped file with the serving version. */
+export interface BatchJobRequest {
+  runId: string;
+  /** The registry model version to score with (the one serving when the drop arrived). */
+  model: { name: string; versionId: string };
+  /** `gs://…` of the instances file. */
+  inputUri: string;
+  instancesFormat: InstancesFormat;
+  /** `gs://…/` under which the job creates its results folder. */
+  outputUriPrefix: string;
+  /**
+   * A field of each instance that identifies it and is not sent to the model: the output line carries it as `key`
+   * instead of the instance (InstanceConfig.key_field).
+   */
+  keyField?: string;
+}
+
+/** A BatchPredictionJob state, as small as the pipeline needs (JobState in batch_prediction_job.proto's terms). */
+export type BatchJobState = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+
+export interface BatchJobStatus {
+  /** Full resource name (`projects/…/batchPredictionJobs/<id>`) or the local twin's. */
+  name: string;
+  state: BatchJobState;
+  runId?: string;
+  /** The model version the job scored with. */
+  modelVersionId?: string;
+  /** The folder holding `prediction.results-*` (and `prediction.errors_stats-*`) once the job writes. */
+  outputDirectory?: string;
+  /** Instances predicted, failed and not processed. */
+  completion?: { successful: number; failed: number; incomplete: number };
+  /** Replica-hours used (ResourcesConsumed): the billed quantity. */
+  replicaHours?: number;
+  /** RFC 3339. */
+  startTime?: string;
+  endTime?: string;
+  error?: string;
+}
+
+export interface BatchPredictionService {
+  /** Check-before-create: the run's job if one exists, else a new one. Returns at once (never waits for the job). */
+  startBatchJob(req: BatchJobRequest): Promise<{ name: string }>;
+  /** The job already created for this run (label `run_id`), if any. */
+  findBatchJobForRun(runId: string): Promise<{ name: string } | undefined>;
+  getBatchJob(name: string): Promise<BatchJobStatus>;
+}
+
 export interface Publisher {
   /** Publishes a JSON message; returns the message id. */
   publish(topic: string, data: unknown, attributes?: Record<string, string>): Promise<string>;
@@ -280,6 +332,7 @@ export interface Ports {
   registry: ModelRegistry;
   publisher: Publisher;
   runEvents: RunEvents;
+  batch: BatchPredictionService;
   /** Injected so pipeline decisions stay pure and tests control time. */
   now(): Date;
 }
@@ -296,6 +349,7 @@ export const PORT_METHODS = {
   registry: ['setVersionAliases', 'importEvaluation'],
   publisher: ['publish'],
   runEvents: ['publish'],
+  batch: ['startBatchJob', 'findBatchJobForRun', 'getBatchJob'],
 } as const satisfies { [P in Exclude<keyof Ports, 'now'>]: readonly (keyof Ports[P])[] };
 
 /** The port methods returning a stream, not a promise. */

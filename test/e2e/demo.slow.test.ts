@@ -26,7 +26,7 @@ describe('e2e (slow): npm run demo', function () {
         cwd: REPO,
       });
       const wallMs = Date.now() - started;
-      assert.match(stdout, /PREDICTION\s+P\(SURVIVE\)/);
+      assert.match(stdout, /PREDICTED SURVIVED\s+PROBABILITY/);
       const drop = /data drop → first served prediction: ([\d.]+) s/.exec(stdout)?.[1];
       assert.ok(drop, stdout);
       console.log(

@@ -112,7 +112,7 @@ describe('e2e (slow): operating the local stack', function () {
       const folder = /stack folder: (\S+) \(fresh for this demo/.exec(stdout)?.[1];
       assert.ok(folder, stdout);
       demoFolders.push(folder);
-      assert.match(stdout, /PREDICTION\s+P\(SURVIVE\)/, `demo ${round}`);
+      assert.match(stdout, /PREDICTED SURVIVED\s+PROBABILITY/, `demo ${round}`);
       assert.match(stdout, /run titanic-train-[a-z0-9]+: DEPLOYED/, `demo ${round}`);
     }
     assert.notEqual(demoFolders[0], demoFolders[1], 'a fresh folder each time');

@@ -106,7 +106,10 @@ describe('e2e: promotion — quality gate, promote, rollback, cost and report on
     });
     assert.equal(worse.state, 'HELD', JSON.stringify({ errors: worse.errors, gate: worse.gate }));
     assert.equal(worse.gate?.promote, false);
-    assert.equal(worse.gate?.serving, good.metrics?.accuracy);
+    // Like for like: the serving model scored on the held run's own hold-out (its shuffled labels), not its record.
+    assert.equal(worse.gate?.comparison, 'like-for-like', JSON.stringify(worse.gate));
+    assert.equal(typeof worse.gate?.serving, 'number');
+    assert.notEqual(worse.gate?.serving, good.metrics?.accuracy);
     assert.ok((worse.gate?.candidate ?? 1) < (good.metrics?.accuracy ?? 0), JSON.stringify(worse.gate));
     assert.match(worse.gate?.reason ?? '', /accuracy/);
     // Registered under the parent model with its evaluation, but without the default alias.

@@ -35,8 +35,10 @@ describe('config', () => {
     assert.equal(c.dataBucket, 'data');
     assert.equal(c.artifactsBucket, 'artifacts');
     assert.equal(c.datasetPrefix, 'datasets/');
+    assert.equal(c.scoringPrefix, 'score/');
     assert.equal(c.imageName, 'trainer');
     assert.equal(c.trainingMachineType, 'n1-standard-4');
+    assert.deepEqual(c.trainingMachineBands, [{ upToBytes: Infinity, machineType: 'n1-standard-4' }]);
     assert.equal(c.servingMachineType, 'n1-standard-2');
     assert.equal(c.runEventsTopic, 'run-events');
     assert.deepEqual(c.trafficPolicy, { kind: 'replace' });
@@ -108,6 +110,10 @@ describe('config', () => {
     ['DATASET_PREFIX', 'datasets'],
     ['DATASET_PREFIX', '/datasets/'],
     ['DATASET_PREFIX', 'rejected/in/'],
+    ['SCORING_PREFIX', 'score'],
+    ['SCORING_PREFIX', 'rejected/score/'],
+    ['SCORING_PREFIX', 'datasets/score/'],
+    ['SCORING_PREFIX', 'datasets/'],
     ['PROJECT_ID', 'My Project'],
     ['TRAFFIC_POLICY', 'canary:0'],
     ['TRAFFIC_POLICY', 'bluegreen'],
@@ -123,6 +129,8 @@ describe('config', () => {
     ['TRAINING_SERVICE_ACCOUNT', 'not-an-email'],
     ['BUILD_TRIGGER_ID', 'trainer-on-push'],
     ['TRAINER_SOURCE_POINTER', 'source/pushed/current.json'],
+    ['TRAINING_MACHINE_BANDS', '100MB=n1-standard-4'],
+    ['TRAINING_MACHINE_BANDS', '1GB=n1-standard-4,100MB=n1-standard-8,*=n1-highmem-16'],
   ];
   for (const [name, value] of bad) {
     it(`${name}=${JSON.stringify(value)} is rejected, naming the variable`, () => {
@@ -135,13 +143,47 @@ describe('config', () => {
     });
   }
 
+  describe('TRAINING_MACHINE_BANDS', () => {
+    it('unset or blank: one band of TRAINING_MACHINE_TYPE, whatever that is', () => {
+      for (const bands of [undefined, '', '   ']) {
+        const c = parseConfig({ TRAINING_MACHINE_TYPE: 'e2-standard-8', TRAINING_MACHINE_BANDS: bands });
+        assert.deepEqual(c.trainingMachineBands, [{ upToBytes: Infinity, machineType: 'e2-standard-8' }]);
+      }
+    });
+
+    it('set: the parsed bands, TRAINING_MACHINE_TYPE kept for records from before the bands', () => {
+      const c = parseConfig({ TRAINING_MACHINE_BANDS: '100MB=n1-standard-4, 1GiB=n1-standard-8, *=n1-highmem-16' });
+      assert.deepEqual(c.trainingMachineBands, [
+        { upToBytes: 100e6, machineType: 'n1-standard-4' },
+        { upToBytes: 2 ** 30, machineType: 'n1-standard-8' },
+        { upToBytes: Infinity, machineType: 'n1-highmem-16' },
+      ]);
+      assert.equal(c.trainingMachineType, 'n1-standard-4');
+    });
+
+    const refused: [string, RegExp][] = [
+      ['100MB=n1-standard-4,2GB n1-standard-8,*=n1-highmem-16', /"2GB n1-standard-8": expected <size>=<machine type>/],
+      ['100QB=n1-standard-4,*=n1-highmem-16', /"100QB=n1-standard-4": "100QB" is not a size/],
+      ['1GB=n1-standard-4,1GB=n1-standard-8,*=n1-highmem-16', /"1GB=n1-standard-8": sizes must increase/],
+      ['*=N1_STANDARD_4', /"\*=N1_STANDARD_4": "N1_STANDARD_4" is not a machine type/],
+    ];
+    for (const [value, message] of refused) {
+      it(`refuses ${JSON.stringify(value)} at load, naming the variable and the entry`, () => {
+        const problems = problemsOf({ TRAINING_MACHINE_BANDS: value });
+        assert.equal(problems.length, 1, problems.join('\n'));
+        assert.match(problems[0] as string, /^TRAINING_MACHINE_BANDS: /);
+        assert.match(problems[0] as string, message);
+      });
+    }
+  });
+
   it('the error message lists every problem', () => {
     assert.throws(() => parseConfig({ GATE_METRIC: 'f 1', LOG_LEVEL: 'loud' }), /GATE_METRIC[\s\S]*LOG_LEVEL/);
   });
 
   it('exports exactly the variables it reads', () => {
     assert.equal(new Set(CONFIG_VARIABLES).size, CONFIG_VARIABLES.length);
-    assert.equal(CONFIG_VARIABLES.length, 30);
+    assert.equal(CONFIG_VARIABLES.length, 32);
     // An unknown variable is ignored; every listed one is validated (a bad value for each is caught above or here).
     for (const name of CONFIG_VARIABLES) assert.match(name, /^[A-Z][A-Z0-9_]+$/);
   });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { createLogger, traceFields } from '../../functions/src/log';
+import { createLogger, traceFields, withRunId } from '../../functions/src/log';
 
 function capture(): { lines: Record<string, unknown>[]; stream: Writable } {
   const lines: Record<string, unknown>[] = [];
@@ -59,4 +59,28 @@ describe('log', () => {
   ];
   for (const [what, header, project] of none)
     it(`no trace fields with ${what}`, () => assert.deepEqual(traceFields(header, project), {}));
+
+  it('withRunId binds the run id once: binding the same run again does not write the key twice', async () => {
+    const raw: string[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        raw.push(chunk.toString('utf8'));
+        done();
+      },
+    });
+    const log = createLogger({ logLevel: 'info' }, stream).child({ function: 'f' });
+    const run = withRunId(log, 'train-abc');
+    withRunId(run, 'train-abc').info({ step: 1 }, 'again');
+    run.info('once');
+    log.info('no run');
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(
+      raw.map((l) => l.match(/"runId":/g)?.length ?? 0),
+      [1, 1, 0],
+    );
+    assert.deepEqual(
+      raw.map((l) => (JSON.parse(l) as Record<string, unknown>).runId),
+      ['train-abc', 'train-abc', undefined],
+    );
+  });
 });

@@ -14,6 +14,10 @@ import { decodeTrainingEvent } from '../../functions/src/handlers/on-training-st
 import * as handlers from '../../functions/src/handlers/on-build-status';
 import { entryPointProblems, functionRegistry, type FunctionSpec, type Registration } from './crosscheck';
 import { TerraformConfig } from './terraform-config';
+import { evaluateStringMap } from './terraform-eval';
+import { SAMPLE } from './sample-deployment';
+import { parseVertexConfig } from '../support/gcp-settings';
+import { notADataset } from '../../functions/src/engine/runs';
 
 const STORAGE_FINALIZED = 'google.cloud.storage.object.v1.finalized';
 const PUBSUB_PUBLISHED = 'google.cloud.pubsub.topic.v1.messagePublished';
@@ -113,6 +117,24 @@ describe('cross-check: Terraform functions ↔ the entry module', () => {
     assert.equal(env.RUN_EVENTS_TOPIC, '${google_pubsub_topic.run_events.name}');
     assert.equal(env.DATA_BUCKET, '${google_storage_bucket.data.name}');
     assert.equal(Object.values(specs).find((s) => s.event_type === STORAGE_FINALIZED)?.bucket, env.DATA_BUCKET);
+  });
+
+  it('the one storage trigger covers the scoring prefix too: the function tells the two kinds of drop apart', async () => {
+    const config = await TerraformConfig.load();
+    // The trigger filters on the bucket only (Eventarc storage triggers take no prefix), so score/ objects reach
+    // onDatasetFinalized; SCORING_PREFIX and DATASET_PREFIX, from the same environment, sort them.
+    const fn = config.resource('google_cloudfunctions2_function.fn').body;
+    const trigger = JSON.stringify(fn.event_trigger);
+    assert.match(trigger, /"attribute":"bucket"/);
+    assert.doesNotMatch(trigger, /objectNamePrefix|name/i);
+    const env = evaluateStringMap(config, 'function_environment', SAMPLE);
+    assert.equal(env.SCORING_PREFIX, 'score/');
+    const c = parseVertexConfig(env);
+    const at = (name: string) => notADataset(c, { bucket: c.dataBucket, name, generation: '1', size: 10 });
+    assert.equal(at(`${c.datasetPrefix}train.csv`), undefined);
+    assert.equal(at(`${c.scoringPrefix}test.csv`), undefined);
+    assert.match(at(`${c.scoringPrefix}test.predictions.csv`) ?? '', /predictions file/);
+    assert.match(at('elsewhere/test.csv') ?? '', /outside the watched prefixes/);
   });
 });
 

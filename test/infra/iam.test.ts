@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describeGrants, forbiddenGrants, scriptGrants, terraformGrants, type Grant } from './iam-roles';
 import { parseHcl, TerraformConfig } from './terraform-config';
+import { SCORING_ARTIFACTS_PREFIX, scoringFolder } from '../../functions/src/engine/scoring';
+import { PREDICTIONS_SUFFIX, predictionsObjectName } from '../../functions/src/pipeline/batch-results';
+import { parseGsUri } from '../../functions/src/pipeline/gs-uri';
 
 const SNAPSHOT = 'test/infra/iam-roles.snapshot.txt';
 const SCRIPT = 'terraform/scripts/attach-dead-letter.sh';
@@ -58,6 +61,57 @@ describe('IAM', () => {
     // which roles/cloudbuild.builds.editor already grants them; the trigger runs as the build account they may act as.
     const functionsBuild = config.resource('google_project_iam_member.dataset_function_builds').body;
     assert.equal(functionsBuild.role, 'roles/cloudbuild.builds.editor');
+  });
+
+  it('scoring runs: the functions that start batch jobs may call Vertex AI and run them as the serving account', async () => {
+    const config = await TerraformConfig.load();
+    // onDatasetFinalized starts a drop's job and the reconciler retakes a stale start (engine/scoring.ts).
+    const starters = ['dataset-finalized', 'reconcile-tick'];
+    const vertexUsers = config.resource('google_project_iam_member.function_vertex_user').body;
+    assert.equal(vertexUsers.role, 'roles/aiplatform.user');
+    const actAsServing = config.resource('google_service_account_iam_member.functions_act_as_serving').body;
+    assert.equal(actAsServing.role, 'roles/iam.serviceAccountUser');
+    assert.equal(actAsServing.service_account_id, '${google_service_account.serving.name}');
+    for (const fn of starters) {
+      assert.match(String(vertexUsers.for_each), new RegExp(`"${fn}"`), `${fn} may call Vertex AI`);
+      assert.match(String(actAsServing.for_each), new RegExp(`"${fn}"`), `${fn} may act as the serving account`);
+    }
+    // The job's identity defaults to the serving account (gcp/vertex-batch.ts), the one SERVING_SERVICE_ACCOUNT names.
+    const env = config.local('function_environment') as Record<string, string>;
+    assert.equal(env.SERVING_SERVICE_ACCOUNT, '${google_service_account.serving.email}');
+  });
+
+  it('scoring runs: the job writes only under scoring/ of the artifacts bucket, the functions only predictions files in the data bucket', async () => {
+    const config = await TerraformConfig.load();
+    const serving = grants.filter((g) => g.member === 'serviceAccount:${google_service_account.serving.email}');
+    assert.deepEqual(
+      serving.map((g) => g.role),
+      ['roles/storage.objectUser'],
+      'the serving account gets one grant: the scoring folders',
+    );
+    const folder = config.resource('google_storage_bucket_iam_member.serving_scoring_folder').body;
+    assert.equal(folder.bucket, '${google_storage_bucket.artifacts.name}');
+    assert.equal(
+      (folder.condition as { expression: string }[])[0]!.expression,
+      'resource.name.startsWith("projects/_/buckets/${google_storage_bucket.artifacts.name}/objects/${local.scoring_artifacts_prefix}")',
+    );
+    // The prefix the condition names is where the code puts the instances and the job's output.
+    assert.equal(config.local('scoring_artifacts_prefix'), SCORING_ARTIFACTS_PREFIX);
+    const { name } = parseGsUri(scoringFolder('artifacts', 'test-abc'));
+    assert.ok(name.startsWith(SCORING_ARTIFACTS_PREFIX));
+
+    const predictions = config.resource('google_storage_bucket_iam_member.dataset_function_predictions').body;
+    assert.equal(predictions.bucket, '${google_storage_bucket.data.name}');
+    assert.equal(predictions.role, 'roles/storage.objectAdmin');
+    const expression = (predictions.condition as { expression: string }[])[0]!.expression;
+    assert.equal(
+      expression,
+      `resource.name.startsWith("projects/_/buckets/\${google_storage_bucket.data.name}/objects/\${var.scoring_prefix}") && resource.name.endsWith("${PREDICTIONS_SUFFIX}")`,
+    );
+    // What the code writes for a drop under the default prefix passes the condition; the drop itself does not.
+    const allowed = (object: string) => object.startsWith('score/') && object.endsWith(PREDICTIONS_SUFFIX);
+    assert.equal(allowed(predictionsObjectName('score/test.csv')), true);
+    assert.equal(allowed('score/test.csv'), false);
   });
 });
 

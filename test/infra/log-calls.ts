@@ -1,6 +1,6 @@
-// The log lines the functions write, read from the source with the TypeScript parser: every `<x>.log.<level>(...)`
-// or `log.<level>(...)` call under functions/src with its level, the fields object's keys and the message's literal
-// start (a string literal, or a template's text up to its first `${`). The monitoring cross-check matches the
+// The log lines the functions write, read from the source with the TypeScript parser: every `<x>.log.<level>(...)`,
+// `log.<level>(...)` or `<name>Log.<level>(...)` call under functions/src with its level, the fields object's keys and
+// the message's literal start (a string literal, or a template's text up to its first `${`). The monitoring cross-check matches the
 // Terraform log filters against these.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -38,7 +38,7 @@ export function logCallsIn(file: string, text: string): LogCall[] {
       const level = node.expression.name.text;
       const target = node.expression.expression;
       const isLog =
-        (ts.isIdentifier(target) && target.text === 'log') ||
+        (ts.isIdentifier(target) && /^(log|\w+Log)$/.test(target.text)) ||
         (ts.isPropertyAccessExpression(target) && target.name.text === 'log');
       if (isLog && LEVELS.has(level)) {
         const [first, second] = node.arguments;

@@ -3,6 +3,7 @@ import { loadManifest } from '../../functions/src/contract/manifest';
 import { SAMPLE } from './sample-deployment';
 import { block, TerraformConfig } from './terraform-config';
 import { evaluateStringMap } from './terraform-eval';
+import { validationPredicate } from './terraform-validation';
 
 // The regex inside each `can(regex("...", var.x))` validation, run in JS. These patterns use nothing where RE2
 // (Terraform) and JS regexes differ, so accepting/rejecting here is what `terraform plan` would do.
@@ -69,4 +70,32 @@ describe('variables (terraform)', () => {
       if (typeof variable.default === 'string') assert.ok(re.test(variable.default), `default ${variable.default}`);
     });
   }
+
+  it('training_machine_bands: empty or <size>=<type>,…,*=<type>; malformed bands stop terraform plan', () => {
+    const variable = config.variables().training_machine_bands;
+    assert.ok(variable, 'no variable training_machine_bands');
+    const accepts = validationPredicate(
+      'training_machine_bands',
+      String(block(variable, 'validation').condition).slice(2, -1),
+    );
+    const ok = [
+      '',
+      '*=n1-standard-8',
+      '100MB=n1-standard-4,1GB=n1-standard-8,*=n1-highmem-16',
+      '1500=e2-standard-4, 2 MiB=n1-standard-8, *=a2-highgpu-1g',
+    ];
+    const bad = [
+      ' ',
+      '100MB=n1-standard-4',
+      '*=n1-standard-4,1GB=n1-standard-8',
+      '0MB=n1-standard-4,*=n1-standard-8',
+      '100XB=n1-standard-4,*=n1-standard-8',
+      '*=N1-STANDARD-4',
+      '100MB n1-standard-4,*=n1-standard-8',
+      '-1MB=n1-standard-4,*=n1-standard-8',
+    ];
+    for (const v of ok) assert.ok(accepts(v), `should accept ${JSON.stringify(v)}`);
+    for (const v of bad) assert.ok(!accepts(v), `should reject ${JSON.stringify(v)}`);
+    assert.equal(variable.default, '');
+  });
 });

@@ -20,7 +20,7 @@ import { listJson, readJson } from '../../functions/src/local/json-objects';
 import { CLOUD_BUILDS_TOPIC, TWIN_STATE_BUCKET } from '../../functions/src/local/settings';
 import { LocalStack } from '../../functions/src/local/stack';
 import { RunLedger } from '../../functions/src/ledger/run-ledger';
-import { newerGeneration } from '../../functions/src/pipeline/plan';
+import { newerDrop } from '../../functions/src/pipeline/plan';
 import type { RunRecord } from '../../functions/src/pipeline/run-record';
 import { servingModel } from '../../functions/src/pipeline/traffic-split';
 import { postLikePush, serverErrorsIn } from './support/direct-post';
@@ -71,7 +71,7 @@ describe('reliability: a burst of distinct drops on the local stack', function (
       root,
       port: 0,
       reconcileIntervalMs: 250,
-      functionSource: join(REPO, 'functions/src/index.ts'),
+      functionSource: join(REPO, 'functions/src/local/function-entry.ts'),
       functionExecArgv: ['--import', 'tsx'],
       router: { minBackoffMs: 100, maxBackoffMs: 1000 },
     });
@@ -86,9 +86,11 @@ describe('reliability: a burst of distinct drops on the local stack', function (
     });
   });
   afterEach(() => sinon.restore());
-  after(async () => {
+  after(async function () {
     await stack?.stop();
-    await rm(root, { recursive: true, force: true });
+    // A failed burst keeps its stack folder (runs, twins, logs) to look into; a passing one leaves nothing.
+    if (this.test?.parent?.tests.some((t) => t.state === 'failed')) console.log(`burst stack kept at ${root}`);
+    else await rm(root, { recursive: true, force: true });
   });
 
   it(`${DROPS} distinct drops within a second, every event redelivered → newest serves, keep-K, no overlap, rollback`, async () => {
@@ -169,7 +171,9 @@ describe('reliability: a burst of distinct drops on the local stack', function (
     // The endpoint: exactly K deployed, the newest passing drop serving.
     const endpoint = (await readJson<LocalEndpoint>(stack.store, TWIN_STATE_BUCKET, 'endpoints/local-endpoint.json'))!;
     const passing = runs.filter((r) => r.gate?.promote);
-    const newest = passing.reduce((a, b) => (newerGeneration(b.dataset?.generation, a.dataset?.generation) ? b : a));
+    // The engine's order of drops: generation, the run id breaking a tie (distinct objects written in the same
+    // millisecond share a generation, here as on Cloud Storage, where generations are per object).
+    const newest = passing.reduce((a, b) => (newerDrop(b, a) ? b : a));
     const serving = servingModel(endpoint)?.id;
     // What served before the newest: the deployment that went live just before it (the twin's end times).
     const ops = await listJson<LocalOperation>(stack.store, TWIN_STATE_BUCKET, 'operations/');

@@ -2,6 +2,9 @@
 // MemoryObjectStore (GCS generation semantics); the others model just enough of their service to be driven by a test.
 import {
   deployedModelDisplayName,
+  type BatchJobRequest,
+  type BatchJobStatus,
+  type BatchPredictionService,
   type BuildRef,
   type BuildResource,
   type BuildService,
@@ -196,6 +199,72 @@ export class FakeRunEvents extends Faults implements RunEvents {
   }
 }
 
+/**
+ * Batch prediction: one job per run (check-before-create by run id, as both real services do). A job stays RUNNING
+ * until the test calls `finish`, which scores the instances file with `predict` and writes the results as Vertex lays
+ * them out (`prediction-…/prediction.results-00000-of-00001`, `{key, prediction}` lines).
+ */
+export class FakeBatch extends Faults implements BatchPredictionService {
+  readonly started: (BatchJobRequest & { name: string })[] = [];
+  readonly statuses = new Map<string, BatchJobStatus>();
+  /** Every startBatchJob call, a repeat for the same run included. */
+  startCalls = 0;
+  constructor(private readonly store?: MemoryObjectStore) {
+    super();
+  }
+  async startBatchJob(req: BatchJobRequest): Promise<{ name: string }> {
+    this.startCalls++;
+    await this.check('startBatchJob');
+    const existing = this.started.find((s) => s.runId === req.runId);
+    if (existing) return { name: existing.name };
+    const name = `projects/p/locations/r/batchPredictionJobs/${this.started.length + 1}`;
+    this.started.push({ ...req, name });
+    this.statuses.set(name, { name, state: 'RUNNING', runId: req.runId, modelVersionId: req.model.versionId });
+    return { name };
+  }
+  async findBatchJobForRun(runId: string): Promise<{ name: string } | undefined> {
+    await this.check('findBatchJobForRun');
+    const s = this.started.find((j) => j.runId === runId);
+    return s ? { name: s.name } : undefined;
+  }
+  async getBatchJob(name: string): Promise<BatchJobStatus> {
+    await this.check('getBatchJob');
+    const s = this.statuses.get(name);
+    if (!s) throw new Error(`batch prediction job ${name} not found`);
+    return { ...s };
+  }
+  /** Scores the run's instances with `predict` and marks its job SUCCEEDED (or sets `state` as given). */
+  async finish(
+    runId: string,
+    predict: (instance: Record<string, unknown>) => unknown,
+    over: Partial<BatchJobStatus> = {},
+  ): Promise<void> {
+    const job = this.started.find((j) => j.runId === runId);
+    if (!job || !this.store) throw new Error(`no batch job for run ${runId}`);
+    const [bucket, ...rest] = job.inputUri.slice('gs://'.length).split('/');
+    const input = await this.store.read(bucket as string, rest.join('/'));
+    const lines = (input?.data.toString('utf8') ?? '').split('\n').filter((l) => l.trim() !== '');
+    const out = lines.map((l) => {
+      const { [job.keyField ?? '']: key, ...instance } = JSON.parse(l) as Record<string, unknown>;
+      return JSON.stringify({ key: String(key), prediction: predict(instance) });
+    });
+    const folder = `${job.outputUriPrefix.replace(/\/?$/, '/')}prediction-model-2026_03_01T12_00_00_000Z/`;
+    const [ob, ...op] = folder.slice('gs://'.length).split('/');
+    await this.store.write(ob as string, `${op.join('/')}prediction.results-00000-of-00001`, `${out.join('\n')}\n`);
+    this.statuses.set(job.name, {
+      name: job.name,
+      state: 'SUCCEEDED',
+      runId,
+      modelVersionId: job.model.versionId,
+      outputDirectory: folder,
+      completion: { successful: out.length, failed: 0, incomplete: 0 },
+      startTime: '2026-03-01T12:00:00.000Z',
+      endTime: '2026-03-01T12:06:00.000Z',
+      ...over,
+    });
+  }
+}
+
 /** All fakes plus a settable clock. */
 export function fakePorts(start = new Date('2026-03-01T12:00:00.000Z')) {
   const clock = { now: start };
@@ -208,6 +277,7 @@ export function fakePorts(start = new Date('2026-03-01T12:00:00.000Z')) {
     registry: new FakeRegistry(),
     publisher: new FakePublisher(),
     runEvents: new FakeRunEvents(),
+    batch: new FakeBatch(store),
   };
   const ports: Ports = { ...fakes, now: () => clock.now };
   return { ...fakes, ports, clock };

@@ -49,6 +49,8 @@ export interface Harness extends Fakes {
   config: Config;
   ledger: RunLedger;
   logs: LogLine[];
+  /** The same lines as written (JSON text), for what parsing hides (a key written twice). */
+  rawLogs: string[];
   /** Delivers one event; resolves to the HTTP status (204 = ack, 500 = retry). */
   deliver(fn: FunctionName, event: TestEvent): Promise<number>;
   close(): Promise<void>;
@@ -59,7 +61,13 @@ export async function harness(env: Record<string, string> = {}): Promise<Harness
   const fakes = fakePorts();
   const config = parseConfig({ PROJECT_ID: 'test-project', ...env });
   const logs: LogLine[] = [];
-  const log = createLogger(config, { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) });
+  const rawLogs: string[] = [];
+  const log = createLogger(config, {
+    write: (line: string) => {
+      rawLogs.push(line);
+      logs.push(JSON.parse(line) as LogLine);
+    },
+  });
   setPortsForTesting(fakes.ports, { config, log, validateDataset: fakeValidator });
   // The promise is memoised, not the server: concurrent first deliveries must share one server, not each start one.
   const servers = new Map<FunctionName, Promise<{ server: Server; url: string }>>();
@@ -81,6 +89,7 @@ export async function harness(env: Record<string, string> = {}): Promise<Harness
     config,
     ledger: new RunLedger(fakes.store, config.artifactsBucket),
     logs,
+    rawLogs,
     async deliver(fn, event) {
       const res = await request(await urlOf(fn))
         .post('/')

@@ -22,7 +22,6 @@ export const testSettings = (over: Partial<GcpSettings> = {}): GcpSettings => ({
   runEventsTopic: 'vr-run-events',
   endpointId: '1234567890',
   modelId: 'titanic',
-  trainingMachineType: 'n1-standard-4',
   servingMachineType: 'n1-standard-2',
   trainingServiceAccount: 'trainer@test-project.iam.gserviceaccount.com',
   servingServiceAccount: 'serving@test-project.iam.gserviceaccount.com',

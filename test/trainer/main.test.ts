@@ -158,6 +158,18 @@ describe('trainer/main', () => {
     assert.match(r.stdout, /"message":"baseline scored on the hold-out".*"rows":178/);
   });
 
+  it('ships the model its hold-out measured: the same file trained again against it scores equal (like for like)', () => {
+    // A served model refitted on every row would have seen the next run's hold-out rows and out-score it there.
+    const first = join(dir, 'v1');
+    assert.equal(runMain(['--data', TRAIN, '--model-dir', first]).status, 0);
+    const second = join(dir, 'v2');
+    const r = runMain(['--data', TRAIN, '--model-dir', second, '--baseline-model-dir', first]);
+    assert.equal(r.status, 0, r.stderr);
+    const metrics = json(join(second, 'metrics.json'));
+    assert.deepEqual(metrics.baseline.metrics, metrics.metrics);
+    assert.deepEqual(json(join(first, 'metrics.json')).metrics, metrics.metrics);
+  });
+
   it('a baseline that cannot be read: the run still trains, metrics.json says why, the log warns', () => {
     const baselineDir = join(dir, 'old');
     mkdirSync(baselineDir);

@@ -1,6 +1,8 @@
 // The Titanic columns and how one value of each is read. The same readers check CSV cells (training, the data-drop
 // check) and serving-request fields, so a value the trainer accepts is exactly a value the server accepts.
 
+import { allowedValues, NON_NULLABLE_COLUMNS, numericRule, REQUIRED_COLUMNS } from './dataset-rules';
+
 /** Every column a training file must have, in Kaggle's order. `Survived` is not required for scoring. */
 export const COLUMNS = [
   'PassengerId',
@@ -17,6 +19,12 @@ export const COLUMNS = [
   'Embarked',
 ] as const;
 export type Column = (typeof COLUMNS)[number];
+// The code reads these columns by name; the schema says which a file must carry. They must be the same list.
+if (COLUMNS.join() !== REQUIRED_COLUMNS.join()) {
+  throw new Error(
+    `trainer/dataset.schema.json requires ${REQUIRED_COLUMNS.join(', ')}; the trainer reads ${COLUMNS.join(', ')}`,
+  );
+}
 
 /** One passenger as the model sees it. Optional fields are missing values (imputed by the features). */
 export interface Passenger {
@@ -46,10 +54,11 @@ export class FieldError extends Error {
 // Plain decimal notation only: "abc", "-", "1,5", "0x10", "Infinity" are not numbers here (Number() would accept some).
 const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
-// Generous sanity bounds: they catch unit mix-ups and typos without rejecting any plausible passenger.
-export const MAX_AGE = 120;
-export const MAX_RELATIVES = 20;
-export const MAX_FARE = 10_000;
+/** "1, 2 or 3": the allowed values for an error message. */
+const oneOf = (values: readonly unknown[], quote = false): string => {
+  const shown = values.map((v) => (quote ? JSON.stringify(v) : String(v)));
+  return shown.length < 2 ? shown.join('') : `${shown.slice(0, -1).join(', ')} or ${shown.at(-1)}`;
+};
 
 /** A short, printable rendering of a bad value for error messages (bounded, so a huge field is not echoed). */
 export function show(raw: unknown): string {
@@ -72,7 +81,18 @@ function toNumber(raw: unknown): number {
   throw new FieldError(`${show(raw)} is not a number`);
 }
 
-function inRange(raw: unknown, min: number, max: number, integer: boolean): number {
+// The numeric columns' bounds, from dataset.schema.json: generous sanity checks that catch unit mix-ups and typos.
+const BOUNDS = {
+  PassengerId: numericRule('PassengerId'),
+  Age: numericRule('Age'),
+  SibSp: numericRule('SibSp'),
+  Parch: numericRule('Parch'),
+  Fare: numericRule('Fare'),
+} as const;
+
+/** A number within the schema's bounds for `column` (minimum, maximum, integer). */
+function inRange(raw: unknown, column: keyof typeof BOUNDS): number {
+  const { min, max, integer } = BOUNDS[column];
   const value = toNumber(raw);
   if (integer && !Number.isInteger(value)) throw new FieldError(`${show(raw)} is not a whole number`);
   if (value < min || value > max) throw new FieldError(`${show(raw)} is out of range [${min}, ${max}]`);
@@ -85,41 +105,46 @@ function text(raw: unknown): string {
   throw new FieldError(`${show(raw)} is not text`);
 }
 
+// The allowed values of the categorical columns and the label, from dataset.schema.json.
+const LABELS = allowedValues<0 | 1>('Survived');
+const CLASSES = allowedValues<1 | 2 | 3>('Pclass');
+const SEXES = allowedValues<'male' | 'female'>('Sex');
+const PORTS = allowedValues<'C' | 'Q' | 'S'>('Embarked');
+
 /** Reads the label: 0 or 1 (also "0"/"1"). Missing → undefined. */
 export function readSurvived(raw: unknown): 0 | 1 | undefined {
   if (isMissing(raw)) return undefined;
-  const value = toNumber(raw);
-  if (value !== 0 && value !== 1) throw new FieldError(`${show(raw)} is not a valid label (expected 0 or 1)`);
+  const value = toNumber(raw) as 0 | 1;
+  if (!LABELS.includes(value)) throw new FieldError(`${show(raw)} is not a valid label (expected ${oneOf(LABELS)})`);
   return value;
 }
 
 /** Reads every passenger field that can appear in a CSV row or a request instance. Missing → undefined. */
 export const readers = {
-  PassengerId: (raw: unknown): number | undefined =>
-    isMissing(raw) ? undefined : inRange(raw, 1, Number.MAX_SAFE_INTEGER, true),
+  PassengerId: (raw: unknown): number | undefined => (isMissing(raw) ? undefined : inRange(raw, 'PassengerId')),
   Pclass: (raw: unknown): 1 | 2 | 3 | undefined => {
     if (isMissing(raw)) return undefined;
-    const value = toNumber(raw);
-    if (value !== 1 && value !== 2 && value !== 3) throw new FieldError(`${show(raw)} is not a class (1, 2 or 3)`);
+    const value = toNumber(raw) as 1 | 2 | 3;
+    if (!CLASSES.includes(value)) throw new FieldError(`${show(raw)} is not a class (${oneOf(CLASSES)})`);
     return value;
   },
   Name: (raw: unknown): string => (isMissing(raw) ? '' : text(raw)),
   Sex: (raw: unknown): 'male' | 'female' | undefined => {
     if (isMissing(raw)) return undefined;
-    const value = typeof raw === 'string' ? raw.trim().toLowerCase() : raw;
-    if (value !== 'male' && value !== 'female') throw new FieldError(`${show(raw)} is not "male" or "female"`);
+    const value = (typeof raw === 'string' ? raw.trim().toLowerCase() : raw) as 'male' | 'female';
+    if (!SEXES.includes(value)) throw new FieldError(`${show(raw)} is not ${oneOf(SEXES, true)}`);
     return value;
   },
-  Age: (raw: unknown): number | undefined => (isMissing(raw) ? undefined : inRange(raw, 0, MAX_AGE, false)),
-  SibSp: (raw: unknown): number | undefined => (isMissing(raw) ? undefined : inRange(raw, 0, MAX_RELATIVES, true)),
-  Parch: (raw: unknown): number | undefined => (isMissing(raw) ? undefined : inRange(raw, 0, MAX_RELATIVES, true)),
+  Age: (raw: unknown): number | undefined => (isMissing(raw) ? undefined : inRange(raw, 'Age')),
+  SibSp: (raw: unknown): number | undefined => (isMissing(raw) ? undefined : inRange(raw, 'SibSp')),
+  Parch: (raw: unknown): number | undefined => (isMissing(raw) ? undefined : inRange(raw, 'Parch')),
   Ticket: (raw: unknown): string => (isMissing(raw) ? '' : text(raw)),
-  Fare: (raw: unknown): number | undefined => (isMissing(raw) ? undefined : inRange(raw, 0, MAX_FARE, false)),
+  Fare: (raw: unknown): number | undefined => (isMissing(raw) ? undefined : inRange(raw, 'Fare')),
   Cabin: (raw: unknown): string => (isMissing(raw) ? '' : text(raw)),
   Embarked: (raw: unknown): 'C' | 'Q' | 'S' | undefined => {
     if (isMissing(raw)) return undefined;
-    const value = typeof raw === 'string' ? raw.trim().toUpperCase() : raw;
-    if (value !== 'C' && value !== 'Q' && value !== 'S') throw new FieldError(`${show(raw)} is not a port (C, Q or S)`);
+    const value = (typeof raw === 'string' ? raw.trim().toUpperCase() : raw) as 'C' | 'Q' | 'S';
+    if (!PORTS.includes(value)) throw new FieldError(`${show(raw)} is not a port (${oneOf(PORTS)})`);
     return value;
   },
 } as const;
@@ -129,16 +154,8 @@ export const PASSENGER_FIELDS = COLUMNS.filter(
   (c): c is Exclude<Column, 'PassengerId' | 'Survived'> => c !== 'PassengerId' && c !== 'Survived',
 ) satisfies readonly (keyof typeof readers)[];
 
-/** Columns a training or scoring row may not leave empty (the model needs them; Kaggle's files always have them). */
-export const NON_EMPTY: ReadonlySet<Column> = new Set([
-  'PassengerId',
-  'Survived',
-  'Pclass',
-  'Name',
-  'Sex',
-  'SibSp',
-  'Parch',
-]);
+/** Columns a training or scoring row may not leave empty: dataset.schema.json's non-nullable required columns. */
+export const NON_EMPTY = NON_NULLABLE_COLUMNS as ReadonlySet<Column>;
 
 /** Codes of the categorical columns in a PassengerTable (0 is "missing" in each). */
 export const SEX_CODES = [undefined, 'male', 'female'] as const;

@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { parse as parseStream, type Options as CsvOptions } from 'csv-parse';
 import { parse } from 'csv-parse/sync';
 import { WellFormedCsv } from './csv-records';
+import { MIN_ROWS_PER_CLASS, MIN_TRAINING_ROWS } from './dataset-rules';
 import { titleOf } from './features';
 import {
   COLUMNS,
@@ -37,11 +38,11 @@ export const LISTED_PROBLEMS = 50;
 /** How many problems are kept at all: enough to fix a file, bounded so a huge broken file cannot exhaust memory. */
 export const KEPT_PROBLEMS = 1000;
 /**
- * Training needs at least this many rows and this many of each class: the evaluation holds out 20 % and runs 5-fold
- * CV, so with fewer rows a fold would have one or two passengers of a class and every figure would be noise.
+ * Training needs at least this many rows and this many of each class (dataset.schema.json minRows, minRowsPerClass):
+ * the evaluation holds out 20 % and runs 5-fold CV, so with fewer rows a fold would have one or two passengers of a
+ * class and every figure would be noise.
  */
-export const MIN_TRAINING_ROWS = 20;
-export const MIN_ROWS_PER_CLASS = 5;
+export { MIN_ROWS_PER_CLASS, MIN_TRAINING_ROWS } from './dataset-rules';
 
 /** Formats problems as one readable block: a header line, then up to LISTED_PROBLEMS lines. */
 export function formatProblems(problems: readonly DatasetProblem[], total = problems.length): string {

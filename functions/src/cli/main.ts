@@ -189,7 +189,8 @@ export function buildProgram(deps: CliDeps = {}): CommandType {
         timeoutMs: o.timeout * 1000,
         pollMs: globals().env === 'vertex' ? 5000 : 250,
       });
-      if (run.state !== 'DEPLOYED') process.exitCode = 1;
+      // Success is the end of the run's happy path: serving (a training run) or its predictions written (scoring).
+      if (run.state !== 'DEPLOYED' && run.state !== 'SCORED') process.exitCode = 1;
     });
 
   program

@@ -1,6 +1,7 @@
 // `vertex-retrain promote <run>`, `rollback` and `undeploy`: the operator actions (functions/src/engine/operator.ts)
 // with the ports of the chosen environment — the running local stack's twins, or Google Cloud from the same
-// variables the deployed functions get. After promoting a HELD run, waits until the reconciler has it DEPLOYED.
+// variables the deployed functions get (the environment over `.env.vertex`, as for the read commands: vertex.ts
+// `withEnvFile`). After promoting a HELD run, waits until the reconciler has it DEPLOYED.
 import { userInfo } from 'node:os';
 import { parseConfig, type Config } from '../config';
 import { readDeploymentSettings } from '../ledger/pointers';
@@ -13,6 +14,7 @@ import { engineLedger, type StepContext, type StepResult } from '../engine/conte
 import { validateTrainingDataset } from '../engine/dataset-check';
 import { promote, rollback, undeploy, type OperatorOptions } from '../engine/operator';
 import { runningStack } from './stack-file';
+import { withEnvFile } from './vertex';
 
 export interface OperatorTarget {
   env: Config['env'];
@@ -29,12 +31,23 @@ export function operatorName(by?: string): string {
   }
 }
 
+/**
+ * The configuration of `--env vertex`: the environment, with what it lacks from the env file (`.env.vertex`, or the
+ * file VERTEX_RETRAIN_ENV_FILE names) — the functions' own settings, as `terraform output -raw env_file` writes them.
+ */
+export function vertexOperatorConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  read?: Parameters<typeof withEnvFile>[2],
+): Config {
+  return parseConfig({ ...withEnvFile(env, undefined, read), RETRAIN_ENV: 'vertex' });
+}
+
 /** The step context of the target environment; local mode needs the stack running on `dir`. */
 export async function operatorContext(t: OperatorTarget, env = process.env): Promise<StepContext> {
   let config;
   let ports;
   if (t.env === 'vertex') {
-    config = parseConfig({ ...env, RETRAIN_ENV: 'vertex' });
+    config = vertexOperatorConfig(env);
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: the cloud clients load only for vertex
     const { createPorts } = require('../backend') as typeof import('../backend');
     ports = createPorts(config);
@@ -47,6 +60,7 @@ export async function operatorContext(t: OperatorTarget, env = process.env): Pro
   // promote and rollback follow the deployment's traffic policy (recorded by the functions), not this shell's.
   const deployed = await readDeploymentSettings(ports.store, config.artifactsBucket);
   if (deployed) config = { ...config, trafficPolicy: deployed.trafficPolicy };
+  // The shell's LOG_LEVEL, not the file's: the functions' level (info) would bury the command's answer in lines.
   const log = createLogger({ logLevel: env.LOG_LEVEL ?? 'warn' }, process.stderr);
   return { config, ports, ledger: engineLedger(config, ports, log), log, validateDataset: validateTrainingDataset };
 }

@@ -4,7 +4,12 @@ import { RUN_STATES, type RunRecord, type RunState } from '../pipeline/run-recor
 
 /** The parts of a run record the lines show. */
 export type TransitionRun = Pick<RunRecord, 'runId' | 'state' | 'updatedAt' | 'stages' | 'errors'> &
-  Partial<Pick<RunRecord, 'dataset' | 'rejection' | 'build' | 'training' | 'metrics' | 'gate' | 'deploy' | 'override'>>;
+  Partial<
+    Pick<
+      RunRecord,
+      'dataset' | 'rejection' | 'build' | 'training' | 'metrics' | 'gate' | 'deploy' | 'override' | 'scoring'
+    >
+  >;
 
 export interface TransitionContext {
   /** The endpoint's predict URL (printed when a run is deployed). */
@@ -80,6 +85,15 @@ function lineFor(state: RunState, run: TransitionRun, ctx: TransitionContext): s
       const g = run.gate;
       const why = g ? `${g.metric} ${figure(g.candidate)} vs threshold ${figure(g.threshold)}: ${g.reason}` : 'gate';
       return `HELD by the quality gate (${why}); to deploy it anyway: ${cli} promote ${run.runId}`;
+    }
+    case 'SCORING': {
+      const m = run.scoring?.model;
+      return `accepted ${dataset} to score; batch prediction with ${m ? `${m.name}@${m.versionId}` : 'the serving version'}`;
+    }
+    case 'SCORED': {
+      const sum = run.scoring?.summary;
+      const rows = sum ? ` (${sum.rows} rows${secs(run.stages.SCORING, run.stages.SCORED)})` : '';
+      return `SCORED: predictions in ${where(run.scoring?.predictionsUri) ?? 'the data bucket'}${rows}`;
     }
     case 'FAILED': {
       const e = run.errors.at(-1);

@@ -116,6 +116,7 @@ export async function up(opts: UpOptions): Promise<void> {
       'vertex-retrain local stack is up (everything on 127.0.0.1).',
       `  trainer:          ${stack.trainerDir}`,
       `  drop a CSV into:  ${stack.dropFolder}/`,
+      `  score a CSV:      ${stack.scoringFolder}/  (predictions land next to it)`,
       `  endpoint:         POST ${stack.predictUrl}`,
       `  dashboard:        ${stack.url}/`,
       `  logs:             ${stack.layout.logs}/  (one run's: ${cli} logs <run>)`,

@@ -39,6 +39,11 @@ export interface ValidateOptions {
   keptProblems?: number;
   /** Memory for the id uniqueness check. */
   idBudgetBytes?: number;
+  /**
+   * Called with each row that passed its cell checks, typed (column → value, null = missing), in file order: the
+   * scoring run reads its rows through the same coercion that validated them.
+   */
+  onRow?: (row: Record<string, unknown>) => void;
 }
 
 /** How many problems a message lists before "and N more". */
@@ -260,6 +265,11 @@ export async function validateDatasetStream(
           });
         }
       }
+    }
+    if (rowOk && opts.onRow) {
+      const typed: Record<string, unknown> = {};
+      for (let k = 0; k < specs.length; k++) typed[(specs[k] as ColumnSpec).name] = values[k];
+      opts.onRow(typed);
     }
     if (ids && idAt >= 0) {
       const id = values[idAt];

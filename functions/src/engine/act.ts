@@ -4,9 +4,10 @@
 import { recordLatestDataset, allocateEndpointVersion } from '../ledger/pointers';
 import { errorMessage, RetryableError } from '../pipeline/errors';
 import type { Action } from '../pipeline/plan';
-import { pinnedDatasetUri, type DatasetLineage, type RunRecord } from '../pipeline/run-record';
+import { pinnedDatasetUri, type DatasetLineage, type RunRecord, type Stage } from '../pipeline/run-record';
 import { REJECTED_PREFIX } from '../config';
 import { classifyError } from '../pipeline/errors';
+import { bandFor, runTrainingMachine } from '../pipeline/machine-bands';
 import { deployedModelIdForRun, isAlreadyExists } from '../ports';
 import { nowIso, type StepContext } from './context';
 import { acquireEndpoint, cleanUp, pointAliases, releaseEndpoint } from './endpoint';
@@ -14,18 +15,23 @@ import { finalizeRun } from './finalize';
 import { toEvaluation, trainerManifest } from './metrics';
 import { servingRunOf } from './observe';
 import { registryModelExists, takeRegistryTurn } from './registry';
+import { claimScoring, startScoring, writePredictions } from './scoring';
 import { underClaim, UnrecordedEffectError } from './side-effect';
 
 export interface Acted {
   record: RunRecord;
   changed: boolean;
   /** The claim this action took: the next plan may issue its side effect. */
-  claimed?: 'build' | 'training' | 'deploy';
+  claimed?: Stage;
   outcome: string;
 }
 
-/** Where the rejection report for a dataset goes (data bucket, outside the prefix, never a .csv). */
+/**
+ * Where the rejection report for a dataset goes (data bucket, outside the prefix, never a .csv). A rejected file to
+ * score keeps its folder (`rejected/score/x.csv.reasons.json`), so it cannot overwrite a training file's report.
+ */
 export function rejectionReportName(config: StepContext['config'], name: string): string {
+  if (name.startsWith(config.scoringPrefix)) return `${REJECTED_PREFIX}${name}.reasons.json`;
   return `${REJECTED_PREFIX}${name.slice(config.datasetPrefix.length)}.reasons.json`;
 }
 
@@ -56,12 +62,11 @@ async function reject(ctx: StepContext, r: RunRecord, reasons: string[], problem
   } catch (err) {
     if (classifyError(err) === 'transient') throw err;
     ctx.log.error(
-      { runId: r.runId, err, reportUri },
+      { err, reportUri },
       `rejection report not written (the run record has the reasons): ${errorMessage(err)}`,
     );
   }
-  if (changed)
-    ctx.log.warn({ runId: r.runId, problemCount, reportUri, reasons: reasons.slice(0, 10) }, 'dataset rejected');
+  if (changed) ctx.log.warn({ problemCount, reportUri, reasons: reasons.slice(0, 10) }, 'dataset rejected');
   return { record, changed, outcome: changed ? 'rejected' : 'duplicate' };
 }
 
@@ -79,7 +84,7 @@ async function startBuild(ctx: StepContext, r: RunRecord, retaken: boolean): Pro
       ...(build.logUrl ? { logUrl: build.logUrl } : {}),
     });
     ctx.log.info(
-      { runId, buildId: build.buildId, logUrl: build.logUrl, source: build.source },
+      { buildId: build.buildId, logUrl: build.logUrl, source: build.source },
       existing ? 'build found after a crash' : 'build started',
     );
     acted = { record, changed, outcome: existing ? 'build-found' : 'build-started' };
@@ -116,6 +121,7 @@ async function startTraining(ctx: StepContext, r: RunRecord, retaken: boolean): 
     }
     const existing = retaken ? await ctx.ports.training.findTrainingForRun(runId) : undefined;
     const baselineModelDir = existing ? undefined : await servingModelDir(ctx, runId);
+    const machineType = runTrainingMachine(r, ctx.config.trainingMachineType);
     const training =
       existing ??
       (await ctx.ports.training.startTraining({
@@ -125,6 +131,7 @@ async function startTraining(ctx: StepContext, r: RunRecord, retaken: boolean): 
         endpointVersion: r.training?.endpointVersion as number,
         baseOutputDir: r.training?.baseOutputDir as string,
         ...(baselineModelDir ? { baselineModelDir } : {}),
+        machineType,
       }));
     let updated;
     try {
@@ -140,7 +147,12 @@ async function startTraining(ctx: StepContext, r: RunRecord, retaken: boolean): 
       });
     }
     ctx.log.info(
-      { runId, training: training.name, endpointVersion: r.training?.endpointVersion, imageUri: r.build?.imageUri },
+      {
+        training: training.name,
+        endpointVersion: r.training?.endpointVersion,
+        imageUri: r.build?.imageUri,
+        machineType,
+      },
       existing ? 'training found after a crash' : 'training started',
     );
     acted = { ...updated, outcome: existing ? 'training-found' : 'training-started' };
@@ -159,7 +171,7 @@ async function importEvaluation(ctx: StepContext, r: RunRecord): Promise<void> {
     await ctx.ports.registry.importEvaluation(model, evaluation);
     await ctx.ledger.update(r.runId, { type: 'evaluationImported', at: nowIso(ctx), evaluation });
   } catch (err) {
-    ctx.log.error({ runId: r.runId, err }, `could not import the evaluation: ${errorMessage(err)}`);
+    ctx.log.error({ err }, `could not import the evaluation: ${errorMessage(err)}`);
   }
 }
 
@@ -207,7 +219,7 @@ async function deploy(ctx: StepContext, r: RunRecord): Promise<Acted> {
     } catch (err) {
       if (!isAlreadyExists(err)) throw err;
       // Started by an earlier attempt whose record was lost: the tick records the run once the model is live.
-      ctx.log.warn({ runId, deployedModelId }, 'a deployment of this run is already in progress; waiting for it');
+      ctx.log.warn({ deployedModelId }, 'a deployment of this run is already in progress; waiting for it');
       return { outcome: 'deploy-in-progress' };
     }
     try {
@@ -220,7 +232,7 @@ async function deploy(ctx: StepContext, r: RunRecord): Promise<Acted> {
         cause: err,
       });
     }
-    ctx.log.info({ runId, operationName, deployedModelId, trafficSplit }, 'deployment started');
+    ctx.log.info({ operationName, deployedModelId, trafficSplit }, 'deployment started');
     return { outcome: 'deploy-started' };
   });
   return acted ?? { record: (await ctx.ledger.get(runId)) ?? r, changed: false, outcome: result.outcome };
@@ -252,7 +264,7 @@ export async function act(ctx: StepContext, r: RunRecord, a: Action): Promise<Ac
       });
       if (changed)
         ctx.log[a.kind === 'fail' ? 'error' : 'warn'](
-          { runId, reason },
+          { reason },
           `run ${a.kind === 'fail' ? 'failed' : 'superseded'}: ${a.message}`,
         );
       if (changed && r.state === 'DEPLOYING') await releaseEndpoint(ctx, runId);
@@ -284,6 +296,8 @@ export async function act(ctx: StepContext, r: RunRecord, a: Action): Promise<Ac
         imageUri: a.image.uri,
         imageDigest: a.image.digest,
         baseOutputDir: `gs://${ctx.config.artifactsBucket}/runs/${runId}/`,
+        // The dropped file's size picks the machine, once: a retaken claim trains on the recorded one.
+        machineType: bandFor(ctx.config.trainingMachineBands, (r.dataset as DatasetLineage).size).machineType,
       });
       return {
         ...claim,
@@ -316,7 +330,7 @@ export async function act(ctx: StepContext, r: RunRecord, a: Action): Promise<Ac
       });
       if (!changed) return { record, changed, outcome: 'duplicate' };
       await registryModelExists(ctx);
-      ctx.log.warn({ runId, gate: a.gate }, `version held by the quality gate: ${a.gate.reason}`);
+      ctx.log.warn({ gate: a.gate }, `version held by the quality gate: ${a.gate.reason}`);
       await importEvaluation(ctx, record);
       return { record: (await ctx.ledger.get(runId)) ?? record, changed, outcome: 'held' };
     }
@@ -333,7 +347,7 @@ export async function act(ctx: StepContext, r: RunRecord, a: Action): Promise<Ac
         requestedSplit: a.requestedSplit,
       });
       if (!claim.changed) return { ...claim, outcome: 'duplicate' };
-      ctx.log.info({ runId, gate: a.gate }, `quality gate passed: ${a.gate.reason}`);
+      ctx.log.info({ gate: a.gate }, `quality gate passed: ${a.gate.reason}`);
       return { ...claim, claimed: 'deploy', outcome: 'deploy-claimed' };
     }
     case 'retakeDeploy':
@@ -349,8 +363,7 @@ export async function act(ctx: StepContext, r: RunRecord, a: Action): Promise<Ac
         deployedModelId: a.deployedModelId,
         traffic: endpoint.trafficSplit,
       });
-      if (changed)
-        ctx.log.info({ runId, deployedModelId: a.deployedModelId, traffic: endpoint.trafficSplit }, 'run deployed');
+      if (changed) ctx.log.info({ deployedModelId: a.deployedModelId, traffic: endpoint.trafficSplit }, 'run deployed');
       return { record, changed, outcome: changed ? 'deployed' : 'duplicate' };
     }
     case 'cleanUp': {
@@ -365,5 +378,11 @@ export async function act(ctx: StepContext, r: RunRecord, a: Action): Promise<Ac
       const changed = await finalizeRun(ctx, r);
       return { record: (await ctx.ledger.get(runId)) ?? r, changed, outcome: changed ? 'reported' : 'duplicate' };
     }
+    case 'claimScoring':
+      return claimScoring(ctx, r, a);
+    case 'startScoring':
+      return startScoring(ctx, r, a.retaken);
+    case 'writePredictions':
+      return writePredictions(ctx, r, a.job);
   }
 }

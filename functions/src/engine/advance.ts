@@ -5,7 +5,7 @@ import { classifyError, errorMessage, errorReason } from '../pipeline/errors';
 import { needsFinalizing, plan } from '../pipeline/plan';
 import type { RunRecord } from '../pipeline/run-record';
 import { isTerminal } from '../pipeline/run-state';
-import type { StepContext, StepResult } from './context';
+import { inRun, type StepContext, type StepResult } from './context';
 import { act } from './act';
 import { observe, type Known } from './observe';
 import { failRun } from './side-effect';
@@ -23,8 +23,11 @@ export interface Advanced extends StepResult {
   record?: RunRecord;
 }
 
-/** Moves the run on as far as it can go now. Throws only transient errors. */
-export async function advance(ctx: StepContext, runId: string, known: Known): Promise<Advanced> {
+/** Moves the run on as far as it can go now, every line it logs naming the run. Throws only transient errors. */
+export const advance = (ctx: StepContext, runId: string, known: Known): Promise<Advanced> =>
+  inRun(ctx, runId, (runCtx) => advanceRun(runCtx, runId, known));
+
+async function advanceRun(ctx: StepContext, runId: string, known: Known): Promise<Advanced> {
   let record = await ctx.ledger.get(runId);
   if (!record) return { outcome: 'unknown-run', runId };
   const outcomes: string[] = [];

@@ -1,7 +1,7 @@
 // What every engine action gets: configuration, the ports, the ledger over the store, a logger and the dataset validator.
 import type { Config } from '../config';
 import { RunLedger } from '../ledger/run-ledger';
-import type { Logger } from '../log';
+import { withRunId, type Logger } from '../log';
 import type { Ports } from '../ports';
 import type { DatasetValidator } from './dataset-check';
 import { publishTransitions } from './run-events';
@@ -27,3 +27,25 @@ export interface StepResult {
 
 /** The current time as RFC 3339, from the injected clock. */
 export const nowIso = (ctx: StepContext): string => ctx.ports.now().toISOString();
+
+/** The context of work on one run: its logger writes `runId` on every line (see log.ts `withRunId`). */
+export const forRun = (ctx: StepContext, runId: string): StepContext => ({ ...ctx, log: withRunId(ctx.log, runId) });
+
+const runOfError = new WeakMap<object, string>();
+
+/**
+ * Does `work` for one run with the run's context; an error escaping it remembers the run, so the handler's line for
+ * it (redelivery, permanent error) names the run too (`errorRunId`).
+ */
+export async function inRun<T>(ctx: StepContext, runId: string, work: (ctx: StepContext) => Promise<T>): Promise<T> {
+  try {
+    return await work(forRun(ctx, runId));
+  } catch (err) {
+    if (typeof err === 'object' && err !== null && !runOfError.has(err)) runOfError.set(err, runId);
+    throw err;
+  }
+}
+
+/** The run an error escaped from (through `inRun`), if any. */
+export const errorRunId = (err: unknown): string | undefined =>
+  typeof err === 'object' && err !== null ? runOfError.get(err) : undefined;

@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import type * as DatasetSchemaModule from '../contract/dataset-schema';
 import type * as DatasetValidatorModule from '../contract/dataset-validator';
 import { loadOncePerKey } from '../load-once';
+import type { ScoringColumns } from '../pipeline/batch-results';
 
 export type { DatasetProblem } from '../contract/dataset-validator';
 export { describeProblem } from '../contract/dataset-validator';
@@ -13,13 +14,23 @@ export { describeProblem } from '../contract/dataset-validator';
 export type DatasetValidation = Pick<
   DatasetValidatorModule.DatasetValidation,
   'rowCount' | 'problems' | 'problemCount'
->;
+> & {
+  /** A training drop lacks the label column: it may be rows to score (the rejection says where to drop them). */
+  labelMissing?: boolean;
+};
+
+/** What the dropped file is checked for: training (label required) or scoring (label not read). */
+export type DatasetPurpose = 'training' | 'scoring';
 
 /**
  * Checks a training CSV stream against the schema of the trainer in `trainerDir`, without training on it. Resolves
  * for bad content; rejects only if the stream errors (e.g. ObjectGoneError) or the trainer's schema cannot be loaded.
  */
-export type DatasetValidator = (input: Readable, trainerDir: string) => Promise<DatasetValidation>;
+export type DatasetValidator = (
+  input: Readable,
+  trainerDir: string,
+  purpose?: DatasetPurpose,
+) => Promise<DatasetValidation>;
 
 /** The trainer's schema, loaded once per folder (a failed load is retried next time). */
 const schemaOf = loadOncePerKey((trainerDir): Promise<DatasetSchemaModule.DatasetSchema> => {
@@ -28,20 +39,46 @@ const schemaOf = loadOncePerKey((trainerDir): Promise<DatasetSchemaModule.Datase
   return loadTrainerDatasetSchema(trainerDir);
 });
 
-/**
- * The trainer's declared rules, with the label required (a training set). Loaded on first use: only
- * onDatasetFinalized validates datasets, so the other functions never load ajv or the CSV parser at cold start.
- */
-export const validateTrainingDataset: DatasetValidator = async (input, trainerDir) => {
-  let schema;
+async function schemaFor(input: Readable, trainerDir: string): Promise<DatasetSchemaModule.DatasetSchema> {
   try {
-    schema = await schemaOf(trainerDir);
+    return await schemaOf(trainerDir);
   } catch (err) {
     input.destroy();
     throw err;
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { validateDatasetStream } = require('../contract/dataset-validator') as typeof DatasetValidatorModule;
-  const { rowCount, problems, problemCount } = await validateDatasetStream(input, schema, { requireLabel: true });
-  return { rowCount, problems, problemCount };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const validator = () => require('../contract/dataset-validator') as typeof DatasetValidatorModule;
+
+/**
+ * The trainer's declared rules, with the label required for a training set and not read for rows to score. Loaded
+ * on first use: only onDatasetFinalized validates datasets, so the other functions never load ajv or the CSV parser
+ * at cold start.
+ */
+export const validateTrainingDataset: DatasetValidator = async (input, trainerDir, purpose = 'training') => {
+  const schema = await schemaFor(input, trainerDir);
+  const requireLabel = purpose === 'training';
+  const { rowCount, problems, problemCount } = await validator().validateDatasetStream(input, schema, {
+    requireLabel,
+  });
+  const label = schema.table.label;
+  const labelMissing =
+    requireLabel && problems.some((p) => p.column === label && p.row === undefined && /is missing/.test(p.message));
+  return { rowCount, problems, problemCount, ...(labelMissing ? { labelMissing } : {}) };
 };
+
+/** A validated scoring file's typed rows, in file order, and the columns scoring reads (the schema's id, features). */
+export async function readScoringRows(
+  input: Readable,
+  trainerDir: string,
+): Promise<{ rows: Record<string, unknown>[]; columns: ScoringColumns; problemCount: number }> {
+  const schema = await schemaFor(input, trainerDir);
+  const rows: Record<string, unknown>[] = [];
+  const { problemCount } = await validator().validateDatasetStream(input, schema, {
+    requireLabel: false,
+    onRow: (row) => void rows.push(row),
+  });
+  const { id, features } = schema.table;
+  return { rows, columns: { ...(id ? { id } : {}), features }, problemCount };
+}

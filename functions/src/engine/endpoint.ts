@@ -51,7 +51,7 @@ export async function pointAliases(ctx: StepContext, run: RunRecord): Promise<vo
     await ctx.ports.registry.setVersionAliases(model, aliases);
   } catch (err) {
     if (classifyError(err) === 'transient') throw err;
-    ctx.log.error({ runId: run.runId, model, aliases, err }, `could not set the version aliases: ${errorMessage(err)}`);
+    ctx.log.error({ model, aliases, err }, `could not set the version aliases: ${errorMessage(err)}`);
   }
 }
 
@@ -78,7 +78,7 @@ export async function cleanUp(ctx: StepContext, run: RunRecord): Promise<{ owner
     } catch (err) {
       if (classifyError(err) === 'transient') throw err;
       undeployed.push({ deployedModelId: id, error: errorMessage(err) });
-      ctx.log.error({ runId: run.runId, deployedModelId: id, err }, 'undeploy failed');
+      ctx.log.error({ deployedModelId: id, err }, 'undeploy failed');
     }
   }
   await ctx.ledger.update(run.runId, { type: 'undeployRecorded', at: nowIso(ctx), undeployed });

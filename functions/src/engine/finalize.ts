@@ -26,7 +26,7 @@ async function runReportMetrics(ctx: StepContext, r: RunRecord): Promise<ReportM
     const found = await ctx.ports.store.read(bucket, name, { maxBytes: 1024 * 1024 });
     return reportMetrics(found?.data.toString('utf8'), manifest);
   } catch (err) {
-    ctx.log.warn({ runId: r.runId, err }, 'report without metrics: metrics.json unreadable');
+    ctx.log.warn({ err }, 'report without metrics: metrics.json unreadable');
     return { error: `metrics.json could not be read: ${(err as Error).message}` };
   }
 }
@@ -46,6 +46,6 @@ export async function finalizeRun(ctx: StepContext, r: RunRecord): Promise<boole
   await ctx.ports.store.write(ctx.config.artifactsBucket, name, html, { contentType: 'text/html; charset=utf-8' });
   const reportUri = `gs://${ctx.config.artifactsBucket}/${name}`;
   const { changed } = await ctx.ledger.update(r.runId, { type: 'finalized', at, of: r.updatedAt, cost, reportUri });
-  if (changed) ctx.log.info({ runId: r.runId, reportUri, cost: cost.totalOnceUsd }, 'run report written');
+  if (changed) ctx.log.info({ reportUri, cost: cost.totalOnceUsd }, 'run report written');
   return changed;
 }

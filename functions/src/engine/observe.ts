@@ -4,11 +4,11 @@
 import { ObjectGoneError, runIdOfDeployedModel, type BuildResource, type EndpointState } from '../ports';
 import { gsUri } from '../pipeline/gs-uri';
 import { needs, type DatasetCheck, type Observation, type Source } from '../pipeline/plan';
-import type { RunRecord, Stage } from '../pipeline/run-record';
+import { runKind, type RunRecord, type Stage } from '../pipeline/run-record';
 import { claimExpired } from '../pipeline/run-state';
 import { servingModel } from '../pipeline/traffic-split';
 import { nowIso, type StepContext } from './context';
-import { describeProblem } from './dataset-check';
+import { describeProblem, type DatasetPurpose } from './dataset-check';
 import { liveModelOfRun } from './endpoint';
 import { pinnedImage, readRunMetrics, servingRun } from './metrics';
 import { registryBusy } from './registry';
@@ -22,7 +22,10 @@ export interface Known {
   holdsClaim?: Stage;
 }
 
-async function checkDataset(ctx: StepContext, r: RunRecord): Promise<DatasetCheck> {
+/** What a training drop without the label column is told (its rejection): the file may be rows to score. */
+export const scoringHint = (scoringPrefix: string): string => `to score rows, drop the file under ${scoringPrefix}`;
+
+async function checkDataset(ctx: StepContext, r: RunRecord, purpose: DatasetPurpose): Promise<DatasetCheck> {
   const ds = r.dataset as NonNullable<RunRecord['dataset']>;
   const max = ctx.config.maxDatasetBytes;
   if (ds.size > max)
@@ -41,13 +44,17 @@ async function checkDataset(ctx: StepContext, r: RunRecord): Promise<DatasetChec
     check = await ctx.validateDataset(
       ctx.ports.store.readStream(ds.bucket, ds.name, ds.generation),
       ctx.config.trainerDir,
+      purpose,
     );
   } catch (err) {
     if (err instanceof ObjectGoneError) return { kind: 'gone' };
     throw err;
   }
-  if (check.problemCount > 0)
-    return { kind: 'invalid', reasons: check.problems.map(describeProblem), problemCount: check.problemCount };
+  if (check.problemCount > 0) {
+    const reasons = check.problems.map(describeProblem);
+    if (check.labelMissing) reasons.push(scoringHint(ctx.config.scoringPrefix));
+    return { kind: 'invalid', reasons, problemCount: check.problemCount };
+  }
   return { kind: 'ok', rows: check.rowCount };
 }
 
@@ -82,11 +89,12 @@ export async function observe(ctx: StepContext, r: RunRecord, known: Known): Pro
   const wanted = new Set(needs(r));
   // A claim just taken is acted on at once: nothing else to read.
   if (known.holdsClaim && r.state !== 'TRAINING') return o;
+  if (runKind(r) === 'scoring') return observeScoring(ctx, r, o, wanted);
   if (wanted.has('object') && !known.holdsClaim) {
     const newer = await newerGenerationOf(ctx, r);
     if (newer) o.newerGeneration = newer;
   }
-  if (wanted.has('dataset') && !o.newerGeneration) o.dataset = await checkDataset(ctx, r);
+  if (wanted.has('dataset') && !o.newerGeneration) o.dataset = await checkDataset(ctx, r, 'training');
   // The tick reads a build back only once its notification is overdue (the claim's lease ran out).
   const buildOverdue = known.source === 'tick' && claimExpired(r.build?.claim, o.now, ctx.config.claimLeaseSeconds);
   const noticed = known.build && (!r.build?.id || known.build.id === r.build.id) ? known.build : undefined;
@@ -94,7 +102,7 @@ export async function observe(ctx: StepContext, r: RunRecord, known: Known): Pro
     const build = noticed ?? (await ctx.ports.builds.getBuild(r.build?.id as string));
     if (known.source === 'tick' && build.status !== 'WORKING' && build.status !== 'QUEUED')
       ctx.log.warn(
-        { runId: r.runId, buildId: build.id, status: build.status },
+        { buildId: build.id, status: build.status },
         'the build finished but its notification never arrived: taking its outcome from the build itself',
       );
     o.build = build;
@@ -108,7 +116,7 @@ export async function observe(ctx: StepContext, r: RunRecord, known: Known): Pro
     if (o.training?.runId !== undefined && o.training.runId !== r.runId)
       // The message named another run's training: acting on it would deploy someone else's model under this run.
       ctx.log.error(
-        { runId: r.runId, trainingName: name, trainingRunId: o.training.runId },
+        { trainingName: name, trainingRunId: o.training.runId },
         'training belongs to another run; ignored',
       );
   }
@@ -132,5 +140,21 @@ export async function observe(ctx: StepContext, r: RunRecord, known: Known): Pro
   }
   if (wanted.has('operation') && r.deploy?.operationName)
     o.operation = await ctx.ports.endpoint.getOperation(r.deploy.operationName);
+  return o;
+}
+
+/** A scoring run's reads: its file (label not required) and then the endpoint, or its batch job. */
+async function observeScoring(
+  ctx: StepContext,
+  r: RunRecord,
+  o: Observation,
+  wanted: ReadonlySet<string>,
+): Promise<Observation> {
+  if (wanted.has('dataset') && r.dataset) {
+    o.dataset = await checkDataset(ctx, r, 'scoring');
+    // The version serving at the drop is only read for a file that will be scored.
+    if (o.dataset.kind === 'ok') o.endpoint = await ctx.ports.endpoint.getEndpoint();
+  }
+  if (wanted.has('batch') && r.scoring?.jobName) o.batchJob = await ctx.ports.batch.getBatchJob(r.scoring.jobName);
   return o;
 }

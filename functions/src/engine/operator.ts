@@ -8,7 +8,7 @@ import { planDeploySplit, rollbackTarget, servingModel, splitWithout } from '../
 import type { RunRecord, TrafficChange } from '../pipeline/run-record';
 import type { TrafficSplit } from '../ports';
 import { advance } from './advance';
-import { nowIso, type StepContext, type StepResult } from './context';
+import { forRun, nowIso, type StepContext, type StepResult } from './context';
 import { acquireEndpoint, pointAliases, releaseEndpoint } from './endpoint';
 
 /** A command that cannot be carried out as asked (unknown run, wrong state, nothing to roll back to). */
@@ -66,11 +66,13 @@ async function shiftTraffic(
   change: { action: TrafficChange['action']; to: RunRecord; from?: RunRecord },
   o: OperatorOptions,
 ): Promise<StepResult> {
+  // Lines about the version gaining traffic (the aliases, the change) are that run's.
+  const toCtx = forRun(ctx, change.to.runId);
   const { operationName } = await ctx.ports.endpoint.updateTrafficSplit(split);
   await waitForOperation(ctx, operationName, o);
   const after = (await ctx.ports.endpoint.getEndpoint()).trafficSplit;
   const to = change.to.deploy?.deployedModelId;
-  if (to !== undefined && (after[to] ?? 0) === 100) await pointAliases(ctx, change.to);
+  if (to !== undefined && (after[to] ?? 0) === 100) await pointAliases(toCtx, change.to);
   const entry: TrafficChange = {
     at: nowIso(ctx),
     action: change.action,
@@ -83,7 +85,7 @@ async function shiftTraffic(
   for (const run of [change.to, change.from]) {
     if (run) await ctx.ledger.update(run.runId, { type: 'trafficChanged', ...entry });
   }
-  ctx.log.info({ runId: change.to.runId, ...entry }, `${change.action}: traffic changed`);
+  toCtx.log.info({ ...entry }, `${change.action}: traffic changed`);
   return { outcome: change.action, runId: change.to.runId, detail: { split: after, from: change.from?.runId } };
 }
 
@@ -108,7 +110,7 @@ export async function promote(ctx: StepContext, runId: string, o: OperatorOption
       requestedSplit,
     });
     if (!changed) throw new OperatorError(`run ${runId} changed meanwhile (now ${record.state}); nothing done`);
-    ctx.log.warn({ runId, by: o.by, gate: run.gate }, 'quality gate overridden: deploying a held version');
+    forRun(ctx, runId).log.warn({ by: o.by, gate: run.gate }, 'quality gate overridden: deploying a held version');
     const { record: _record, ...result } = await advance(ctx, runId, { source: 'operator', holdsClaim: 'deploy' });
     return result;
   }
@@ -189,18 +191,20 @@ export async function undeploy(ctx: StepContext, o: OperatorOptions & { all?: bo
         result.kept.push(m.id);
         continue;
       }
+      const owner = runs.find((r) => r.deploy?.deployedModelId === m.id && r.state === 'DEPLOYED');
+      // The lines about a model the ledger knows are its run's.
+      const ownerCtx = owner ? forRun(ctx, owner.runId) : ctx;
       try {
         split = splitWithout(split, m.id);
         const { operationName } = await ctx.ports.endpoint.undeployModel(m.id, split);
         await waitForOperation(ctx, operationName, o, 'undeploy');
-        const owner = runs.find((r) => r.deploy?.deployedModelId === m.id && r.state === 'DEPLOYED');
         if (owner)
           await ctx.ledger.update(owner.runId, { type: 'undeployed', at: nowIso(ctx), by: o.by, operationName });
         result.undeployed.push({ deployedModelId: m.id, ...(owner ? { runId: owner.runId } : {}), operationName });
-        ctx.log.info({ runId: owner?.runId, deployedModelId: m.id, by: o.by, operationName }, 'undeployed');
+        ownerCtx.log.info({ deployedModelId: m.id, by: o.by, operationName }, 'undeployed');
       } catch (err) {
         result.failed.push({ deployedModelId: m.id, error: (err as Error).message });
-        ctx.log.error({ deployedModelId: m.id, by: o.by, err }, 'undeploy failed');
+        ownerCtx.log.error({ deployedModelId: m.id, by: o.by, err }, 'undeploy failed');
       }
     }
     result.split = (await ctx.ports.endpoint.getEndpoint()).trafficSplit;

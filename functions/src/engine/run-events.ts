@@ -8,7 +8,7 @@
 // The Pub/Sub client has already retried transient publish errors with backoff by then.
 import type { Config } from '../config';
 import type { TransitionListener } from '../ledger/run-ledger';
-import type { Logger } from '../log';
+import { withRunId, type Logger } from '../log';
 import { errorMessage } from '../pipeline/errors';
 import { buildRunEvent, transitionOf } from '../pipeline/run-event';
 import type { Ports } from '../ports';
@@ -21,24 +21,25 @@ export const runEventSource = (config: Pick<Config, 'projectId' | 'region'>): st
 export function publishTransitions(
   config: Pick<Config, 'projectId' | 'region'>,
   ports: Pick<Ports, 'runEvents'>,
-  log: Logger,
+  eventLog: Logger,
 ): TransitionListener {
   const source = runEventSource(config);
   return async (from, record) => {
     const { runId, state: to } = record;
+    const log = withRunId(eventLog, runId);
     let event;
     try {
       event = buildRunEvent(source, transitionOf(from, record));
     } catch (err) {
-      log.error({ runId, from: from ?? null, to, err }, `run event not built: ${errorMessage(err)}`);
+      log.error({ from: from ?? null, to, err }, `run event not built: ${errorMessage(err)}`);
       return;
     }
-    log.info({ runId, from: from ?? null, to, eventId: event.id }, `run transition: ${from ?? 'START'} → ${to}`);
+    log.info({ from: from ?? null, to, eventId: event.id }, `run transition: ${from ?? 'START'} → ${to}`);
     try {
       await ports.runEvents.publish(event);
     } catch (err) {
       log.error(
-        { runId, from: from ?? null, to, eventId: event.id, event, err },
+        { from: from ?? null, to, eventId: event.id, event, err },
         `run event not published (the run record has the transition): ${errorMessage(err)}`,
       );
     }

@@ -2,11 +2,12 @@
 // decision is taken here beyond "is this event ours and which run does it name".
 import { readLatestDataset } from '../ledger/pointers';
 import { runIdForBuild, runIdForDataset, runIdFromBuild } from '../pipeline/run-id';
-import { newGitPushRecord, newRunRecord, type DatasetLineage } from '../pipeline/run-record';
+import { PREDICTIONS_SUFFIX } from '../pipeline/batch-results';
+import { newGitPushRecord, newRunRecord, newScoringRecord, type DatasetLineage } from '../pipeline/run-record';
 import { FAILED_BUILD_STATUSES } from '../pipeline/plan';
 import { BUILD_TAG, type BuildResource } from '../ports';
 import { advance } from './advance';
-import { nowIso, type StepContext, type StepResult } from './context';
+import { forRun, nowIso, type StepContext, type StepResult } from './context';
 
 /** The fields of a storage finalize event the engine uses (int64s already parsed). */
 export interface FinalizedObject {
@@ -24,10 +25,14 @@ export interface TrainingNotice {
 
 /** Why an object is not a dataset to act on, or undefined if it is one. */
 export function notADataset(config: StepContext['config'], obj: FinalizedObject): string | undefined {
-  const { dataBucket, datasetPrefix } = config;
+  const { dataBucket, datasetPrefix, scoringPrefix } = config;
   if (obj.bucket !== dataBucket) return `bucket ${obj.bucket} is not the data bucket ${dataBucket}`;
-  if (!obj.name.startsWith(datasetPrefix)) return `outside the watched prefix ${datasetPrefix}`;
+  const scoring = obj.name.startsWith(scoringPrefix);
+  if (!obj.name.startsWith(datasetPrefix) && !scoring)
+    return `outside the watched prefixes ${datasetPrefix} and ${scoringPrefix}`;
   if (!obj.name.toLowerCase().endsWith('.csv')) return 'not a .csv file';
+  // The pipeline writes the predictions next to the scored file: they are its output, not a new drop.
+  if (scoring && obj.name.toLowerCase().endsWith(PREDICTIONS_SUFFIX)) return 'a predictions file the pipeline wrote';
   return undefined;
 }
 
@@ -46,7 +51,11 @@ export async function datasetFinalized(ctx: StepContext, obj: FinalizedObject): 
     size: obj.size,
     ...(obj.md5Hash ? { md5Hash: obj.md5Hash } : {}),
   };
-  await ctx.ledger.create(newRunRecord(runId, 'dataset-drop', nowIso(ctx), dataset));
+  // A file under the scoring prefix is rows to score with the serving version: a scoring run of its own kind.
+  const record = obj.name.startsWith(ctx.config.scoringPrefix)
+    ? newScoringRecord(runId, nowIso(ctx), dataset)
+    : newRunRecord(runId, 'dataset-drop', nowIso(ctx), dataset);
+  await ctx.ledger.create(record);
   return strip(await advance(ctx, runId, { source: 'dataset' }));
 }
 
@@ -72,7 +81,8 @@ export async function buildStatus(ctx: StepContext, build: BuildResource): Promi
       latest.dataset,
     );
     const { created } = await ctx.ledger.create(record);
-    if (created) ctx.log.info({ runId, buildId: build.id, dataset: latest.dataset.uri }, 'git-push run created');
+    if (created)
+      forRun(ctx, runId).log.info({ buildId: build.id, dataset: latest.dataset.uri }, 'git-push run created');
   }
   if (!runId || !(await ctx.ledger.get(runId))) {
     ctx.log.warn(

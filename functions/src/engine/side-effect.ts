@@ -7,7 +7,12 @@ import { classifyError, errorMessage, errorReason, RetryableError } from '../pip
 import type { RunState, Stage } from '../pipeline/run-record';
 import { nowIso, type StepContext, type StepResult } from './context';
 
-const STATE_OF: Record<Stage, RunState> = { build: 'BUILDING', training: 'TRAINING', deploy: 'DEPLOYING' };
+const STATE_OF: Record<Stage, RunState> = {
+  build: 'BUILDING',
+  training: 'TRAINING',
+  deploy: 'DEPLOYING',
+  scoring: 'SCORING',
+};
 
 /**
  * The side effect was issued but recording it failed: retried like any transient error, but the claim is kept, so a
@@ -31,7 +36,7 @@ export async function underClaim(
     return await action();
   } catch (err) {
     if (err instanceof UnrecordedEffectError) {
-      ctx.log.warn({ runId, stage, err }, `claim kept until its lease expires: ${err.message}`);
+      ctx.log.warn({ stage, err }, `claim kept until its lease expires: ${err.message}`);
       throw err;
     }
     if (classifyError(err) === 'transient') {
@@ -74,5 +79,5 @@ export async function failRun(
   message: string,
 ): Promise<void> {
   const { changed } = await ctx.ledger.update(runId, { type: 'fail', at: nowIso(ctx), from, reason, message });
-  if (changed) ctx.log.error({ runId, reason }, `run failed: ${message}`);
+  if (changed) ctx.log.error({ reason }, `run failed: ${message}`);
 }

@@ -2,7 +2,7 @@
 // is logged and does not stop the others; runs with nothing left to do leave the index.
 import { recordDeploymentSettings } from '../ledger/pointers';
 import { errorMessage } from '../pipeline/errors';
-import { nowIso, type StepContext, type StepResult } from './context';
+import { forRun, nowIso, type StepContext, type StepResult } from './context';
 import { advance, settled } from './advance';
 
 export async function tick(ctx: StepContext): Promise<StepResult> {
@@ -22,7 +22,7 @@ export async function tick(ctx: StepContext): Promise<StepResult> {
       if (record ? settled(record) : !young) done[runId] = since;
     } catch (err) {
       count('errors');
-      ctx.log.error({ runId, err }, `reconcile failed for this run: ${errorMessage(err)}`);
+      forRun(ctx, runId).log.error({ err }, `reconcile failed for this run: ${errorMessage(err)}`);
     }
   }
   if (Object.keys(done).length > 0) await ctx.ledger.inFlight.remove(done);

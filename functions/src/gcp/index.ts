@@ -6,6 +6,7 @@ import { createCloudBuildService } from './cloud-build';
 import { createPubSubPublisher, createPubSubRunEvents } from './pubsub';
 import type { GcpSettings } from './settings';
 import { createGcsStore } from './storage';
+import { createVertexBatch, lazyJobClient } from './vertex-batch';
 import { createVertexEndpoint } from './vertex-endpoint';
 import { createVertexRegistry } from './vertex-registry';
 import { createVertexTraining } from './vertex-training';
@@ -23,6 +24,7 @@ export function createGcpPorts(settings: GcpSettings, clients: GcpClients = lazy
     registry: createVertexRegistry(clients),
     publisher: createPubSubPublisher(clients),
     runEvents: createPubSubRunEvents(clients, settings.runEventsTopic),
+    batch: createVertexBatch(settings, lazyJobClient(settings)),
     now: () => new Date(),
   };
 }

@@ -17,7 +17,6 @@ export const GCP_CONFIG_KEYS = [
   'runEventsTopic',
   'endpointId',
   'modelId',
-  'trainingMachineType',
   'servingMachineType',
   'trainingServiceAccount',
   'servingServiceAccount',

@@ -6,60 +6,10 @@
 // gets the job that already exists.
 /* eslint-disable @typescript-eslint/no-require-imports */
 import type { JobServiceClient } from '@google-cloud/aiplatform';
+import type { BatchJobState, BatchJobStatus, BatchPredictionService } from '../ports';
 import { parseGsUri } from '../pipeline/gs-uri';
 import { type GcpSettings, locationName, modelVersionName, vertexApiEndpoint } from './settings';
 import { APP_LABEL, runLabel } from './vertex-training';
-
-// ---- The port (to join functions/src/ports.ts once the engine calls it) -------------------------------------------
-
-/** How the instances file is written. The pipeline writes JSONL objects: a CSV reaches the container as arrays. */
-export type InstancesFormat = 'jsonl' | 'csv';
-
-export interface BatchJobRequest {
-  runId: string;
-  /** The registry model version to score with (the one serving when the drop arrived). */
-  model: { name: string; versionId: string };
-  /** `gs://…` of the instances file. */
-  inputUri: string;
-  instancesFormat: InstancesFormat;
-  /** `gs://…/` under which the job creates its results folder. */
-  outputUriPrefix: string;
-  /**
-   * A field of each instance that identifies it and is not sent to the model: the output line carries it as `key`
-   * instead of the instance (InstanceConfig.key_field).
-   */
-  keyField?: string;
-}
-
-/** A BatchPredictionJob state, as small as the pipeline needs (JobState in batch_prediction_job.proto's terms). */
-export type BatchJobState = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
-
-export interface BatchJobStatus {
-  /** Full resource name (`projects/…/batchPredictionJobs/<id>`) or the local twin's. */
-  name: string;
-  state: BatchJobState;
-  runId?: string;
-  /** The model version the job scored with. */
-  modelVersionId?: string;
-  /** The folder holding `prediction.results-*` (and `prediction.errors_stats-*`) once the job writes. */
-  outputDirectory?: string;
-  /** Instances predicted, failed and not processed. */
-  completion?: { successful: number; failed: number; incomplete: number };
-  /** Replica-hours used (ResourcesConsumed): the billed quantity. */
-  replicaHours?: number;
-  /** RFC 3339. */
-  startTime?: string;
-  endTime?: string;
-  error?: string;
-}
-
-export interface BatchPredictionService {
-  /** Check-before-create: the run's job if one exists, else a new one. Returns at once (never waits for the job). */
-  startBatchJob(req: BatchJobRequest): Promise<{ name: string }>;
-  /** The job already created for this run (label `run_id`), if any. */
-  findBatchJobForRun(runId: string): Promise<{ name: string } | undefined>;
-  getBatchJob(name: string): Promise<BatchJobStatus>;
-}
 
 // ---- The cloud adapter ---------------------------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@
 import type { TrainingRequest, TrainingService, TrainingState, TrainingStatus } from '../ports';
 import type { GcpClients } from './clients';
 import { isNotFound } from './grpc-errors';
+import { trainingArgs } from '../contract/training-args';
 import { toProtoValue } from './proto-value';
 import { type GcpSettings, locationName, modelName } from './settings';
 
@@ -58,22 +59,6 @@ export function toTrainingState(state: unknown): TrainingState {
   }
 }
 
-/** The training command's arguments of the trainer contract (section 3), then the manifest's own. */
-export function trainingArgs(req: TrainingRequest, extra: readonly string[]): string[] {
-  return [
-    '--env',
-    'vertex',
-    '--endpoint_version',
-    String(req.endpointVersion),
-    '--data',
-    req.datasetUri,
-    '--run-id',
-    req.runId,
-    ...(req.baselineModelDir ? ['--baseline-model-dir', req.baselineModelDir] : []),
-    ...extra,
-  ];
-}
-
 export function createVertexTraining(
   settings: GcpSettings,
   clients: Pick<GcpClients, 'pipeline' | 'model'>,
@@ -100,13 +85,22 @@ export function createVertexTraining(
     return {
       workerPoolSpecs: [
         {
-          machineSpec: { machineType: settings.trainingMachineType },
+          machineSpec: { machineType: req.machineType },
           replicaCount: 1,
           containerSpec: {
             imageUri: req.imageUri,
             // No command: the image's ENTRYPOINT (docs/trainer-contract.md section 3).
             ...(train?.command?.length ? { command: [...train.command] } : {}),
-            args: trainingArgs(req, train?.args ?? []),
+            args: trainingArgs(
+              {
+                env: 'vertex',
+                endpointVersion: req.endpointVersion,
+                data: req.datasetUri,
+                runId: req.runId,
+                ...(req.baselineModelDir ? { baselineModelDir: req.baselineModelDir } : {}),
+              },
+              train?.args ?? [],
+            ),
             env: [
               { name: 'TRAINING_EVENTS_TOPIC', value: topicName(settings) },
               { name: 'RUN_ID', value: req.runId },

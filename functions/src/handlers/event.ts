@@ -3,9 +3,9 @@
 import type { CloudEvent } from '@google-cloud/functions-framework';
 import { z } from 'zod';
 import { getRuntime } from '../backend';
-import { traceFields } from '../log';
+import { traceFields, withRunId } from '../log';
 import { classifyError, errorMessage, errorReason } from '../pipeline/errors';
-import { engineLedger, type StepContext, type StepResult } from '../engine/context';
+import { engineLedger, errorRunId, type StepContext, type StepResult } from '../engine/context';
 
 /** The event cannot be understood; acknowledged (a retry would not make it readable). */
 export class MalformedEventError extends Error {
@@ -58,13 +58,16 @@ export function eventAgeSeconds(time: string | undefined, now: Date): number | u
 
 /**
  * Runs one event through decode → step with the retry policy. `decode` returns the step input and the event's time
- * (publishTime for Pub/Sub, else ce.time); it throws MalformedEventError for bad input.
+ * (publishTime for Pub/Sub, else ce.time); it throws MalformedEventError for bad input. `runOf` names the run an
+ * input is about, when the event itself says (a training notice, a build's tags), for the lines written before or
+ * around the step.
  */
 export async function handleEvent<T>(
   functionName: string,
   ce: CloudEvent<unknown>,
   decode: (ce: CloudEvent<unknown>) => { input: T; time?: string },
   step: (ctx: StepContext, input: T) => Promise<StepResult>,
+  runOf: (input: T) => string | undefined = () => undefined,
 ): Promise<void> {
   const rt = getRuntime();
   const log = rt.log.child({
@@ -82,9 +85,14 @@ export async function handleEvent<T>(
     );
     return;
   }
+  const namedRun = runOf(decoded.input);
   const age = eventAgeSeconds(decoded.time ?? ce.time, rt.ports.now());
   if (age !== undefined && age > rt.config.maxEventAgeSeconds) {
-    log.warn({ ageSeconds: Math.round(age), maxEventAgeSeconds: rt.config.maxEventAgeSeconds }, 'stale event dropped');
+    const staleLog = namedRun ? withRunId(log, namedRun) : log;
+    staleLog.warn(
+      { ageSeconds: Math.round(age), maxEventAgeSeconds: rt.config.maxEventAgeSeconds },
+      'stale event dropped',
+    );
     return;
   }
   try {
@@ -96,10 +104,13 @@ export async function handleEvent<T>(
       `${functionName}: ${result.outcome}`,
     );
   } catch (err) {
+    // An error from a run's work names the run (engine/context.ts `inRun`), so this line counts under it too.
+    const runId = errorRunId(err) ?? namedRun;
+    const errLog = runId ? withRunId(log, runId) : log;
     if (classifyError(err) === 'transient') {
-      log.warn({ reason: errorReason(err) }, `transient error, event will be redelivered: ${errorMessage(err)}`);
+      errLog.warn({ reason: errorReason(err) }, `transient error, event will be redelivered: ${errorMessage(err)}`);
       throw err;
     }
-    log.error({ reason: errorReason(err), err }, `permanent error, event acknowledged: ${errorMessage(err)}`);
+    errLog.error({ reason: errorReason(err), err }, `permanent error, event acknowledged: ${errorMessage(err)}`);
   }
 }

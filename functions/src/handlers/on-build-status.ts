@@ -2,6 +2,7 @@
 import type { CloudEvent } from '@google-cloud/functions-framework';
 import { z } from 'zod';
 import { buildStatus } from '../engine/runs';
+import { runIdFromBuild } from '../pipeline/run-id';
 import type { BuildResource } from '../ports';
 import { decodePubSub, handleEvent, parseOrThrow } from './event';
 
@@ -28,4 +29,6 @@ export function decodeBuildEvent(ce: CloudEvent<unknown>): { input: BuildResourc
 }
 
 export const onBuildStatus = (ce: CloudEvent<unknown>): Promise<void> =>
-  handleEvent('onBuildStatus', ce, decodeBuildEvent, buildStatus);
+  handleEvent('onBuildStatus', ce, decodeBuildEvent, buildStatus, (build) =>
+    runIdFromBuild(build.tags, build.substitutions),
+  );

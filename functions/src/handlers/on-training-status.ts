@@ -37,4 +37,4 @@ export function decodeTrainingEvent(ce: CloudEvent<unknown>): { input: TrainingN
 }
 
 export const onTrainingStatus = (ce: CloudEvent<unknown>): Promise<void> =>
-  handleEvent('onTrainingStatus', ce, decodeTrainingEvent, trainingStatus);
+  handleEvent('onTrainingStatus', ce, decodeTrainingEvent, trainingStatus, (notice) => notice.runId);

@@ -6,8 +6,7 @@
 // error}. startBatchJob returns at once; getBatchJob reports the same small state union as the cloud adapter.
 // Jobs live in the twin's bucket: after a restart, resume() runs again every job that had not ended.
 import { randomInt } from 'node:crypto';
-import type { BatchJobRequest, BatchJobState, BatchJobStatus, BatchPredictionService } from '../gcp/vertex-batch';
-import type { ObjectStore } from '../ports';
+import type { BatchJobRequest, BatchJobState, BatchJobStatus, BatchPredictionService, ObjectStore } from '../ports';
 import { listJson, readJson, updateJson } from './json-objects';
 import { parseGsUri } from '../pipeline/gs-uri';
 import { localPathOfGsUri, type LocalLayout } from './layout';

@@ -32,6 +32,8 @@ export interface WatcherOptions {
   bucket: string;
   /** A folder prefix such as `datasets/`. */
   prefix: string;
+  /** The name of the file remembering what was emitted (default: the bucket's): one per watched folder. */
+  stateName?: string;
   stableMs?: number;
   unterminatedMs?: number;
   /** How often chokidar checks a file's size while it waits for it to settle. */
@@ -69,7 +71,7 @@ export class DatasetWatcher {
     private readonly store: Store,
     private readonly opts: WatcherOptions,
   ) {
-    this.stateFile = join(layout.root, 'watcher', `${opts.bucket}.json`);
+    this.stateFile = join(layout.root, 'watcher', `${opts.stateName ?? opts.bucket}.json`);
   }
 
   /** The folder files are dropped into. */

@@ -20,8 +20,10 @@ import type { LocalLayout } from './layout';
 /** The image's configuration, like an OCI image config: what to run, where, with which environment. */
 export interface ImageManifest {
   schemaVersion: 1;
-  /** The training command (the Dockerfile's ENTRYPOINT), relative to the image folder. */
+  /** The training command (the Dockerfile's ENTRYPOINT, or trainer.yaml train.command), relative to the image folder. */
   entrypoint: string[];
+  /** trainer.yaml train.args: after the contract's arguments, as on Vertex (absent: none, or an older image). */
+  trainArgs?: string[];
   /** The model's serving `containerSpec.command`. */
   servingCommand: string[];
   /** The final stage's ENV (absent in images built before it was recorded). */
@@ -64,6 +66,7 @@ export interface ImageRecipe {
   /** `bundle`: a `node` ENTRYPOINT, bundled from sources; `copy`: the files the final stage copies. */
   kind: 'bundle' | 'copy';
   entrypoint: string[];
+  trainArgs: string[];
   servingCommand: string[];
   env: Record<string, string>;
   /** The final stage (kind `copy` reads its COPY instructions). */
@@ -125,12 +128,13 @@ export async function imageRecipe(trainerDir: string): Promise<ImageRecipe> {
   const problems = await contextProblems(context, stages);
   if (!command) problems.push('the final stage has no ENTRYPOINT (and trainer.yaml train.command is empty)');
   if (problems.length > 0) throw new DockerfileError(file, problems);
-  const entrypoint = [...(command as string[]), ...(manifest.train?.args ?? [])];
+  const entrypoint = [...(command as string[])];
   const kind = entrypoint[0] === 'node' ? 'bundle' : 'copy';
   return {
     context,
     kind,
     entrypoint,
+    trainArgs: [...(manifest.train?.args ?? [])],
     servingCommand: [...manifest.serve.command, ...(manifest.serve.args ?? [])],
     env: stage.env,
     ...(kind === 'copy' ? { stage, dockerfileText } : {}),
@@ -250,6 +254,7 @@ export async function buildImage(layout: LocalLayout, source: ImageSource): Prom
           context: source.projectRoot,
           kind: 'bundle',
           entrypoint: [...source.entrypoint],
+          trainArgs: [],
           servingCommand: [...source.servingCommand],
           env: {},
         };
@@ -265,6 +270,7 @@ export async function buildImage(layout: LocalLayout, source: ImageSource): Prom
   const manifest: ImageManifest = {
     schemaVersion: 1,
     entrypoint: recipe.entrypoint,
+    ...(recipe.trainArgs.length > 0 ? { trainArgs: recipe.trainArgs } : {}),
     servingCommand: recipe.servingCommand,
     ...(Object.keys(recipe.env).length > 0 ? { env: recipe.env } : {}),
     files: Object.fromEntries(

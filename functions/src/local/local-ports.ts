@@ -3,7 +3,15 @@
 // service through the stack's control server, where the twins run (see rpc.ts). The stack passes both locations, and its RPC token, in the environment of the function
 // servers; a command run from another process (promote, rollback) reads the token from the stack's folder instead.
 import { readFileSync } from 'node:fs';
-import type { BuildService, EndpointService, ModelRegistry, Ports, Publisher, TrainingService } from '../ports';
+import type {
+  BatchPredictionService,
+  BuildService,
+  EndpointService,
+  ModelRegistry,
+  Ports,
+  Publisher,
+  TrainingService,
+} from '../ports';
 import { localLayout } from './layout';
 import { LocalObjectStore } from './object-store';
 import { LOCAL_CONTROL_TOKEN_ENV, rpcClient } from './rpc';
@@ -32,6 +40,7 @@ export function createLocalPorts(env: Record<string, string | undefined> = proce
     registry: rpcClient<ModelRegistry>(url, 'registry', token),
     publisher: rpcClient<Publisher>(url, 'publisher', token),
     runEvents: new LocalRunEvents(layout),
+    batch: rpcClient<BatchPredictionService>(url, 'batch', token),
     now: () => new Date(),
   };
 }

@@ -10,6 +10,7 @@ const CLOUD_NAME_KEYS = [
   'region',
   'dataBucket',
   'datasetPrefix',
+  'scoringPrefix',
   'artifactsBucket',
   'imageRepository',
   'imageName',

@@ -16,6 +16,7 @@ import { LocalEndpointService } from './endpoint-twin';
 import { EventRouter } from './event-router';
 import type { RouterOptions } from './event-router';
 import { FunctionServer, frameworkMain } from './function-server';
+import { LocalBatchPredictionService } from './batch-twin';
 import { LocalBuildService } from './build-twin';
 import { HostPrograms } from './host-interpreter';
 import { imageRecipe } from './image-builder';
@@ -104,7 +105,9 @@ export class LocalStack {
   readonly training: LocalTrainingService;
   readonly replicas: ServingReplicas;
   readonly endpoint: LocalEndpointService;
+  readonly batch: LocalBatchPredictionService;
   readonly watcher: DatasetWatcher;
+  readonly scoringWatcher: DatasetWatcher;
   readonly functions: FunctionServer[] = [];
   /** Absolute. */
   readonly trainerDir: string;
@@ -157,23 +160,36 @@ export class LocalStack {
       replicas: this.replicas,
       pause,
     });
-    this.watcher = new DatasetWatcher(this.layout, this.store, {
-      bucket: this.names.dataBucket,
-      prefix: this.names.datasetPrefix,
-      ...(opts.dropStableMs !== undefined ? { stableMs: opts.dropStableMs } : {}),
-      onFinalized: async (info) => {
-        this.log('object finalized', { uri: `gs://${info.bucket}/${info.name}`, generation: info.generation });
-        await this.router.dispatch(storageFinalizedEvent(info), info.bucket);
-      },
-      onError: (name, err) => this.log('watcher error', { name, error: err.message }),
-      onWaiting: (name, why) => this.log('dataset waiting', { name, why }),
+    this.batch = new LocalBatchPredictionService({
+      store: this.store,
+      layout: this.layout,
+      names: this.names,
+      registry: this.registry,
+      replicas: this.replicas,
     });
+    const watch = (prefix: string, stateName?: string) =>
+      new DatasetWatcher(this.layout, this.store, {
+        bucket: this.names.dataBucket,
+        prefix,
+        ...(stateName ? { stateName } : {}),
+        ...(opts.dropStableMs !== undefined ? { stableMs: opts.dropStableMs } : {}),
+        onFinalized: async (info) => {
+          this.log('object finalized', { uri: `gs://${info.bucket}/${info.name}`, generation: info.generation });
+          await this.router.dispatch(storageFinalizedEvent(info), info.bucket);
+        },
+        onError: (name, err) => this.log('watcher error', { name, error: err.message }),
+        onWaiting: (name, why) => this.log('dataset waiting', { name, why }),
+      });
+    this.watcher = watch(this.names.datasetPrefix);
+    // Files to score: the same bucket's trigger, a folder of its own (its own record of what was emitted).
+    this.scoringWatcher = watch(this.names.scoringPrefix, `${this.names.dataBucket}-scoring`);
     this.control = new ControlServer({
       services: {
         builds: this.builds,
         training: this.training,
         endpoint: this.endpoint,
         registry: this.registry,
+        batch: this.batch,
         publisher: {
           publish: (topic: string, data: unknown, attributes?: Record<string, string>) =>
             this.router.publish(topic, JSON.stringify(data), attributes ?? {}),
@@ -192,6 +208,11 @@ export class LocalStack {
   /** The folder to drop CSV files into. */
   get dropFolder(): string {
     return this.watcher.folder;
+  }
+
+  /** The folder to drop CSV files to score into (their predictions are written next to them). */
+  get scoringFolder(): string {
+    return this.scoringWatcher.folder;
   }
 
   /** The endpoint's predict URL. */
@@ -232,19 +253,22 @@ export class LocalStack {
       this.endpoint.resume(),
       this.builds.resume(),
       this.training.resume(),
+      this.batch.resume(),
     ]);
     await this.router.start();
     await this.watcher.start();
+    await this.scoringWatcher.start();
     const interval = this.opts.reconcileIntervalMs ?? 1000;
     if (interval > 0) {
       this.ticker = setInterval(() => void this.tick(), interval);
     }
-    this.log('stack started', { url: this.controlUrl, dropFolder: this.dropFolder });
+    this.log('stack started', { url: this.controlUrl, dropFolder: this.dropFolder, scoringFolder: this.scoringFolder });
   }
 
   async stop(): Promise<void> {
     clearInterval(this.ticker);
     await this.watcher.stop();
+    await this.scoringWatcher.stop();
     await this.router.stop();
     await Promise.all([
       ...this.functions.map((f) => f.stop()),
@@ -252,6 +276,7 @@ export class LocalStack {
       this.replicas.stopAll(),
       this.builds.idle(),
       this.endpoint.idle(),
+      this.batch.idle(),
     ]);
     await this.control.close();
     await rm(this.layout.controlToken, { force: true });
@@ -274,6 +299,7 @@ export class LocalStack {
       REGION: n.region,
       DATA_BUCKET: n.dataBucket,
       DATASET_PREFIX: n.datasetPrefix,
+      SCORING_PREFIX: n.scoringPrefix,
       ARTIFACTS_BUCKET: n.artifactsBucket,
       IMAGE_REPOSITORY: n.imageRepository,
       IMAGE_NAME: n.imageName,

@@ -8,6 +8,7 @@ import { randomInt } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { outcomeMessage } from '../contract/outcome-message';
+import { trainingArgs } from '../contract/training-args';
 import type { ObjectStore, TrainingRequest, TrainingService, TrainingState, TrainingStatus } from '../ports';
 import { killProcess, pidAlive, spawnCommand } from './child-process';
 import { HostPrograms } from './host-interpreter';
@@ -170,14 +171,16 @@ export class LocalTrainingService implements TrainingService {
     const child = await spawnCommand(layout, {
       command: [
         ...(await this.host.command(image.manifest.entrypoint)),
-        '--env',
-        'local',
-        '--endpoint_version',
-        String(req.endpointVersion),
-        '--data',
-        dataPath,
-        '--run-id',
-        req.runId,
+        ...trainingArgs(
+          {
+            env: 'local',
+            endpointVersion: req.endpointVersion,
+            data: dataPath,
+            runId: req.runId,
+            ...(req.baselineModelDir ? { baselineModelDir: gsUriToPath(layout, req.baselineModelDir) } : {}),
+          },
+          image.manifest.trainArgs ?? [],
+        ),
       ],
       cwd: image.dir,
       env: {

@@ -19,9 +19,12 @@ export interface ScoringColumns {
 /** One validated row: column → cell value (typed by the validator; null = missing). */
 export type InputRow = Readonly<Record<string, unknown>>;
 
+/** How a predictions file's name ends (the drop handler leaves these alone). */
+export const PREDICTIONS_SUFFIX = '.predictions.csv';
+
 /** `score/test.csv` → `score/test.predictions.csv` (next to the input). */
 export function predictionsObjectName(inputName: string): string {
-  return `${inputName.replace(/\.csv$/i, '')}.predictions.csv`;
+  return `${inputName.replace(/\.csv$/i, '')}${PREDICTIONS_SUFFIX}`;
 }
 
 /** One JSON object per line: ROW_KEY, then the feature columns the row has (an absent column is left out). */

@@ -33,10 +33,14 @@ export interface PricingTable {
  *   the transcription does not state the region.
  * - Vertex AI prediction (n1-standard-2, the default serving machine, and n1-standard-4, n1-highmem-2, e2-standard-2,
  *   e2-standard-4): the per-node-hour figures are in the "Prediction and explanation" tables of
- *   https://cloud.google.com/vertex-ai/pricing, but no copy of those tables could be read on 2026-12-02 (the stored
- *   copies of the page stop before them; the transcription above has no prediction rows), so null: an estimate says
- *   "not confirmed" rather than a guess. Set the figures you see on that page with PREDICTION_PRICES (see
- *   parsePriceOverrides) — they then replace the nulls and the estimate names the override as its source.
+ *   https://cloud.google.com/vertex-ai/pricing, but no copy of those tables could be read on 2026-12-02, nor on
+ *   2026-12-07 (searched again: the stored copies of the page, English and translated, stop before them; the
+ *   transcription above has no prediction rows), so null: an estimate says "not confirmed" rather than a guess. Set
+ *   the figures you see on that page with PREDICTION_PRICES (see parsePriceOverrides) — they then replace the nulls
+ *   and the estimate names the override as its source.
+ * - Vertex AI training on the larger machines a TRAINING_MACHINE_BANDS band may name (n1-standard-8, n1-standard-16,
+ *   n1-highmem-8, n1-highmem-16, e2-standard-4, e2-standard-8): listed so an estimate says "not confirmed" for them,
+ *   null because no stored source gave their figures on 2026-12-07 (the transcription above has n1-standard-4 only).
  */
 export const DEFAULT_PRICING: PricingTable = {
   source: 'https://cloud.google.com/vertex-ai/pricing',
@@ -50,7 +54,15 @@ export const DEFAULT_PRICING: PricingTable = {
     'e2-highcpu-8': 0.016,
     'e2-highcpu-32': 0.064,
   },
-  trainingPerHour: { 'n1-standard-4': 0.21849885 },
+  trainingPerHour: {
+    'n1-standard-4': 0.21849885,
+    'n1-standard-8': null,
+    'n1-standard-16': null,
+    'n1-highmem-8': null,
+    'n1-highmem-16': null,
+    'e2-standard-4': null,
+    'e2-standard-8': null,
+  },
   predictionNodePerHour: {
     'n1-standard-2': null,
     'n1-standard-4': null,

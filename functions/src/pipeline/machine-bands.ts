@@ -51,7 +51,12 @@ function parseSize(text: string, entry: string): number {
  * `<size>=<machine type>` entries with increasing sizes, the last one `*=<machine type>` (any larger size).
  */
 export function parseMachineBands(text: string | undefined, defaultMachineType: string): MachineBand[] {
-  if (text === undefined || text.trim() === '') return singleBand(defaultMachineType);
+  return text === undefined || text.trim() === '' ? singleBand(defaultMachineType) : parseBandEntries(text);
+}
+
+/** The configured entries themselves (`text` is not blank); throws MachineBandsError naming the bad entry. */
+export function parseBandEntries(text: string): MachineBand[] {
+  if (text.trim() === '') throw new MachineBandsError('no bands: expected <size>=<machine type>,…,*=<machine type>');
   const entries = text.split(',').map((e) => e.trim());
   const bands = entries.map((entry, i): MachineBand => {
     const at = entry.indexOf('=');
@@ -83,3 +88,10 @@ export function bandFor(bands: readonly MachineBand[], bytes: number): MachineBa
   if (!band) throw new MachineBandsError('the bands have no band for every size (the last must be *)');
   return band;
 }
+
+/**
+ * The machine a run trains on: the one recorded when it entered TRAINING. A record from before the bands existed
+ * has none; it trained on the single configured type, `fallback` (TRAINING_MACHINE_TYPE).
+ */
+export const runTrainingMachine = (r: { training?: { machineType?: string } }, fallback: string): string =>
+  r.training?.machineType ?? fallback;

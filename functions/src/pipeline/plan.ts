@@ -2,11 +2,19 @@
 // (reads the record's build, training, operation, endpoint), asks `plan`, acts, and asks again while the action
 // changed something. No I/O, no clock: the observation carries the time. Every state × observation pair is a row of
 // test/functions/pipeline/plan.test.ts.
-import type { BuildResource, EndpointState, OperationStatus, TrainingStatus, TrafficSplit } from '../ports';
+import {
+  runIdOfDeployedModel,
+  type BatchJobStatus,
+  type BuildResource,
+  type EndpointState,
+  type OperationStatus,
+  type TrainingStatus,
+  type TrafficSplit,
+} from '../ports';
 import { decideGate, type GateDecision, type GateInputs, type GatePolicy } from '../contract/gate-comparison';
-import type { DatasetLineage, RunRecord, RunState, Stage } from './run-record';
+import { runKind, type DatasetLineage, type RunRecord, type RunState, type Stage } from './run-record';
 import { claimExpired, isTerminal } from './run-state';
-import { planDeploySplit, type TrafficPolicy } from './traffic-split';
+import { planDeploySplit, servingModel, type TrafficPolicy } from './traffic-split';
 
 /** The Cloud Build statuses that end a build without an image. */
 export const FAILED_BUILD_STATUSES: ReadonlySet<string> = new Set([
@@ -52,6 +60,8 @@ export interface Observation {
   liveModelId?: string;
   /** Whether the first training (the one that creates the registry model) is someone else's and still running. */
   registryBusy?: boolean;
+  /** A scoring run's batch job, read back by the name the record holds. */
+  batchJob?: BatchJobStatus;
 }
 
 type ModelRef = { name: string; versionId: string };
@@ -79,7 +89,12 @@ export type Action =
   | { kind: 'goLive'; deployedModelId: string }
   | { kind: 'cleanUp' }
   | { kind: 'finalize' }
-  | { kind: 'done' };
+  | { kind: 'done' }
+  /** A scoring run: take the claim on its batch job, with the version serving now (a retake keeps the recorded one). */
+  | { kind: 'claimScoring'; model: ModelRef; deployedModelId: string; servingRunId?: string }
+  | { kind: 'startScoring'; retaken: boolean }
+  /** The job succeeded: merge its results into `<name>.predictions.csv` and record the summary. */
+  | { kind: 'writePredictions'; job: BatchJobStatus };
 
 /** Orders dataset generations (decimal strings beyond 2^53): a newer drop has a larger generation. */
 export function newerGeneration(a: string | undefined, b: string | undefined): boolean {
@@ -121,8 +136,11 @@ function supersede(r: RunRecord, o: Observation): Action | undefined {
 function planReceived(r: RunRecord, o: Observation, c: PlanConfig): Action {
   if (r.trigger !== 'dataset-drop' || !r.dataset) return { kind: 'wait', why: 'no dataset to check' };
   if (o.source === 'tick' && !stalled(r, o, c)) return { kind: 'wait', why: 'the drop event is being handled' };
-  const gone = supersede(r, o);
-  if (gone) return gone;
+  return supersede(r, o) ?? checkedDrop(r.dataset, o) ?? { kind: 'claimBuild' };
+}
+
+/** The drop check's verdict as an action (wait for it, the file gone, rejected); undefined for a valid file. */
+function checkedDrop(ds: DatasetLineage, o: Observation): Action | undefined {
   const d = o.dataset;
   if (!d) return { kind: 'wait', why: 'dataset not read' };
   if (d.kind === 'gone')
@@ -130,10 +148,10 @@ function planReceived(r: RunRecord, o: Observation, c: PlanConfig): Action {
       kind: 'fail',
       from: ['RECEIVED'],
       reason: 'DatasetGone',
-      message: `generation ${r.dataset.generation} of ${r.dataset.uri} no longer exists`,
+      message: `generation ${ds.generation} of ${ds.uri} no longer exists`,
     };
   if (d.kind === 'invalid') return { kind: 'reject', reasons: d.reasons, problemCount: d.problemCount };
-  return { kind: 'claimBuild' };
+  return undefined;
 }
 
 function planBuilding(r: RunRecord, o: Observation, c: PlanConfig): Action {
@@ -267,12 +285,69 @@ function planDeploying(r: RunRecord, o: Observation, c: PlanConfig): Action {
   return { kind: 'goLive', deployedModelId: id };
 }
 
-/** Whether the run is final and its report does not reflect its record yet. */
-export const needsFinalizing = (r: Pick<RunRecord, 'state' | 'report' | 'updatedAt'>): boolean =>
-  isTerminal(r.state) && r.report?.of !== r.updatedAt;
+/**
+ * A scoring run: RECEIVED (validated with the label not required) → claim the batch job with the version serving
+ * now → start it → follow it (the tick: no event announces its end) → write the predictions.
+ */
+function planScoring(r: RunRecord, o: Observation, c: PlanConfig): Action {
+  if (r.state === 'RECEIVED') {
+    if (!r.dataset) return { kind: 'wait', why: 'no file to score' };
+    if (o.source === 'tick' && !stalled(r, o, c)) return { kind: 'wait', why: 'the drop event is being handled' };
+    const checked = checkedDrop(r.dataset, o);
+    if (checked) return checked;
+    if (!o.endpoint) return { kind: 'wait', why: 'endpoint not read' };
+    const serving = servingModel(o.endpoint);
+    if (!serving)
+      return {
+        kind: 'fail',
+        from: ['RECEIVED'],
+        reason: 'NothingServing',
+        message: 'no model version serves on the endpoint: a training run must deploy one before files can be scored',
+      };
+    const servingRunId = runIdOfDeployedModel(serving);
+    return {
+      kind: 'claimScoring',
+      model: { name: serving.model, versionId: serving.modelVersionId },
+      deployedModelId: serving.id,
+      ...(servingRunId ? { servingRunId } : {}),
+    };
+  }
+  if (r.state !== 'SCORING') return { kind: 'done' };
+  const s = r.scoring;
+  if (!s?.jobName) {
+    if (o.holdsClaim === 'scoring') return { kind: 'startScoring', retaken: (s?.claim?.attempt ?? 1) > 1 };
+    if (claimLive(s?.claim, o, c)) return { kind: 'wait', why: 'the batch job is being started' };
+    if (!s?.model || !s.deployedModelId) return { kind: 'wait', why: 'no model version recorded' };
+    return {
+      kind: 'claimScoring',
+      model: s.model,
+      deployedModelId: s.deployedModelId,
+      ...(s.servingRunId ? { servingRunId: s.servingRunId } : {}),
+    };
+  }
+  const job = o.batchJob;
+  if (!job) return { kind: 'wait', why: 'batch job not read' };
+  if (job.state === 'PENDING' || job.state === 'RUNNING') return { kind: 'wait', why: `batch job ${job.state}` };
+  if (job.state !== 'SUCCEEDED')
+    return {
+      kind: 'fail',
+      from: ['SCORING'],
+      reason: `Batch${job.state}`,
+      message: `batch prediction job ${job.name} ${job.state}: ${job.error ?? 'no error given'}`,
+    };
+  return { kind: 'writePredictions', job };
+}
+
+/**
+ * Whether the run is final and its report does not reflect its record yet. Scoring runs have no report: their
+ * predictions file and summary are what they produce.
+ */
+export const needsFinalizing = (r: Pick<RunRecord, 'state' | 'report' | 'updatedAt' | 'kind'>): boolean =>
+  isTerminal(r.state) && runKind(r) === 'training' && r.report?.of !== r.updatedAt;
 
 /** The one next action for the run. */
 export function plan(r: RunRecord, o: Observation, c: PlanConfig): Action {
+  if (runKind(r) === 'scoring') return planScoring(r, o, c);
   switch (r.state) {
     case 'RECEIVED':
       return planReceived(r, o, c);
@@ -293,7 +368,11 @@ export function plan(r: RunRecord, o: Observation, c: PlanConfig): Action {
 /** What the engine must read for the next plan of `r` (so observe reads nothing the state does not need). */
 export function needs(
   r: RunRecord,
-): ('dataset' | 'object' | 'build' | 'training' | 'gate' | 'operation' | 'endpoint' | 'registry')[] {
+): ('dataset' | 'object' | 'build' | 'training' | 'gate' | 'operation' | 'endpoint' | 'registry' | 'batch')[] {
+  if (runKind(r) === 'scoring') {
+    if (r.state === 'RECEIVED') return ['dataset', 'endpoint'];
+    return r.state === 'SCORING' && r.scoring?.jobName ? ['batch'] : [];
+  }
   switch (r.state) {
     case 'RECEIVED':
       return ['object', 'dataset'];

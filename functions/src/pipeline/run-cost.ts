@@ -1,7 +1,9 @@
-// A run record's cost estimate: durations from the record's stage timestamps, machine types from config, prices from
+// A run record's cost estimate: durations from the record's stage timestamps, the training machine from the record
+// (config's TRAINING_MACHINE_TYPE for records from before the machine bands), the others from config, prices from
 // the pricing table (cost.ts). Pure. Build = BUILDING → TRAINING; training = TRAINING → the state that followed it
 // (DEPLOYING, HELD or FAILED); serving = one node per day while the run's model is deployed with traffic.
 import { DEFAULT_PRICING, estimateRunCost, type PricingTable } from './cost';
+import { runTrainingMachine } from './machine-bands';
 import type { RunCost, RunRecord, RunState } from './run-record';
 
 /**
@@ -32,6 +34,7 @@ export function runServes(r: RunRecord): boolean {
 /** The cost estimate of a run as its record stands. */
 export function runCost(
   r: RunRecord,
+  /** `trainingMachineType`: only for a record with no `training.machineType` (from before the machine bands). */
   machines: { trainingMachineType: string; servingMachineType: string },
   table: PricingTable = DEFAULT_PRICING,
 ): RunCost {
@@ -39,7 +42,7 @@ export function runCost(
     buildSeconds: seconds(r.stages.BUILDING, firstOf(r, ['TRAINING', 'FAILED'])),
     buildMachineType: BUILD_MACHINE_TYPE,
     trainingSeconds: seconds(r.stages.TRAINING, firstOf(r, ['DEPLOYING', 'HELD', 'FAILED'])),
-    trainingMachineType: machines.trainingMachineType,
+    trainingMachineType: runTrainingMachine(r, machines.trainingMachineType),
     servingMachineType: machines.servingMachineType,
     // A deployed model bills per node-hour with or without traffic; one replica per deployed model (min replicas 1).
     deployedNodes: r.state === 'DEPLOYED' && r.deploy?.deployedModelId && !r.deploy.undeployedAt ? 1 : 0,

@@ -2,6 +2,7 @@
 // its whole lineage, dataset to deployed model. Only run-state.ts decides how it changes; only the ledger writes it.
 import type { ModelEvaluation, TrafficSplit } from '../ports';
 import type { CostEstimate } from './cost';
+import type { BatchSummary } from './batch-results';
 import type { GateDecision } from '../contract/gate-comparison';
 
 export const RUN_STATES = [
@@ -13,15 +14,23 @@ export const RUN_STATES = [
   'DEPLOYED',
   'FAILED',
   'HELD',
+  // A scoring run (kind 'scoring'): RECEIVED → SCORING (its batch job) → SCORED, or REJECTED / FAILED.
+  'SCORING',
+  'SCORED',
 ] as const;
 export type RunState = (typeof RUN_STATES)[number];
 
 /** States a run never leaves. */
-export const TERMINAL_STATES: ReadonlySet<RunState> = new Set(['REJECTED', 'DEPLOYED', 'FAILED', 'HELD']);
+export const TERMINAL_STATES: ReadonlySet<RunState> = new Set(['REJECTED', 'DEPLOYED', 'FAILED', 'HELD', 'SCORED']);
 
-export type Trigger = 'dataset-drop' | 'git-push';
+export type Trigger = 'dataset-drop' | 'git-push' | 'scoring-drop';
+/** What a run does: train (and deploy) a new version, or score a dropped file with the serving one. */
+export type RunKind = 'training' | 'scoring';
 /** The stage whose side effect a claim guards. */
-export type Stage = 'build' | 'training' | 'deploy';
+export type Stage = 'build' | 'training' | 'deploy' | 'scoring';
+
+/** A run's kind: records written before scoring existed have none and are training runs. */
+export const runKind = (r: Pick<RunRecord, 'kind'>): RunKind => r.kind ?? 'training';
 
 /** A claim on a side effect: who may act, since when (RFC 3339), and how many times it was (re)claimed. */
 export interface Claim {
@@ -77,7 +86,10 @@ export interface GateOverride {
   by: string;
 }
 
-/** The run's cost estimate and the figures it was computed from (durations from `stages`, machines from config). */
+/**
+ * The run's cost estimate and the figures it was computed from (durations from `stages`, the training machine from
+ * `training.machineType`, the others from config).
+ */
 export interface RunCost extends CostEstimate {
   basis: {
     buildSeconds: number;
@@ -89,9 +101,29 @@ export interface RunCost extends CostEstimate {
   };
 }
 
+/** A scoring run's batch job and what it produced (pipeline/batch-results.ts BatchSummary). */
+export interface ScoringSection {
+  claim?: Claim;
+  /** The registry version serving when the drop was accepted: the job scores with it. */
+  model?: { name: string; versionId: string };
+  /** The serving deployed model and the run that deployed it. */
+  deployedModelId?: string;
+  servingRunId?: string;
+  /** The JSONL instances written for the job, and the prefix it writes its results under. */
+  inputUri?: string;
+  outputUriPrefix?: string;
+  /** The BatchPredictionJob's resource name (or the local twin's). */
+  jobName?: string;
+  /** `gs://…/<name>.predictions.csv`, next to the dropped file. */
+  predictionsUri?: string;
+  summary?: BatchSummary;
+}
+
 export interface RunRecord {
   schemaVersion: 1;
   runId: string;
+  /** Absent: a training run (see runKind). */
+  kind?: RunKind;
   state: RunState;
   trigger: Trigger;
   createdAt: string;
@@ -105,6 +137,8 @@ export interface RunRecord {
     claim?: Claim;
     endpointVersion?: number;
     baseOutputDir?: string;
+    /** The machine it trains on, picked by the dataset's size when the run entered TRAINING (TRAINING_MACHINE_BANDS). */
+    machineType?: string;
     name?: string;
     model?: { name: string; versionId: string };
   };
@@ -133,6 +167,8 @@ export interface RunRecord {
   override?: GateOverride;
   /** Computed when the run reaches a terminal state (and again after an operator change). */
   cost?: RunCost;
+  /** Set on scoring runs only. */
+  scoring?: ScoringSection;
   /** The HTML run report; `of` equals `updatedAt` while the report shows the record as it stands. */
   report?: { uri: string; writtenAt: string; of: string };
   errors: RunError[];
@@ -165,4 +201,9 @@ export function newGitPushRecord(
 ): RunRecord {
   const base = newRunRecord(runId, 'git-push', at, dataset);
   return { ...base, state: 'BUILDING', stages: { ...base.stages, BUILDING: at }, build: { ...build } };
+}
+
+/** A fresh scoring run for a file dropped under the scoring prefix. */
+export function newScoringRecord(runId: string, at: string, dataset: DatasetLineage): RunRecord {
+  return { ...newRunRecord(runId, 'scoring-drop', at, dataset), kind: 'scoring' };
 }

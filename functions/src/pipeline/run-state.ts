@@ -6,10 +6,12 @@
 //      └─▶ BUILDING ─▶ TRAINING ─▶ DEPLOYING ─▶ DEPLOYED
 //             │           ├─▶ HELD (quality gate said no) ─▶ DEPLOYING (operator override: `promote`)
 //             └───────────┴───────────┴─▶ FAILED
+// A scoring run (kind 'scoring'): RECEIVED ─▶ REJECTED | SCORING (claim, then its batch job) ─▶ SCORED | FAILED.
 // After a terminal state only notes are added (evaluation, traffic changes, cost and report), never a new state —
 // except the one explicit operator override of a HELD run.
 import type { ModelEvaluation, TrafficSplit } from '../ports';
 import type { GateDecision } from '../contract/gate-comparison';
+import type { BatchSummary } from './batch-results';
 import {
   TERMINAL_STATES,
   type Claim,
@@ -36,6 +38,7 @@ export type RunEvent =
       imageUri: string;
       imageDigest: string;
       baseOutputDir: string;
+      machineType: string;
     }
   | { type: 'endpointVersionAllocated'; at: string; endpointVersion: number }
   | { type: 'trainingStarted'; at: string; trainingName: string }
@@ -67,6 +70,19 @@ export type RunEvent =
   | { type: 'finalized'; at: string; of: string; cost: RunCost; reportUri: string }
   /** The claim holder hit a transient error before recording a result: let the redelivery retake the claim at once. */
   | { type: 'releaseClaim'; at: string; stage: Stage }
+  /** A scoring run takes the claim on its batch job, with the version serving now and where the job reads and writes. */
+  | {
+      type: 'claimScoring';
+      at: string;
+      leaseSeconds: number;
+      model: ModelRef;
+      deployedModelId: string;
+      servingRunId?: string;
+      inputUri: string;
+      outputUriPrefix: string;
+    }
+  | { type: 'scoringStarted'; at: string; jobName: string }
+  | { type: 'scored'; at: string; predictionsUri: string; summary: BatchSummary }
   /** A permanent failure; applies only while the run is in one of `from` (so a late failure cannot undo progress). */
   | { type: 'fail'; at: string; from: RunState[]; reason: string; message: string };
 
@@ -116,6 +132,7 @@ function transition(r: RunRecord, e: RunEvent): RunRecord | undefined {
         },
       };
     case 'claimBuild':
+      if (r.kind === 'scoring') return undefined;
       if (r.state === 'RECEIVED')
         return { ...moveTo(r, 'BUILDING', e.at), build: { claim: nextClaim(undefined, e.at) } };
       if (r.state === 'BUILDING' && !r.build?.id && claimExpired(r.build?.claim, e.at, e.leaseSeconds))
@@ -135,7 +152,7 @@ function transition(r: RunRecord, e: RunEvent): RunRecord | undefined {
             imageUri: e.imageUri,
             imageDigest: e.imageDigest,
           },
-          training: { claim: nextClaim(undefined, e.at), baseOutputDir: e.baseOutputDir },
+          training: { claim: nextClaim(undefined, e.at), baseOutputDir: e.baseOutputDir, machineType: e.machineType },
         };
       if (r.state === 'TRAINING' && !r.training?.name && claimExpired(r.training?.claim, e.at, e.leaseSeconds))
         return { ...touch(r, e.at), training: { ...r.training, claim: nextClaim(r.training?.claim, e.at) } };
@@ -217,6 +234,25 @@ function transition(r: RunRecord, e: RunEvent): RunRecord | undefined {
         const touched = touch(r, e.at);
         return { ...touched, cost: e.cost, report: { uri: e.reportUri, writtenAt: e.at, of: touched.updatedAt } };
       }
+    case 'claimScoring':
+      if (r.kind !== 'scoring') return undefined;
+      if (r.state === 'RECEIVED') {
+        const { type: _t, at: _a, leaseSeconds: _l, ...chosen } = e;
+        return { ...moveTo(r, 'SCORING', e.at), scoring: { claim: nextClaim(undefined, e.at), ...chosen } };
+      }
+      // A retake keeps the version chosen at drop time: only the claim moves on.
+      if (r.state === 'SCORING' && !r.scoring?.jobName && claimExpired(r.scoring?.claim, e.at, e.leaseSeconds))
+        return { ...touch(r, e.at), scoring: { ...r.scoring, claim: nextClaim(r.scoring?.claim, e.at) } };
+      return undefined;
+    case 'scoringStarted':
+      if (r.state !== 'SCORING' || r.scoring?.jobName) return undefined;
+      return { ...touch(r, e.at), scoring: { ...r.scoring, jobName: e.jobName } };
+    case 'scored':
+      if (r.state !== 'SCORING' || !r.scoring?.jobName) return undefined;
+      return {
+        ...moveTo(r, 'SCORED', e.at),
+        scoring: { ...r.scoring, predictionsUri: e.predictionsUri, summary: e.summary },
+      };
     case 'releaseClaim': {
       const released = (c: Claim | undefined): Claim | undefined =>
         c && !c.released ? { ...c, released: true } : undefined;
@@ -227,6 +263,10 @@ function transition(r: RunRecord, e: RunEvent): RunRecord | undefined {
       if (e.stage === 'training' && r.state === 'TRAINING' && !r.training?.name) {
         const claim = released(r.training?.claim);
         return claim ? { ...touch(r, e.at), training: { ...r.training, claim } } : undefined;
+      }
+      if (e.stage === 'scoring' && r.state === 'SCORING' && !r.scoring?.jobName) {
+        const claim = released(r.scoring?.claim);
+        return claim ? { ...touch(r, e.at), scoring: { ...r.scoring, claim } } : undefined;
       }
       if (e.stage === 'deploy' && r.state === 'DEPLOYING' && !r.deploy?.operationName) {
         const claim = released(r.deploy?.claim);

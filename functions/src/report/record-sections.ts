@@ -52,6 +52,7 @@ export function lineage(r: RunReportInput): SafeHtml | string {
         ? markup`<h3>Training</h3>
             ${kv([
               ['Training pipeline', code(t.name)],
+              ['Machine type', code(t.machineType)],
               ['Endpoint version', t.endpointVersion],
               ['Registry model', code(t.model?.name)],
               ['Model version id', code(t.model?.versionId)],

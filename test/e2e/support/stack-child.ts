@@ -11,6 +11,8 @@ export interface StackChild {
   url: string;
   predictUrl: string;
   dropFolder: string;
+  /** Where files to score are dropped (score/ of the data bucket). */
+  scoringFolder: string;
 }
 
 export interface StackChildOptions {

@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   });
   await stack.start();
   process.stdout.write(
-    `${JSON.stringify({ url: stack.url, predictUrl: stack.predictUrl, dropFolder: stack.dropFolder })}\n`,
+    `${JSON.stringify({ url: stack.url, predictUrl: stack.predictUrl, dropFolder: stack.dropFolder, scoringFolder: stack.scoringFolder })}\n`,
   );
   const stop = () => void stack.stop().finally(() => process.exit(0));
   process.once('SIGTERM', stop);

@@ -7,7 +7,8 @@ import {
   shortReason,
 } from '../../../functions/src/cli/run-view';
 import { decideGate } from '../../../functions/src/contract/gate-comparison';
-import { newRunRecord, type RunRecord } from '../../../functions/src/pipeline/run-record';
+import type { BatchSummary } from '../../../functions/src/pipeline/batch-results';
+import { newRunRecord, newScoringRecord, type RunRecord } from '../../../functions/src/pipeline/run-record';
 
 const t = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
 const POLICY = { metric: 'accuracy', direction: 'higher', floor: 0.75, tolerance: 0.01 } as const;
@@ -33,6 +34,7 @@ const deployed: RunRecord = {
   build: { id: 'b-1', imageUri: 'local/vertex-retrain/trainer@sha256:ff' },
   training: {
     endpointVersion: 2,
+    machineType: 'n1-highmem-16',
     name: 'projects/p/locations/l/trainingPipelines/9',
     model: { name: 'projects/p/locations/l/models/m', versionId: '2' },
   },
@@ -81,6 +83,7 @@ describe('cli/run-view', () => {
       'b-1',
       'sha256:ff',
       'trainingPipelines/9',
+      'training machine n1-highmem-16',
       'models/m@2',
       'accuracy=0.8427',
       'promoted',
@@ -90,13 +93,76 @@ describe('cli/run-view', () => {
     }
   });
 
+  it('says which gate comparison decided, with both figures and the rows they were measured on', () => {
+    const likeForLike: RunRecord = {
+      ...deployed,
+      gate: decideGate(POLICY, {
+        candidate: {
+          metrics: { accuracy: 0.85 },
+          baseline: { modelDir: 'gs://a/runs/r0/model/', metrics: { accuracy: 0.82 } },
+          rows: { total: 891, holdout: 179 },
+        },
+        servingRecorded: { accuracy: 0.9 },
+      }),
+    };
+    const line = renderLineage(likeForLike).find((l) => l.includes('gate comparison')) ?? '';
+    assert.match(
+      line,
+      /like-for-like: candidate 0\.85, serving 0\.82; both scored on the candidate's 179 hold-out rows/,
+    );
+    const recorded = renderLineage(deployed).find((l) => l.includes('gate comparison')) ?? '';
+    assert.match(recorded, /none: candidate 0\.84, no serving figure/);
+  });
+
   it('lists runs newest first in aligned columns', () => {
     const older: RunRecord = { ...deployed, runId: 'old-1', createdAt: t(0) };
     const newer: RunRecord = { ...deployed, runId: 'new-2', createdAt: t(30), state: 'TRAINING' };
     const lines = renderRunTable([older, newer]);
-    assert.match(lines[0] ?? '', /^RUN\s+STATE\s+CREATED\s+VERSION\s+TRAFFIC\s+COST\s+DATASET\s+REASON$/);
-    assert.match(lines[1] ?? '', /^new-2\s+TRAINING/);
-    assert.match(lines[2] ?? '', /^old-1\s+DEPLOYED/);
+    assert.match(lines[0] ?? '', /^RUN\s+KIND\s+STATE\s+CREATED\s+VERSION\s+TRAFFIC\s+COST\s+DATASET\s+REASON$/);
+    assert.match(lines[1] ?? '', /^new-2\s+training\s+TRAINING/);
+    assert.match(lines[2] ?? '', /^old-1\s+training\s+DEPLOYED/);
+  });
+
+  it('shows a scoring run as its own kind: the version it scored with, the job, the predictions and summary', () => {
+    const scored: RunRecord = {
+      ...newScoringRecord('test-9f', t(0), {
+        uri: 'gs://data/score/test.csv',
+        bucket: 'data',
+        name: 'score/test.csv',
+        generation: '5',
+        size: 10,
+      }),
+      state: 'SCORED',
+      stages: { RECEIVED: t(0), SCORING: t(1), SCORED: t(61) },
+      scoring: {
+        model: { name: 'projects/p/locations/r/models/m', versionId: '4' },
+        deployedModelId: '111',
+        servingRunId: 'train-ab',
+        jobName: 'projects/p/locations/r/batchPredictionJobs/9',
+        predictionsUri: 'gs://data/score/test.predictions.csv',
+        summary: {
+          rows: 418,
+          modelVersion: 'projects/p/locations/r/models/m@4',
+          durationSeconds: 60,
+          cost: { usd: 0.0123, machineType: 'n1-standard-2' } as BatchSummary['cost'],
+        },
+      },
+    };
+    const table = renderRunTable([scored]);
+    assert.match(
+      table[1] ?? '',
+      /^test-9f\s+scoring\s+SCORED\s+\S+ \S+\s+@4\s+\$0\.0123\s+gs:\/\/data\/score\/test\.csv/,
+    );
+    const lineage = renderLineage(scored).join('\n');
+    assert.match(lineage, /^run test-9f \(scoring run, SCORED, scoring-drop\)/);
+    assert.match(lineage, /scored with\s+projects\/p\/locations\/r\/models\/m@4 \(deployed model 111, run train-ab\)/);
+    assert.match(lineage, /batch job\s+projects\/p\/locations\/r\/batchPredictionJobs\/9/);
+    assert.match(lineage, /predictions\s+gs:\/\/data\/score\/test\.predictions\.csv/);
+    assert.match(lineage, /summary\s+418 rows, 60 s, \$0\.0123 \(n1-standard-2\)/);
+    const stages = renderStages(scored, new Date(t(70)));
+    assert.equal(stages.length, 3);
+    assert.match(stages[1] ?? '', /✔ SCORING .* 60\.0 s$/);
+    assert.match(stages[2] ?? '', /✔ SCORED/);
   });
 
   it('says in the REASON column why a run was rejected, held or failed', () => {

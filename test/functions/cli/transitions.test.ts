@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { enteredStates, transitionLines } from '../../../functions/src/cli/transitions';
 import type { TransitionRun } from '../../../functions/src/cli/transitions';
+import type { BatchSummary } from '../../../functions/src/pipeline/batch-results';
 import type { RunState } from '../../../functions/src/pipeline/run-record';
 
 const t = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
@@ -158,6 +159,27 @@ describe('cli/transitions', () => {
         },
       }),
       expect: [],
+    },
+    {
+      name: 'a scoring run: accepted with the version it scores with, then where its predictions are',
+      before: undefined,
+      after: run(['RECEIVED', 'SCORING', 'SCORED'], {
+        dataset: { uri: 'gs://data/score/test.csv', bucket: 'data', name: 'score/test.csv', generation: '5', size: 9 },
+        scoring: {
+          model: { name: 'projects/p/locations/l/models/m', versionId: '4' },
+          predictionsUri: 'gs://data/score/test.predictions.csv',
+          summary: {
+            rows: 418,
+            modelVersion: 'projects/p/locations/l/models/m@4',
+            durationSeconds: 1,
+            cost: {} as BatchSummary['cost'],
+          },
+        },
+      }),
+      expect: [
+        / accepted gs:\/\/data\/score\/test\.csv#5 to score; batch prediction with projects\/p\/locations\/l\/models\/m@4$/,
+        /SCORED: predictions in .*score\/test\.predictions\.csv \(418 rows in 1\.0 s\)$/,
+      ],
     },
     {
       name: 'the same state again (another field changed): nothing',

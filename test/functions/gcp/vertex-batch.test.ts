@@ -9,6 +9,8 @@ import {
   createVertexBatch,
   toBatchJobState,
 } from '../../../functions/src/gcp/vertex-batch';
+import { scoringFolder } from '../../../functions/src/engine/scoring';
+import { ROW_KEY } from '../../../functions/src/pipeline/batch-results';
 import { fakeGrpc, offlineClientOptions } from '../../support/gcp-grpc';
 import { protoOptions, protoRoot } from '../../support/gcp-proto-roots';
 import { testSettings } from '../../support/gcp-settings';
@@ -17,13 +19,15 @@ import { assertMatchesProto } from '../../support/proto-schema';
 const AI = 'google.cloud.aiplatform.v1';
 const settings = testSettings();
 const JOB_NAME = 'projects/test-project/locations/europe-west1/batchPredictionJobs/77';
+// The request engine/scoring.ts sends: instances and results in the run's scoring folder, rows keyed by ROW_KEY.
+const SCORING = scoringFolder('test-project-artifacts', 'score-20261202-abc123');
 const request = {
   runId: 'score-20261202-abc123',
   model: { name: 'projects/test-project/locations/europe-west1/models/titanic', versionId: '3' },
-  inputUri: 'gs://test-project-data/score/runs/score-20261202-abc123/instances.jsonl',
+  inputUri: `${SCORING}instances.jsonl`,
   instancesFormat: 'jsonl' as const,
-  outputUriPrefix: 'gs://test-project-artifacts/scoring/score-20261202-abc123/',
-  keyField: 'vertex_retrain_row',
+  outputUriPrefix: SCORING,
+  keyField: ROW_KEY,
 };
 
 /**

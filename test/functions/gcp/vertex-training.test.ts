@@ -12,6 +12,7 @@ import { protoOptions, protoRoot } from '../../support/gcp-proto-roots';
 import { testSettings } from '../../support/gcp-settings';
 import { loadManifestSync } from '../../../functions/src/contract/manifest';
 import { assertMatchesProto, valueToJson } from '../../support/proto-schema';
+import { bandFor, parseBandEntries } from '../../../functions/src/pipeline/machine-bands';
 
 const AI = 'google.cloud.aiplatform.v1';
 // The default trainer's own commands, read from trainer/trainer.yaml as the functions read them (TRAINER_DIR).
@@ -23,6 +24,7 @@ const request = {
   datasetUri: 'gs://test-project-data/datasets/titanic.csv',
   endpointVersion: 3,
   baseOutputDir: 'gs://test-project-artifacts/runs/20261126-abc123',
+  machineType: 'n1-standard-4',
 };
 const PIPELINE_NAME = 'projects/test-project/locations/europe-west1/trainingPipelines/42';
 
@@ -112,6 +114,28 @@ describe('gcp/vertex-training', () => {
     assert.deepEqual(valueToJson(stripDefaults(wireInputs)), spec);
   });
 
+  it('trains on the machine the dataset size picked: a large dataset gets the big machine (proto-checked)', async () => {
+    const { pipeline, service } = await setup(true);
+    const calls = await fakeGrpc(pipeline.initialize(), 'createTrainingPipeline', () => ({ name: PIPELINE_NAME }));
+    const bands = parseBandEntries('100MB=n1-standard-4,1GB=n1-standard-8,*=n1-highmem-16');
+    for (const [runId, bytes] of [
+      ['20261126-small1', 5e6],
+      ['20261126-large1', 5e9],
+    ] as const) {
+      await service.startTraining({ ...request, runId, machineType: bandFor(bands, bytes).machineType });
+    }
+    const machines = calls.map((call) => {
+      assertMatchesProto(`${AI}.CreateTrainingPipelineRequest`, call.request, protoOptions('aiplatform'));
+      const tp = call.request.trainingPipeline as SentPipeline;
+      // On the wire too: the Value carrying the CustomJobSpec is what Vertex AI reads the machine from.
+      const wire = (call.wire.trainingPipeline as { trainingTaskInputs: unknown }).trainingTaskInputs;
+      const sent = valueToJson(stripDefaults(wire)) as SentSpec;
+      assert.deepEqual(sent, valueToJson(tp.trainingTaskInputs));
+      return sent.workerPoolSpecs.map((pool) => pool.machineSpec.machineType);
+    });
+    assert.deepEqual(machines, [['n1-standard-4'], ['n1-highmem-16']]);
+  });
+
   it('creates the registry model with modelId when it does not exist yet', async () => {
     const { pipeline, service } = await setup(false);
     const calls = await fakeGrpc(pipeline.initialize(), 'createTrainingPipeline', () => ({ name: PIPELINE_NAME }));
@@ -146,6 +170,7 @@ describe('gcp/vertex-training', () => {
       endpointVersion: 2,
       baseOutputDir: 'gs://test-project-artifacts/runs/20261202-dia001',
       baselineModelDir: 'gs://test-project-artifacts/runs/20261201-dia000/model/',
+      machineType: 'n1-standard-4',
     };
     await service.startTraining(req);
     assertMatchesProto(`${AI}.CreateTrainingPipelineRequest`, calls[0]!.request, protoOptions('aiplatform'));

@@ -35,6 +35,8 @@ describe('handlers/onBuildStatus', () => {
         datasetUri: `gs://data/datasets/train.csv#${(await h.ledger.get(runId))?.dataset?.generation}`,
         endpointVersion: 1,
         baseOutputDir: `gs://artifacts/runs/${runId}/`,
+        // No TRAINING_MACHINE_BANDS: today's single machine type.
+        machineType: 'n1-standard-4',
         name: 'projects/p/locations/r/trainingPipelines/1',
       },
     ]);

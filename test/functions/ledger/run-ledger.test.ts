@@ -69,6 +69,7 @@ describe('ledger/run-ledger', () => {
         imageUri: 'i@sha256:1',
         imageDigest: 'sha256:1',
         baseOutputDir: 'gs://a/runs/r1/',
+        machineType: 'n1-standard-4',
       }),
     ]);
     const r = await ledger.get('r1');

@@ -15,7 +15,7 @@ import { LocalObjectStore } from '../../../functions/src/local/object-store';
 import { ServingReplicas } from '../../../functions/src/local/serving-replicas';
 import { LOCAL_NAMES } from '../../../functions/src/local/settings';
 import { LocalTrainingService } from '../../../functions/src/local/training-twin';
-import type { BatchJobRequest, BatchJobStatus } from '../../../functions/src/gcp/vertex-batch';
+import type { BatchJobRequest, BatchJobStatus } from '../../../functions/src/ports';
 import {
   BatchResultsError,
   ROW_KEY,
@@ -83,6 +83,7 @@ describe('local batch prediction twin on the Titanic trainer', function () {
       datasetUri: 'gs://data/datasets/train.csv',
       endpointVersion: 1,
       baseOutputDir: 'gs://artifacts/runs/r1/',
+      machineType: 'n1-standard-4',
     });
     const trained = await until(async () => {
       const s = await training.getTraining(name);

@@ -10,7 +10,14 @@ import type { TrainingService } from '../../../functions/src/ports';
 const TOKEN = 'a'.repeat(64);
 const PREDICT = '/v1/projects/p/locations/l/endpoints/ep:predict';
 const START = '/rpc/training/startTraining';
-const REQ = { runId: 'r', imageUri: 'i', datasetUri: 'gs://d/x.csv', endpointVersion: 1, baseOutputDir: 'gs://a/r/' };
+const REQ = {
+  runId: 'r',
+  imageUri: 'i',
+  datasetUri: 'gs://d/x.csv',
+  endpointVersion: 1,
+  baseOutputDir: 'gs://a/r/',
+  machineType: 'n1-standard-4',
+};
 
 describe('local/control-server', () => {
   let server: ControlServer;
@@ -21,7 +28,7 @@ describe('local/control-server', () => {
   beforeEach(async () => {
     startTraining = sinon.stub().resolves({ name: 'trainingPipelines/1' });
     server = new ControlServer({
-      services: { builds: {}, training: { startTraining }, endpoint: {}, registry: {}, publisher: {} },
+      services: { builds: {}, training: { startTraining }, endpoint: {}, registry: {}, publisher: {}, batch: {} },
       endpoint: {
         describe: async () => ({ trafficSplit: {}, deployedModels: [] }),
       } as unknown as LocalEndpointService,
@@ -123,7 +130,7 @@ describe('local/control-server', () => {
       res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>runs</title>');
     });
     const withDashboard = new ControlServer({
-      services: { builds: {}, training: { startTraining }, endpoint: {}, registry: {}, publisher: {} },
+      services: { builds: {}, training: { startTraining }, endpoint: {}, registry: {}, publisher: {}, batch: {} },
       endpoint: {} as LocalEndpointService,
       replicas: {} as ServingReplicas,
       endpointId: 'ep',

@@ -162,6 +162,17 @@ describe('local/image-builder', () => {
       );
     });
 
+    it('train.command replaces the ENTRYPOINT; train.args are kept apart, to follow the contract arguments', async () => {
+      const manifest = MANIFEST.replace(
+        'serve:',
+        "train: { command: ['python', '-m', 'pkg'], args: ['--fast'] }\nserve:",
+      );
+      await writeFile(join(trainer, 'trainer.yaml'), manifest);
+      const image = await buildImage(localLayout(root), { trainerDir: trainer });
+      assert.deepEqual(image.manifest.entrypoint, ['python', '-m', 'pkg']);
+      assert.deepEqual(image.manifest.trainArgs, ['--fast']);
+    });
+
     it('a trainer without ENTRYPOINT or train.command is refused', async () => {
       await writeFile(join(trainer, 'Dockerfile'), DOCKERFILE.replace(/ENTRYPOINT.*\n/, ''));
       await assert.rejects(imageRecipe(trainer), /the final stage has no ENTRYPOINT/);

@@ -80,6 +80,7 @@ describe('local twins on the Python trainer (examples/diabetes)', function () {
       datasetUri: 'gs://data/datasets/diabetes.csv',
       endpointVersion: 1,
       baseOutputDir: 'gs://artifacts/runs/py1/',
+      machineType: 'n1-standard-4',
     });
     const done = await until(async () => {
       const status: TrainingStatus = await training.getTraining(name);

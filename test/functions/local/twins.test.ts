@@ -83,7 +83,7 @@ describe('local twins (build, training, registry, endpoint) on a fake trainer', 
     replicas = new ServingReplicas(layout, { nodeModules, projectNumber: '0' });
     endpoint = new LocalEndpointService({ store, names: LOCAL_NAMES, registry, replicas });
     control = new ControlServer({
-      services: { builds, training, endpoint, registry, publisher: { publish } },
+      services: { builds, training, endpoint, registry, publisher: { publish }, batch: {} },
       endpoint,
       replicas,
       endpointId: LOCAL_NAMES.endpointId,
@@ -150,6 +150,7 @@ describe('local twins (build, training, registry, endpoint) on a fake trainer', 
       datasetUri,
       endpointVersion,
       baseOutputDir: `gs://artifacts/runs/${runId}/`,
+      machineType: 'n1-standard-8',
     });
     return until(async () => {
       const status = await training.getTraining(name);
@@ -193,6 +194,13 @@ describe('local twins (build, training, registry, endpoint) on a fake trainer', 
     const version = await registry.getVersion({ name: registry.modelName, versionId: '1' });
     assert.deepEqual(version.aliases, ['default']);
     assert.equal(version.artifactUri, 'gs://artifacts/runs/r1/model/');
+    // The job keeps the request as Vertex keeps the pipeline's spec: the machine type the run asked for included.
+    const job = await readJson<LocalTrainingJob>(
+      store,
+      'local-cloud',
+      `trainings/${status.name.split('/').pop()}.json`,
+    );
+    assert.equal(job?.request.machineType, 'n1-standard-8');
   });
 
   it('reports a trainer that exits non-zero as FAILED with the end of its log, and registers nothing', async () => {
@@ -204,7 +212,7 @@ describe('local twins (build, training, registry, endpoint) on a fake trainer', 
 
   it('refuses a dataset or output folder that is not a gs:// object, before starting anything', async () => {
     const client = rpcClient<TrainingService>(url, 'training', TOKEN);
-    const req = { runId: 'evil', imageUri, endpointVersion: 9 };
+    const req = { runId: 'evil', imageUri, endpointVersion: 9, machineType: 'n1-standard-4' };
     await assert.rejects(
       client.startTraining({ ...req, datasetUri: '/etc/passwd', baseOutputDir: 'gs://artifacts/runs/evil/' }),
       {
@@ -357,6 +365,7 @@ describe('local twins (build, training, registry, endpoint) on a fake trainer', 
       datasetUri: 'gs://data/datasets/slow.csv',
       endpointVersion: 3,
       baseOutputDir: 'gs://artifacts/runs/r-slow/',
+      machineType: 'n1-standard-4',
     };
     const first = new LocalTrainingService(deps);
     const { name } = await first.startTraining(request);
@@ -410,5 +419,26 @@ describe('local twins (build, training, registry, endpoint) on a fake trainer', 
     assert.equal(status.state, 'FAILED');
     assert.match(status.error ?? '', /gone\.csv#\d+: no such object generation/);
     assert.equal((await registry.getModel()).versions.length, versionsBefore, 'nothing registered');
+  });
+  it('passes the serving model folder as --baseline-model-dir, as its local path', async () => {
+    await store.write('data', 'datasets/r-base.csv', 'a\n1\n');
+    const { name } = await training.startTraining({
+      runId: 'r-base',
+      imageUri,
+      datasetUri: 'gs://data/datasets/r-base.csv',
+      endpointVersion: 3,
+      baseOutputDir: 'gs://artifacts/runs/r-base/',
+      baselineModelDir: 'gs://artifacts/runs/r1/model/',
+      machineType: 'n1-standard-4',
+    });
+    const status = await until(async () => {
+      const s = await training.getTraining(name);
+      return s.state === 'SUCCEEDED' || s.state === 'FAILED' ? s : undefined;
+    });
+    assert.equal(status.state, 'SUCCEEDED', status.error);
+    const model = JSON.parse(
+      await readFile(join(gsUriToPath(layout, 'gs://artifacts/runs/r-base/model/'), 'model.json'), 'utf8'),
+    );
+    assert.deepEqual(model.args.slice(-2), ['--baseline-model-dir', join(root, 'buckets/artifacts/runs/r1/model/')]);
   });
 });

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { parseBandEntries } from '../../../functions/src/pipeline/machine-bands';
 import {
   DEFAULT_PRICING,
   estimateRunCost,
@@ -212,6 +214,23 @@ describe('pipeline/cost price table and overrides', () => {
     const e = estimateRunCost({ servingMachineType: 'e2-standard-4', deployedNodes: 1 });
     assert.equal(e.servingUsdPerDay, null);
     assert.ok(e.notes.some((n) => /not confirmed/.test(n)));
+  });
+
+  it('lists every training machine of the documented example bands (terraform.tfvars.example), priced or null', () => {
+    const example = /training_machine_bands\s*=\s*"([^"]+)"/.exec(
+      readFileSync('terraform/terraform.tfvars.example', 'utf8'),
+    );
+    assert.ok(example, 'no training_machine_bands example');
+    const types = parseBandEntries(example[1] as string).map((b) => b.machineType);
+    assert.ok(types.length >= 2, example[1]);
+    for (const m of types) assert.ok(Object.hasOwn(DEFAULT_PRICING.trainingPerHour, m), m);
+    // A larger band without a confirmed figure: unknown training cost, and the estimate says so.
+    const e = estimateRunCost({ trainingSeconds: 60, trainingMachineType: types.at(-1) });
+    assert.equal(e.trainingUsd, null);
+    assert.ok(
+      e.notes.some((n) => n.includes(`"${types.at(-1)}" is not confirmed`)),
+      e.notes.join('\n'),
+    );
   });
 
   it('parses configured prices, and names a bad entry', () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import {
   bandFor,
   MachineBandsError,
+  parseBandEntries,
   parseMachineBands,
   singleBand,
   type MachineBand,
@@ -61,6 +62,15 @@ describe('pipeline/machine-bands', () => {
         );
       });
     }
+  });
+
+  describe('parseBandEntries (a configured, non-blank value)', () => {
+    it('parses what parseMachineBands parses', () => {
+      assert.deepEqual(parseBandEntries(THREE), parseMachineBands(THREE, 'never-used'));
+    });
+    it('refuses a blank value instead of falling back to a default', () => {
+      for (const text of ['', ' ']) assert.throws(() => parseBandEntries(text), MachineBandsError);
+    });
   });
 
   describe('bandFor', () => {

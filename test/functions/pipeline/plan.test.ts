@@ -1,8 +1,15 @@
 // Every state × observation row of the engine's decision: plan(record, observation, config) → one action.
 import assert from 'node:assert/strict';
-import { newerDrop, plan, type Action, type Observation, type PlanConfig } from '../../../functions/src/pipeline/plan';
-import { newRunRecord, type RunRecord } from '../../../functions/src/pipeline/run-record';
-import type { EndpointState, TrainingStatus } from '../../../functions/src/ports';
+import {
+  needs,
+  newerDrop,
+  plan,
+  type Action,
+  type Observation,
+  type PlanConfig,
+} from '../../../functions/src/pipeline/plan';
+import { newRunRecord, newScoringRecord, type RunRecord } from '../../../functions/src/pipeline/run-record';
+import type { BatchJobStatus, EndpointState, TrainingStatus } from '../../../functions/src/ports';
 
 const T0 = '2026-03-01T12:00:00.000Z';
 const SOON = '2026-03-01T12:00:10.000Z';
@@ -58,6 +65,32 @@ const newer = {
   dataset: { ...run('DEPLOYED').dataset!, generation: '300' },
   metrics: { accuracy: 0.75 },
 };
+
+/** A scoring run (a file dropped under score/) in `state`. */
+function scoring(state: RunRecord['state'], s: RunRecord['scoring'] = undefined): RunRecord {
+  const base = newScoringRecord('score-b', T0, {
+    uri: 'gs://data/score/b.csv',
+    bucket: 'data',
+    name: 'score/b.csv',
+    generation: '200',
+    size: 10,
+  });
+  return { ...base, state, ...(s ? { scoring: s } : {}) };
+}
+const serving: EndpointState = {
+  name: 'e',
+  deployedModels: [
+    { id: '7', model: model.name, modelVersionId: '2', displayName: 'v2-drop-a' },
+    { id: '8', model: model.name, modelVersionId: '3', displayName: 'v3-drop-c' },
+  ],
+  trafficSplit: { '7': 0, '8': 100 },
+};
+const claimed = { claim, model, deployedModelId: '8', servingRunId: 'drop-c' };
+const job = (state: BatchJobStatus['state'], extra: Partial<BatchJobStatus> = {}): BatchJobStatus => ({
+  name: 'bpj/1',
+  state,
+  ...extra,
+});
 
 const ROWS: [string, RunRecord, Observation, Action['kind'], Partial<Action>?][] = [
   // RECEIVED
@@ -348,6 +381,117 @@ const ROWS: [string, RunRecord, Observation, Action['kind'], Partial<Action>?][]
   ['HELD, report stale → finalize', run('HELD'), o(), 'finalize'],
   ['FAILED, reported → done', run('FAILED', { report: { uri: 'r', writtenAt: T0, of: T0 } }), o(), 'done'],
   ['REJECTED, report stale → finalize', run('REJECTED'), o(), 'finalize'],
+  // A scoring run (kind 'scoring')
+  [
+    'scoring RECEIVED, file ok → claim the job with the version taking traffic and the run that deployed it',
+    scoring('RECEIVED'),
+    o({ source: 'dataset', dataset: { kind: 'ok', rows: 3 }, endpoint: serving }),
+    'claimScoring',
+    { model, deployedModelId: '8', servingRunId: 'drop-c' },
+  ],
+  [
+    'scoring RECEIVED, invalid → reject (no build, no job)',
+    scoring('RECEIVED'),
+    o({ source: 'dataset', dataset: { kind: 'invalid', reasons: ['x'], problemCount: 1 } }),
+    'reject',
+  ],
+  [
+    'scoring RECEIVED, gone → fail DatasetGone',
+    scoring('RECEIVED'),
+    o({ source: 'dataset', dataset: { kind: 'gone' } }),
+    'fail',
+    { reason: 'DatasetGone' },
+  ],
+  [
+    'scoring RECEIVED, nothing serves → fail NothingServing',
+    scoring('RECEIVED'),
+    o({ source: 'dataset', dataset: { kind: 'ok', rows: 3 }, endpoint }),
+    'fail',
+    { reason: 'NothingServing' },
+  ],
+  [
+    'scoring RECEIVED, file ok, endpoint not read → wait',
+    scoring('RECEIVED'),
+    o({ source: 'dataset', dataset: { kind: 'ok', rows: 3 } }),
+    'wait',
+  ],
+  [
+    'scoring RECEIVED, a newer generation of the file is not a supersede: each generation is scored',
+    scoring('RECEIVED'),
+    o({ source: 'dataset', newerGeneration: '999', dataset: { kind: 'ok', rows: 3 }, endpoint: serving }),
+    'claimScoring',
+  ],
+  [
+    'scoring RECEIVED, tick within the lease → wait',
+    scoring('RECEIVED'),
+    o({ dataset: { kind: 'ok', rows: 3 }, endpoint: serving }),
+    'wait',
+  ],
+  [
+    'scoring RECEIVED, tick after the lease (the drop event gave up) → claim',
+    scoring('RECEIVED'),
+    o({ now: LATE, dataset: { kind: 'ok', rows: 3 }, endpoint: serving }),
+    'claimScoring',
+  ],
+  [
+    'SCORING, claim just taken → start the job',
+    scoring('SCORING', claimed),
+    o({ source: 'dataset', holdsClaim: 'scoring' }),
+    'startScoring',
+    { retaken: false },
+  ],
+  ['SCORING, claim live, no job → wait', scoring('SCORING', claimed), o(), 'wait'],
+  [
+    'SCORING, claim expired, no job → retake with the version recorded at the drop',
+    scoring('SCORING', claimed),
+    o({ now: LATE, endpoint: serving }),
+    'claimScoring',
+    { model, deployedModelId: '8' },
+  ],
+  [
+    'SCORING, retaken claim → start again (the port finds the job an earlier attempt made)',
+    scoring('SCORING', { ...claimed, claim: { at: LATE, attempt: 2 } }),
+    o({ now: LATE, holdsClaim: 'scoring' }),
+    'startScoring',
+    { retaken: true },
+  ],
+  ['SCORING, job not read → wait', scoring('SCORING', { ...claimed, jobName: 'bpj/1' }), o(), 'wait'],
+  [
+    'SCORING, job PENDING → wait',
+    scoring('SCORING', { ...claimed, jobName: 'bpj/1' }),
+    o({ batchJob: job('PENDING') }),
+    'wait',
+  ],
+  [
+    'SCORING, job RUNNING → wait (not a retry: the tick comes back)',
+    scoring('SCORING', { ...claimed, jobName: 'bpj/1' }),
+    o({ batchJob: job('RUNNING') }),
+    'wait',
+    { retry: false },
+  ],
+  [
+    'SCORING, job SUCCEEDED → write the predictions',
+    scoring('SCORING', { ...claimed, jobName: 'bpj/1' }),
+    o({ batchJob: job('SUCCEEDED', { outputDirectory: 'gs://a/o/' }) }),
+    'writePredictions',
+  ],
+  [
+    'SCORING, job FAILED → fail BatchFAILED with its error',
+    scoring('SCORING', { ...claimed, jobName: 'bpj/1' }),
+    o({ batchJob: job('FAILED', { error: 'quota' }) }),
+    'fail',
+    { reason: 'BatchFAILED', message: 'batch prediction job bpj/1 FAILED: quota', from: ['SCORING'] },
+  ],
+  [
+    'SCORING, job CANCELLED → fail BatchCANCELLED',
+    scoring('SCORING', { ...claimed, jobName: 'bpj/1' }),
+    o({ batchJob: job('CANCELLED') }),
+    'fail',
+    { reason: 'BatchCANCELLED' },
+  ],
+  ['SCORED → done (a scoring run has no report)', scoring('SCORED', { ...claimed, jobName: 'bpj/1' }), o(), 'done'],
+  ['scoring REJECTED → done', scoring('REJECTED'), o(), 'done'],
+  ['scoring FAILED → done', scoring('FAILED'), o(), 'done'],
 ];
 
 describe('pipeline/plan', () => {
@@ -364,6 +508,16 @@ describe('pipeline/plan', () => {
     const states = new Set(ROWS.map(([, r]) => r.state));
     for (const s of ['RECEIVED', 'BUILDING', 'TRAINING', 'DEPLOYING', 'DEPLOYED', 'HELD', 'FAILED', 'REJECTED'])
       assert.ok(states.has(s as RunRecord['state']), s);
+    const scoringStates = new Set(ROWS.filter(([, r]) => r.kind === 'scoring').map(([, r]) => r.state));
+    for (const s of ['RECEIVED', 'SCORING', 'SCORED', 'FAILED', 'REJECTED'])
+      assert.ok(scoringStates.has(s as RunRecord['state']), `scoring ${s}`);
+  });
+
+  it('a scoring run reads its file and the endpoint, then only its batch job', () => {
+    assert.deepEqual(needs(scoring('RECEIVED')), ['dataset', 'endpoint']);
+    assert.deepEqual(needs(scoring('SCORING', claimed)), []);
+    assert.deepEqual(needs(scoring('SCORING', { ...claimed, jobName: 'bpj/1' })), ['batch']);
+    assert.deepEqual(needs(scoring('SCORED', { ...claimed, jobName: 'bpj/1' })), []);
   });
 
   it('newerDrop orders generations numerically beyond 2^53, the run id breaking a tie', () => {

@@ -42,6 +42,27 @@ describe('pipeline/run-cost', () => {
     assert.equal(c.servingUsdPerDay, 0);
   });
 
+  it('prices the training machine the run recorded (its band), not the configured single type', () => {
+    const held = run('HELD', { BUILDING: at(0), TRAINING: at(60), HELD: at(3660) });
+    const hourOfN1 = roundUsd(DEFAULT_PRICING.trainingPerHour['n1-standard-4'] as number);
+    const cases: [string, RunRecord['training'], string, number | null][] = [
+      ['recorded n1-standard-4', { machineType: 'n1-standard-4' }, 'n1-standard-4', hourOfN1],
+      ['recorded n1-highmem-16 (in the table, not confirmed)', { machineType: 'n1-highmem-16' }, 'n1-highmem-16', null],
+      ['recorded a type the table lacks', { machineType: 'c3-standard-88' }, 'c3-standard-88', null],
+      ['a record from before the bands: the configured type', {}, 'n1-standard-4', hourOfN1],
+    ];
+    for (const [what, training, machine, usd] of cases) {
+      const c = runCost({ ...held, training }, { ...machines, trainingMachineType: 'n1-standard-4' });
+      assert.equal(c.basis.trainingMachineType, machine, what);
+      assert.equal(c.trainingUsd, usd, what);
+      if (usd === null)
+        assert.ok(
+          c.notes.some((n) => n.startsWith(`training:`) && n.includes(`"${machine}"`)),
+          what,
+        );
+    }
+  });
+
   it('a REJECTED run costs nothing', () => {
     const c = runCost(run('REJECTED', { RECEIVED: at(0), REJECTED: at(1) }), machines);
     assert.equal(c.totalOnceUsd, 0);

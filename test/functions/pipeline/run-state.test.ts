@@ -2,12 +2,14 @@ import assert from 'node:assert/strict';
 import {
   RUN_STATES,
   newRunRecord,
+  newScoringRecord,
   type RunCost,
   type RunRecord,
   type RunState,
 } from '../../../functions/src/pipeline/run-record';
 import { apply, claimExpired, isTerminal, type RunEvent } from '../../../functions/src/pipeline/run-state';
 import type { GateDecision } from '../../../functions/src/contract/gate-comparison';
+import type { BatchSummary } from '../../../functions/src/pipeline/batch-results';
 
 const T0 = '2026-01-01T00:00:00.000Z';
 const T1 = '2026-01-01T00:00:30.000Z'; // inside a 120 s lease
@@ -18,6 +20,7 @@ const gate = { promote: true } as GateDecision;
 
 /** A record in each state as the pipeline would have left it, with a fresh claim (at T0) and no result recorded. */
 function recordIn(state: RunState): RunRecord {
+  if (state === 'SCORING' || state === 'SCORED') return scoringIn(state);
   const r: RunRecord = { ...newRunRecord('train-abc', 'dataset-drop', T0), state };
   if (state !== 'RECEIVED' && state !== 'REJECTED') r.build = { claim: { at: T0, attempt: 1 } };
   if (['TRAINING', 'DEPLOYING', 'DEPLOYED', 'HELD'].includes(state)) {
@@ -28,6 +31,23 @@ function recordIn(state: RunState): RunRecord {
     r.deploy = { claim: { at: T0, attempt: 1 }, requestedSplit: { '0': 100 } };
   if (['DEPLOYING', 'DEPLOYED', 'HELD'].includes(state)) r.training = { ...r.training, model };
   if (state === 'DEPLOYED') r.deploy = { ...r.deploy, deployedModelId: '111', traffic: { '111': 100 } };
+  return r;
+}
+
+const dataset = { uri: 'gs://d/score/t.csv', bucket: 'd', name: 'score/t.csv', generation: '5', size: 10 };
+const summary = {
+  rows: 2,
+  modelVersion: 'projects/p/locations/r/models/m@3',
+  durationSeconds: 60,
+  cost: {} as BatchSummary['cost'],
+};
+
+/** A scoring run in RECEIVED, SCORING (claim at T0, no job) or SCORED. */
+function scoringIn(state: 'RECEIVED' | 'SCORING' | 'SCORED'): RunRecord {
+  const r: RunRecord = { ...newScoringRecord('t-abc', T0, dataset), state };
+  if (state !== 'RECEIVED') r.scoring = { claim: { at: T0, attempt: 1 }, model, deployedModelId: '111' };
+  if (state === 'SCORED')
+    r.scoring = { ...r.scoring, jobName: 'bpj/1', predictionsUri: 'gs://d/score/t.predictions.csv' };
   return r;
 }
 
@@ -43,6 +63,7 @@ const EVENTS: Record<RunEvent['type'], RunEvent> = {
     imageUri: 'img@sha256:1',
     imageDigest: 'sha256:1',
     baseOutputDir: 'gs://a/runs/train-abc/',
+    machineType: 'n1-standard-8',
   },
   endpointVersionAllocated: { type: 'endpointVersionAllocated', at: T1, endpointVersion: 4 },
   trainingStarted: { type: 'trainingStarted', at: T1, trainingName: 'tp/1' },
@@ -78,6 +99,18 @@ const EVENTS: Record<RunEvent['type'], RunEvent> = {
   },
   finalized: { type: 'finalized', at: T1, of: T0, cost: {} as RunCost, reportUri: 'gs://a/runs/train-abc/report.html' },
   fail: { type: 'fail', at: T1, from: [...RUN_STATES], reason: 'X', message: 'broke' },
+  claimScoring: {
+    type: 'claimScoring',
+    at: T1,
+    leaseSeconds: LEASE,
+    model,
+    deployedModelId: '111',
+    servingRunId: 'train-abc',
+    inputUri: 'gs://a/runs/t-abc/scoring/instances.jsonl',
+    outputUriPrefix: 'gs://a/runs/t-abc/scoring/',
+  },
+  scoringStarted: { type: 'scoringStarted', at: T1, jobName: 'bpj/1' },
+  scored: { type: 'scored', at: T1, predictionsUri: 'gs://d/score/t.predictions.csv', summary },
 };
 
 // state → event → resulting state; every pair not listed must be a no-op.
@@ -102,6 +135,9 @@ const CHANGES: Record<RunState, Partial<Record<RunEvent['type'], RunState>>> = {
   },
   FAILED: { finalized: 'FAILED' },
   HELD: { overrideHold: 'DEPLOYING', evaluationImported: 'HELD', finalized: 'HELD' },
+  // A scoring run (the table's RECEIVED is a training run's: claimScoring does nothing to it).
+  SCORING: { scoringStarted: 'SCORING', fail: 'FAILED' },
+  SCORED: { finalized: 'SCORED' },
 };
 
 describe('pipeline/run-state', () => {
@@ -127,8 +163,52 @@ describe('pipeline/run-state', () => {
     }
   }
 
-  it('terminal states are exactly REJECTED, DEPLOYED, FAILED and HELD', () => {
-    assert.deepEqual(RUN_STATES.filter(isTerminal), ['REJECTED', 'DEPLOYED', 'FAILED', 'HELD']);
+  it('terminal states are exactly REJECTED, DEPLOYED, FAILED, HELD and SCORED', () => {
+    assert.deepEqual(RUN_STATES.filter(isTerminal), ['REJECTED', 'DEPLOYED', 'FAILED', 'HELD', 'SCORED']);
+  });
+
+  describe('a scoring run', () => {
+    it('RECEIVED → SCORING with the serving version and locations recorded; never a build', () => {
+      const r = scoringIn('RECEIVED');
+      assert.equal(apply(r, EVENTS.claimBuild).changed, false);
+      const { record, changed } = apply(r, EVENTS.claimScoring);
+      assert.equal(changed, true);
+      assert.equal(record.state, 'SCORING');
+      assert.deepEqual(record.scoring, {
+        claim: { at: T1, attempt: 1 },
+        model,
+        deployedModelId: '111',
+        servingRunId: 'train-abc',
+        inputUri: 'gs://a/runs/t-abc/scoring/instances.jsonl',
+        outputUriPrefix: 'gs://a/runs/t-abc/scoring/',
+      });
+      assert.deepEqual(record.stages, { RECEIVED: T0, SCORING: T1 });
+    });
+
+    it('the claim is retaken after the lease or a release, keeping the version chosen at the drop', () => {
+      const r = scoringIn('SCORING');
+      const later = { ...EVENTS.claimScoring, at: T9, model: { ...model, versionId: '9' } } as RunEvent;
+      const retaken = apply(r, later);
+      assert.equal(retaken.changed, true);
+      assert.deepEqual(retaken.record.scoring?.claim, { at: T9, attempt: 2 });
+      assert.equal(retaken.record.scoring?.model?.versionId, '3');
+      const released = apply(r, { type: 'releaseClaim', at: T1, stage: 'scoring' });
+      assert.equal(released.record.scoring?.claim?.released, true);
+      assert.equal(apply(released.record, EVENTS.claimScoring).record.scoring?.claim?.attempt, 2);
+    });
+
+    it('job recorded once, then SCORED with the predictions and summary; no retake once the job exists', () => {
+      const started = apply(scoringIn('SCORING'), EVENTS.scoringStarted).record;
+      assert.equal(started.scoring?.jobName, 'bpj/1');
+      assert.equal(apply(started, { ...EVENTS.scoringStarted, jobName: 'bpj/2' } as RunEvent).changed, false);
+      assert.equal(apply(started, { ...EVENTS.claimScoring, at: T9 } as RunEvent).changed, false);
+      assert.equal(apply(started, { type: 'releaseClaim', at: T1, stage: 'scoring' }).changed, false);
+      const scored = apply(started, EVENTS.scored).record;
+      assert.equal(scored.state, 'SCORED');
+      assert.equal(scored.scoring?.predictionsUri, 'gs://d/score/t.predictions.csv');
+      assert.deepEqual(scored.scoring?.summary, summary);
+      assert.equal(apply(scored, EVENTS.scored).changed, false);
+    });
   });
 
   it('records the time each state was entered', () => {
@@ -196,6 +276,14 @@ describe('pipeline/run-state', () => {
       EVENTS.claimTraining,
     ).record;
     assert.deepEqual(r.build, { id: 'b1', logUrl: 'https://log', imageUri: 'img@sha256:1', imageDigest: 'sha256:1' });
+  });
+
+  it('claimTraining records the machine it picked; a retaken claim keeps it', () => {
+    const r = apply({ ...recordIn('BUILDING'), build: { id: 'b1' } }, EVENTS.claimTraining).record;
+    assert.equal(r.training?.machineType, 'n1-standard-8');
+    const retaken = apply(r, { ...EVENTS.claimTraining, at: T9, machineType: 'n1-highmem-16' } as RunEvent).record;
+    assert.equal(retaken.training?.claim?.attempt, 2);
+    assert.equal(retaken.training?.machineType, 'n1-standard-8');
   });
 
   it('claimExpired: no claim counts as expired; the lease boundary is inclusive', () => {

@@ -39,6 +39,8 @@ describe('report/render-run-report', () => {
     assert.match(page, /data-state="DEPLOYED"/);
     assert.match(page, /19 min 00 s/, 'total wall time RECEIVED → DEPLOYED');
     assert.ok(page.includes('891 labelled; 713 to train, 178 held out'));
+    // The machine the dataset size picked, in the lineage next to the training pipeline.
+    assert.match(page, /Machine type<\/th>\s*<td><code>n1-standard-4<\/code>/);
     // The label names come from metrics.json, the tiles and rows from the manifest's declared metrics.
     assert.match(page, />died</);
     assert.match(page, /ROC AUC/);

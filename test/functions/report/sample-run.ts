@@ -58,6 +58,7 @@ export function deployedRun(): RunReportInput {
     },
     training: {
       name: 'projects/123/locations/us-central1/trainingPipelines/8841552200193',
+      machineType: 'n1-standard-4',
       endpointVersion: 3,
       model: { name: 'projects/123/locations/us-central1/models/titanic', versionId: '3' },
     },
