@@ -193,6 +193,14 @@ describe('trainer/preprocess: readTrainingTable (the trainer reads its file as a
     ['UTF-16 text', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(CSV, 'utf16le')])],
     ['a character cut at the very end', cutAtEnd],
     ['an unclosed quote', Buffer.from(`${CSV}\n"unclosed`)],
+    ['a quote in an unquoted field', Buffer.from(CSV.replace('Braund, Mr. Owen Harris', 'Braund, Mr. "Owen" Harris'))],
+    ['a ragged row', Buffer.from(CSV.replace(/\r\n3,/, '\r\n3,1,\r\n3,'))],
+    [
+      '"" quotes, a quoted line end, blank lines, no final line end',
+      Buffer.from(
+        `${CSV.replace('(Lily May Peel)', '""Lily"" May\nPeel').replace(/\r\n(5,)/, '\r\n\r\n\n$1')}`.trimEnd(),
+      ),
+    ],
   ];
   async function* chunked(bytes: Buffer, size: number): AsyncGenerator<Buffer> {
     for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);
@@ -209,7 +217,10 @@ describe('trainer/preprocess: readTrainingTable (the trainer reads its file as a
     it(`${what}: the same table or the same problems as parsing the whole file, however it is cut`, async () => {
       const whole = await outcome(async () => parseTrainingTable(bytes));
       for (const size of [1, 2, 7, 4096, bytes.length + 1]) {
+        // A stream given as such is read by csv-parse; a stream that can be opened again, by WellFormedCsv first.
         assert.deepEqual(await outcome(() => readTrainingTable(chunked(bytes, size))), whole, `chunks of ${size}`);
+        const reopened = await outcome(() => readTrainingTable(() => chunked(bytes, size)));
+        assert.deepEqual(reopened, whole, `chunks of ${size}, opened again if needed`);
       }
     });
   }

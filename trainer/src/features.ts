@@ -9,7 +9,7 @@ import {
   type Passenger,
   type PassengerTable,
 } from './fields';
-import type { Matrix } from './logistic';
+import { baseRow, PROBE_ROWS, type Matrix, type SparseRows } from './logistic';
 
 /** Titles with fewer training rows than this share the `Rare` bucket (as do titles never seen, e.g. `Dona`). */
 export const MIN_TITLE_COUNT = 8;
@@ -279,8 +279,9 @@ function tableLookup(stats: Imputation, table: PassengerTable, tickets: TicketCo
 }
 
 /**
- * Writes the raw features of rows `rows` of `table` into `out` (row-major, `width` per row): the same values as
- * rawFeatures on each row as an object. `inTraining`: the rows are the training rows of `stats` (see groupOf).
+ * Writes the raw features of rows `rows[from..to)` of `table` into `out` (row-major, `width` per row, from offset
+ * 0): the same values as rawFeatures on each row as an object. `inTraining`: the rows are the training rows of
+ * `stats` (see groupOf).
  */
 function rawTable(
   stats: Imputation,
@@ -290,9 +291,11 @@ function rawTable(
   inTraining: boolean,
   out: Float64Array,
   width: number,
+  from = 0,
+  to = rows.length,
 ): void {
   const sexModeOf = (s: number): boolean => s !== 2; // male unless female
-  for (let r = 0; r < rows.length; r++) {
+  for (let r = from; r < to; r++) {
     const i = rows[r] as number;
     const t = table.title[i] as number;
     const sexCode = (table.sex[i] as number) || (lookup.sex[t] as number);
@@ -316,7 +319,7 @@ function rawTable(
     }
     writeRaw(
       out,
-      r * width,
+      (r - from) * width,
       lookup.titleColumns,
       lookup.column[t] as number,
       master,
@@ -395,20 +398,30 @@ function modeOf<T>(counts: number[], order: number[], names: readonly T[], fallb
 }
 
 /** Adds 1 at `i`; returns the count before. */
-function bump(counts: { [i: number]: number }, i: number): number {
+function bump(counts: number[], i: number): number {
   const before = counts[i] as number;
   counts[i] = before + 1;
   return before;
 }
 
-/** Learns the feature statistics from rows `rows` of `table` (and only from them); also returns their encoding. */
-export function fitTableFeatures(
+/** Offsets of consecutive groups of the sizes `counts` (one more than groups: the end). */
+function offsets(counts: Int32Array): Int32Array {
+  const at = new Int32Array(counts.length + 1);
+  for (let g = 0; g < counts.length; g++) at[g + 1] = (at[g] as number) + (counts[g] as number);
+  return at;
+}
+
+/** The imputation statistics learned from rows `rows` of `table`, and their lookups over the table's ids. */
+function learnImputation(
   table: PassengerTable,
-  rows: ArrayLike<number> = allRows(table.length),
-): { stats: FeatureStats; x: Matrix; encodeRows: (rows: ArrayLike<number>) => Matrix } {
+  rows: ArrayLike<number>,
+): { imputation: Imputation; lookup: TableLookup; width: number } {
   const n = rows.length;
-  const titleCounts = new Array<number>(table.titles.length).fill(0);
-  for (let r = 0; r < n; r++) bump(titleCounts, table.title[rows[r] as number] as number);
+  const titleCounts = new Int32Array(table.titles.length);
+  for (let r = 0; r < n; r++) {
+    const t = table.title[rows[r] as number] as number;
+    titleCounts[t] = (titleCounts[t] as number) + 1;
+  }
   const titles = table.titles
     .map((t, id) => [t, titleCounts[id] as number] as const)
     .filter(([t, count]) => t !== '' && t !== RARE_TITLE && count >= MIN_TITLE_COUNT)
@@ -417,12 +430,30 @@ export function fitTableFeatures(
   const buckets = [...titles, RARE_TITLE];
   const keptAt = new Map(titles.map((t, b) => [t, b]));
   const bucketOf = Int32Array.from(table.titles, (t) => keptAt.get(t) ?? titles.length);
-  // Per bucket: ages, sexes (counted in order of first appearance, as a tie goes to the first seen).
-  const ages: number[][] = buckets.map(() => []);
-  const allAges: number[] = [];
+  // Known ages per bucket and fares per class (0: no class), counted first, then gathered into one typed array each,
+  // grouped: no lists growing by a million values. A median does not depend on the order of its values.
+  const ageCounts = new Int32Array(buckets.length);
+  const fareCounts = new Int32Array(4);
+  for (let r = 0; r < n; r++) {
+    const i = rows[r] as number;
+    if (!Number.isNaN(table.age[i] as number)) {
+      const b = bucketOf[table.title[i] as number] as number;
+      ageCounts[b] = (ageCounts[b] as number) + 1;
+    }
+    if (!Number.isNaN(table.fare[i] as number)) {
+      const c = table.pclass[i] as number;
+      fareCounts[c] = (fareCounts[c] as number) + 1;
+    }
+  }
+  const ageAt = offsets(ageCounts);
+  const fareAt = offsets(fareCounts);
+  const ageFill = ageAt.slice(0, -1);
+  const fareFill = fareAt.slice(0, -1);
+  const allAges = new Float64Array(ageAt[buckets.length] as number);
+  const allFares = new Float64Array(fareAt[4] as number);
+  // Per bucket: sexes (counted in order of first appearance, as a tie goes to the first seen).
   const sexCounts = buckets.map(() => [0, 0, 0]);
   const sexOrder: number[][] = buckets.map(() => []);
-  const fares: number[][] = [[], [], [], []]; // by class 1-3; [0]: every fare
   const pclassCounts = [0, 0, 0, 0];
   const pclassOrder: number[] = [];
   const portCounts = [0, 0, 0, 0];
@@ -431,10 +462,7 @@ export function fitTableFeatures(
     const i = rows[r] as number;
     const b = bucketOf[table.title[i] as number] as number;
     const age = table.age[i] as number;
-    if (!Number.isNaN(age)) {
-      (ages[b] as number[]).push(age);
-      allAges.push(age);
-    }
+    if (!Number.isNaN(age)) allAges[(ageFill[b] as number)++] = age;
     const sex = table.sex[i] as number;
     if (sex) {
       const counts = sexCounts[b] as number[];
@@ -442,41 +470,46 @@ export function fitTableFeatures(
     }
     const fare = table.fare[i] as number;
     const pclass = table.pclass[i] as number;
-    if (!Number.isNaN(fare)) {
-      (fares[0] as number[]).push(fare);
-      if (pclass) (fares[pclass] as number[]).push(fare);
-    }
+    if (!Number.isNaN(fare)) allFares[(fareFill[pclass] as number)++] = fare;
     if (pclass && bump(pclassCounts, pclass) === 0) pclassOrder.push(pclass);
     const port = table.embarked[i] as number;
     if (port && bump(portCounts, port) === 0) portOrder.push(port);
   }
+  const agesOf = (b: number): Float64Array => allAges.subarray(ageAt[b], ageAt[b + 1]);
+  const faresOf = (c: number): Float64Array => allFares.subarray(fareAt[c], fareAt[c + 1]);
   const ageMedian = median(allAges);
   // Maps, serialised as [key, value] entries: a title or ticket may be any text, "__proto__" and "constructor" too.
-  const ageByTitle = buckets.map((t, b): [string, number] => [t, ages[b]?.length ? median(ages[b]) : ageMedian]);
+  const ageByTitle = buckets.map((t, b): [string, number] => [t, ageCounts[b] ? median(agesOf(b)) : ageMedian]);
   const sexByTitle = buckets.map((t, b): [string, 'male' | 'female'] => [
     t,
     modeOf(sexCounts[b] as number[], sexOrder[b] as number[], SEX_CODES, 'male') as 'male' | 'female',
   ]);
-  const fareAll = median(fares[0] as number[]);
-  const fareOf = (c: number): number => ((fares[c] as number[]).length > 0 ? median(fares[c] as number[]) : fareAll);
+  const fareAll = median(allFares);
+  const fareOf = (c: number): number => (fareCounts[c] ? median(faresOf(c)) : fareAll);
   // Per ticket (in order of first appearance): passengers, and the women and children with their survivors. The
   // same imputation of sex as the encoding, so "is a woman or child" agrees between the counts and the features.
   const sexFallback = buckets.map((_, b) => (sexByTitle[b] as [string, string])[1]);
   const tickets = new Int32Array(table.tickets.length);
-  const ticketOrder: number[] = [];
+  const ticketOrder = new Int32Array(table.tickets.length);
+  let ticketsSeen = 0;
   const members = new Int32Array(table.tickets.length);
   const survivors = new Int32Array(table.tickets.length);
-  const memberOrder: number[] = [];
+  const memberOrder = new Int32Array(table.tickets.length);
+  let membersSeen = 0;
   for (let r = 0; r < n; r++) {
     const i = rows[r] as number;
     const k = table.ticket[i] as number;
     if (k < 0) continue;
-    if (bump(tickets, k) === 0) ticketOrder.push(k);
+    const passengers = tickets[k] as number;
+    tickets[k] = passengers + 1;
+    if (passengers === 0) ticketOrder[ticketsSeen++] = k;
     const t = table.title[i] as number;
     const b = bucketOf[t] as number;
     const sex = SEX_CODES[table.sex[i] as number] ?? (table.titles[t] ? sexFallback[b] : undefined) ?? 'male';
     if (!isWomanOrChild(sex as 'male' | 'female', buckets[b] as string)) continue;
-    if (bump(members, k) === 0) memberOrder.push(k);
+    const before = members[k] as number;
+    members[k] = before + 1;
+    if (before === 0) memberOrder[membersSeen++] = k;
     survivors[k] = (survivors[k] as number) + (table.survived[i] as number);
   }
   const imputation: Imputation = {
@@ -487,18 +520,41 @@ export function fitTableFeatures(
     sexByTitle,
     pclassMode: modeOf(pclassCounts, pclassOrder, [0, 1, 2, 3] as const, 3) as 1 | 2 | 3,
     embarkedMode: modeOf(portCounts, portOrder, PORT_CODES, 'S') as 'C' | 'Q' | 'S',
-    ticketCounts: ticketOrder.map((k) => [table.tickets[k] as string, tickets[k] as number]),
-    womenChildrenByTicket: memberOrder.map((k) => [
+    ticketCounts: Array.from(ticketOrder.subarray(0, ticketsSeen), (k) => [
+      table.tickets[k] as string,
+      tickets[k] as number,
+    ]),
+    womenChildrenByTicket: Array.from(memberOrder.subarray(0, membersSeen), (k) => [
       table.tickets[k] as string,
       members[k] as number,
       survivors[k] as number,
     ]),
   };
-  const width = featureNames(titles).length;
-  const data = new Float64Array(n * width);
   // The ticket counts as arrays over this table's ticket ids: the same figures as ticketCountsOf, without hashing.
   for (let k = 0; k < members.length; k++) if (members[k] === 0) members[k] = -1;
   const lookup = tableLookup(imputation, table, { passengers: tickets, members, survivors });
+  return { imputation, lookup, width: featureNames(titles).length };
+}
+
+/** What fitTableFeatures learns: the statistics, the training rows encoded, and an encoding of other rows. */
+export interface FittedFeatures<X> {
+  stats: FeatureStats;
+  x: X;
+  /** Other rows of the same table (not trained on) under these stats: encodeTable without hashing the tickets. */
+  encodeRows: (rows: ArrayLike<number>) => Matrix;
+}
+
+/**
+ * Learns the feature statistics from rows `rows` of `table` (and only from them); also returns their encoding, a
+ * dense Matrix (fitTableFeaturesSparse builds the sparse form of many rows without it).
+ */
+export function fitTableFeatures(
+  table: PassengerTable,
+  rows: ArrayLike<number> = allRows(table.length),
+): FittedFeatures<Matrix> {
+  const n = rows.length;
+  const { imputation, lookup, width } = learnImputation(table, rows);
+  const data = new Float64Array(n * width);
   rawTable(imputation, lookup, table, rows, true, data, width);
   const stats: FeatureStats = { ...imputation, min: [], max: [], mean: [], std: [] };
   // Row by row (the matrix's order), each column summed in row order as before.
@@ -526,9 +582,104 @@ export function fitTableFeatures(
     stats.std.push(Math.sqrt((squares[j] as number) / n) || 1); // a constant feature stays 0 after scaling
   }
   scaleInPlace(stats, data, width);
-  /** Other rows of the same table (not trained on) under these stats: encodeTable without hashing the tickets. */
   const encodeRows = (other: ArrayLike<number>): Matrix => encodeWith(stats, lookup, table, other);
   return { stats, x: { data, rows: n, cols: width }, encodeRows };
+}
+
+/** Rows encoded per block by the sparse build (a reused buffer of BLOCK_ROWS × width raw values). */
+const BLOCK_ROWS = 4096;
+
+/** Grows a typed array to at least `length` (doubling), keeping its contents. */
+function ensure<T extends Float64Array | Uint16Array>(array: T, length: number): T {
+  if (length <= array.length) return array;
+  const bigger = new (array.constructor as new (length: number) => T)(Math.max(length, array.length * 2));
+  bigger.set(array);
+  return bigger;
+}
+
+/**
+ * fitTableFeatures for many rows, with the training rows in sparse form (what fitLogisticSparse computes on): the
+ * same statistics and scaled values, without the dense n × width matrix (250 MB at a million rows, and four passes
+ * over it). The base row is the most frequent raw value per column among evenly spaced probe rows (scaling is
+ * increasing per column, so it is the most frequent scaled value too); each row keeps the entries that differ from
+ * it, as raw offsets u, from which the column statistics follow (mean = base + Σu / n, the variance from the
+ * offsets' own spread); the offsets are then scaled (u / std), the base standardised. No clipping is needed: the
+ * training rows lie inside their own min/max.
+ */
+export function fitTableFeaturesSparse(
+  table: PassengerTable,
+  rows: ArrayLike<number> = allRows(table.length),
+): FittedFeatures<SparseRows> {
+  const n = rows.length;
+  const { imputation, lookup, width } = learnImputation(table, rows);
+  const step = Math.max(1, Math.floor(n / PROBE_ROWS));
+  const probeRows = Int32Array.from({ length: Math.ceil(n / step) }, (_, k) => rows[k * step] as number);
+  const probe = new Float64Array(probeRows.length * width);
+  rawTable(imputation, lookup, table, probeRows, true, probe, width);
+  const base = baseRow({ data: probe, rows: probeRows.length, cols: width }, probeRows.length);
+  const block = new Float64Array(Math.min(n, BLOCK_ROWS) * width);
+  const start = new Int32Array(n + 1);
+  let column = new Uint16Array(n * 6);
+  let value = new Float64Array(n * 6);
+  let nnz = 0;
+  // Min/max of the values as they are written (the base's too: a probe row has it).
+  const lo = Float64Array.from(base);
+  const hi = Float64Array.from(base);
+  for (let from = 0; from < n; from += BLOCK_ROWS) {
+    const to = Math.min(n, from + BLOCK_ROWS);
+    rawTable(imputation, lookup, table, rows, true, block, width, from, to);
+    [column, value] = [ensure(column, nnz + (to - from) * width), ensure(value, nnz + (to - from) * width)];
+    for (let r = from, o = 0; r < to; r++, o += width) {
+      for (let j = 0; j < width; j++) {
+        const v = block[o + j] as number;
+        if (v === base[j]) continue;
+        if (v < (lo[j] as number)) lo[j] = v;
+        else if (v > (hi[j] as number)) hi[j] = v;
+        column[nnz] = j + 1; // parameter index (0 is the intercept)
+        value[nnz++] = v - (base[j] as number);
+      }
+      start[r + 1] = nnz;
+    }
+  }
+  // Mean and variance from the offsets: Σu and how many rows have one.
+  const count = new Float64Array(width);
+  const sumU = new Float64Array(width);
+  for (let e = 0; e < nnz; e++) {
+    const j = (column[e] as number) - 1;
+    count[j] = (count[j] as number) + 1;
+    sumU[j] = (sumU[j] as number) + (value[e] as number);
+  }
+  const meanU = sumU.map((s) => s / n);
+  // Σ(x - mean)² = Σ over the offsets (u - ū)², plus the rows at the base, each (0 - ū)².
+  const squares = Float64Array.from(meanU, (m, j) => (n - (count[j] as number)) * m * m);
+  for (let e = 0; e < nnz; e++) {
+    const j = (column[e] as number) - 1;
+    squares[j] = (squares[j] as number) + ((value[e] as number) - (meanU[j] as number)) ** 2;
+  }
+  const stats: FeatureStats = { ...imputation, min: [], max: [], mean: [], std: [] };
+  const scale = new Float64Array(width);
+  const scaledBase = new Float64Array(width);
+  for (let j = 0; j < width; j++) {
+    const mean = (base[j] as number) + (meanU[j] as number);
+    const std = Math.sqrt((squares[j] as number) / n) || 1; // a constant feature stays 0 after scaling
+    stats.min.push(lo[j] as number);
+    stats.max.push(hi[j] as number);
+    stats.mean.push(mean);
+    stats.std.push(std);
+    scale[j] = 1 / std;
+    scaledBase[j] = ((base[j] as number) - mean) * (scale[j] as number);
+  }
+  for (let e = 0; e < nnz; e++) value[e] = (value[e] as number) * (scale[(column[e] as number) - 1] as number);
+  const x: SparseRows = {
+    rows: n,
+    cols: width,
+    base: scaledBase,
+    start,
+    column: column.subarray(0, nnz),
+    value: value.subarray(0, nnz),
+  };
+  const encodeRows = (other: ArrayLike<number>): Matrix => encodeWith(stats, lookup, table, other);
+  return { stats, x, encodeRows };
 }
 
 /** Clips each value to its training range and standardises it, as `encoder` does. */

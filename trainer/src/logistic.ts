@@ -75,8 +75,11 @@ export interface SparseRows {
   value: Float64Array;
 }
 
+/** How many evenly spaced rows the base row of the sparse form is chosen from. */
+export const PROBE_ROWS = 2_000;
+
 /** The most frequent value of each column among (at most) `probe` evenly spaced rows. */
-function baseRow(m: Matrix, probe = 2_000): Float64Array {
+export function baseRow(m: Matrix, probe = PROBE_ROWS): Float64Array {
   const base = new Float64Array(m.cols);
   const step = Math.max(1, Math.floor(m.rows / probe));
   for (let j = 0; j < m.cols; j++) {
@@ -117,7 +120,22 @@ export function sparseRows(m: Matrix): SparseRows {
   return { rows: n, cols, base, start, column, value };
 }
 
-const STOP_DECREMENT = 1e-10;
+const STOP_DECREMENT = 1e-8;
+
+/** Rows `rows` of a sparse form, dense again (the few thousand rows a lambda search or a first step runs on). */
+export function denseRows(s: SparseRows, rows: ArrayLike<number>): Matrix {
+  const { cols } = s;
+  const data = new Float64Array(rows.length * cols);
+  for (let r = 0, o = 0; r < rows.length; r++, o += cols) {
+    data.set(s.base, o);
+    const i = rows[r] as number;
+    for (let e = s.start[i] as number; e < (s.start[i + 1] as number); e++) {
+      const j = (s.column[e] as number) - 1;
+      data[o + j] = (data[o + j] as number) + (s.value[e] as number);
+    }
+  }
+  return { data, rows: rows.length, cols };
+}
 
 /**
  * The same minimiser as fitLogistic, for many rows. Each row x is written as base + u, `base` a typical row (the
@@ -126,8 +144,9 @@ const STOP_DECREMENT = 1e-10;
  * and the Hessian X̃'WX̃ = T (Ũ'WŨ) T': each pass over the rows touches only the non-zeros of u (nnz² / 2 products
  * per row for the Hessian instead of d² / 2), and the step is the exact Newton step. One pass per step: it also
  * gives the objective at the current point, so a step that raised it is halved on the next pass. Stops when the
- * Newton decrement g'H⁻¹g (twice the predicted gain of the step) falls under 1e-10 of the objective (the step is
- * taken), or a coefficient moves by less than 1e-9.
+ * Newton decrement g'H⁻¹g (twice the predicted gain of the step) falls under 1e-8 of the objective (the step is
+ * taken, and Newton converges quadratically: what is left after it is of the order of the square of that), or a
+ * coefficient moves by less than 1e-9.
  */
 export function fitLogisticSparse(
   m: Matrix | SparseRows,

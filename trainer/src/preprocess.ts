@@ -1,11 +1,12 @@
 // Preprocessing, step 1: read a Titanic CSV and check it, reporting every problem at once (row and column), so a
 // user fixes a file in one round trip. `validateDataset` is what the Cloud Function calls before it spends a build;
 // the trainer parses with the same code. Feature engineering (step 2) lives in features.ts and is re-exported here.
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parse as parseStream, type Options as CsvOptions } from 'csv-parse';
 import { parse } from 'csv-parse/sync';
+import { WellFormedCsv } from './csv-records';
 import { MIN_ROWS_PER_CLASS, MIN_TRAINING_ROWS } from './dataset-rules';
 import { titleOf } from './features';
 import {
@@ -311,7 +312,7 @@ class RowReader {
   constructor(
     private readonly requireLabel: boolean,
     readonly problems: Problems,
-    private readonly builder: TableBuilder | undefined,
+    readonly builder: TableBuilder | undefined,
   ) {}
 
   record(fields: string[], line: number): void {
@@ -418,12 +419,34 @@ interface Checked {
   /** Data records in the file, including ragged ones that could not become rows. */
   rowCount: number;
   problems: Problems;
+  /** The table's builder (when a table was asked for). */
+  builder?: TableBuilder;
 }
 
-/** Checks a whole file held in memory (the drop check's path, and the row-object API), filling `builder` if given. */
-function check(bytes: Buffer, requireLabel: boolean, builder?: TableBuilder): Checked {
+/**
+ * Reads the records of `text` into a fresh RowReader: with WellFormedCsv, or, when it gives up (the text is not
+ * well-formed CSV), again from the start with csv-parse, whose records and problems are then the ones used.
+ */
+function readRecords(text: string, newReader: () => RowReader): RowReader {
+  const fast = newReader();
+  const tokenizer = new WellFormedCsv((fields) => fast.record(fields, 0));
+  if (tokenizer.push(text) && tokenizer.end()) {
+    fast.finish();
+    return fast;
+  }
+  const reader = newReader();
+  try {
+    parse(text, csvOptions(reader));
+    reader.finish();
+  } catch (error) {
+    reader.problems.add(csvProblem(error));
+  }
+  return reader;
+}
+
+/** Checks a whole file held in memory (the drop check's path, and the row-object API), filling a table if asked. */
+function check(bytes: Buffer, requireLabel: boolean, newTable?: () => TableBuilder): Checked {
   const problems = new Problems();
-  const reader = new RowReader(requireLabel, problems, builder);
   const decoding = new TextDecoding(problems);
   const head = decoding.push(bytes);
   const end = decoding.end();
@@ -432,15 +455,12 @@ function check(bytes: Buffer, requireLabel: boolean, builder?: TableBuilder): Ch
     const wrongDelimiter = delimiterProblem(text);
     if (wrongDelimiter) problems.add(wrongDelimiter);
     else {
-      try {
-        parse(text, csvOptions(reader));
-        reader.finish();
-      } catch (error) {
-        problems.add(csvProblem(error));
-      }
+      // Decoded text with a comma header: no problem found yet, so each reading starts from no problems.
+      const reader = readRecords(text, () => new RowReader(requireLabel, new Problems(), newTable?.()));
+      return { rowCount: reader.records, problems: reader.problems, builder: reader.builder };
     }
   }
-  return { rowCount: reader.records, problems };
+  return { rowCount: 0, problems };
 }
 
 /** Checks a dataset without training on it: pure (no I/O), never throws for bad content. */
@@ -454,10 +474,9 @@ const newBuilder = (keepText: boolean): TableBuilder => new TableBuilder(titleOf
 
 /** Parses into a table, or throws DatasetError listing every problem. */
 function parsed(bytes: Buffer, requireLabel: boolean, keepText: boolean): PassengerTable {
-  const builder = newBuilder(keepText);
-  const { problems } = check(bytes, requireLabel, builder);
+  const { problems, builder } = check(bytes, requireLabel, () => newBuilder(keepText));
   if (problems.count > 0) throw new DatasetError(problems.list, problems.count);
-  return builder.build();
+  return (builder as TableBuilder).build();
 }
 
 function rowsOf(table: PassengerTable, labelled: boolean): ScoringRow[] {
@@ -482,11 +501,31 @@ export function parseScoringSet(bytes: Buffer): ScoringRow[] {
 /**
  * Reads a training file as a stream of chunks into columns: the file is never held whole, nor its records. The
  * problems are those parseTrainingSet finds on the same bytes. Throws DatasetError listing every problem.
+ * `chunks` as a function opens the stream (again): then WellFormedCsv reads it, and only a file that is not
+ * well-formed CSV is read a second time, by csv-parse (see csv-records.ts). A stream given as such is read once, by
+ * csv-parse.
  */
-export async function readTrainingTable(chunks: AsyncIterable<Buffer>, keepText = false): Promise<PassengerTable> {
+export async function readTrainingTable(
+  chunks: AsyncIterable<Buffer> | (() => AsyncIterable<Buffer>),
+  keepText = false,
+): Promise<PassengerTable> {
+  const reader =
+    typeof chunks === 'function'
+      ? ((await streamRecords(chunks(), keepText, true)) ?? (await streamRecords(chunks(), keepText, false)))
+      : await streamRecords(chunks, keepText, false);
+  const { problems, builder } = reader as RowReader;
+  if (problems.count > 0) throw new DatasetError(problems.list, problems.count);
+  return (builder as TableBuilder).build();
+}
+
+/** Reads `chunks` into a fresh RowReader, with WellFormedCsv when `fast` (undefined if it gave up), else csv-parse. */
+async function streamRecords(
+  chunks: AsyncIterable<Buffer>,
+  keepText: boolean,
+  fast: boolean,
+): Promise<RowReader | undefined> {
   const problems = new Problems();
-  const builder = newBuilder(keepText);
-  const reader = new RowReader(true, problems, builder);
+  const reader = new RowReader(true, problems, newBuilder(keepText));
   const decoding = new TextDecoding(problems);
   let stopped = false; // not text, or not comma-separated: nothing to read as CSV
   async function* text(): AsyncGenerator<string> {
@@ -526,6 +565,13 @@ export async function readTrainingTable(chunks: AsyncIterable<Buffer>, keepText 
     const piece = take(rest === undefined || end === undefined ? undefined : rest + end, true);
     if (piece) yield piece;
   }
+  if (fast) {
+    const tokenizer = new WellFormedCsv((fields) => reader.record(fields, 0));
+    for await (const piece of text()) if (!tokenizer.push(piece)) return undefined;
+    if (!stopped && !tokenizer.end()) return undefined;
+    if (!stopped) reader.finish();
+    return reader;
+  }
   try {
     await pipeline(
       text,
@@ -536,8 +582,7 @@ export async function readTrainingTable(chunks: AsyncIterable<Buffer>, keepText 
   } catch (error) {
     if (!stopped) problems.add(csvProblem(error));
   }
-  if (problems.count > 0) throw new DatasetError(problems.list, problems.count);
-  return builder.build();
+  return reader;
 }
 
 /** A training file read from a URI (local or gs://) as a stream: its table, and what was read. */
@@ -553,16 +598,19 @@ export interface TrainingFile {
  * `keepText` keeps names and cabins too, for rows that must become row objects again (scoring a baseline model).
  */
 export async function readTrainingFile(uri: string, keepText = false): Promise<TrainingFile> {
-  const { stream, metadata } = await openUri(uri);
-  const hash = createHash('sha256');
-  let bytes = 0;
+  // Each opening hashes what it reads; the last one read the whole file (a second reading starts again).
+  type Read = { hash: Hash; bytes: number; metadata?: UriMetadata };
+  let read: Read = { hash: createHash('sha256'), bytes: 0 };
   async function* hashed(): AsyncGenerator<Buffer> {
+    const state: Read = (read = { hash: createHash('sha256'), bytes: 0 });
+    const { stream, metadata } = await openUri(uri);
+    state.metadata = metadata;
     for await (const chunk of stream as AsyncIterable<Buffer>) {
-      hash.update(chunk);
-      bytes += chunk.length;
+      state.hash.update(chunk);
+      state.bytes += chunk.length;
       yield chunk;
     }
   }
-  const table = await readTrainingTable(hashed(), keepText);
-  return { table, sha256: hash.digest('hex'), bytes, metadata };
+  const table = await readTrainingTable(hashed, keepText);
+  return { table, sha256: read.hash.digest('hex'), bytes: read.bytes, metadata: read.metadata as UriMetadata };
 }

@@ -45,6 +45,39 @@ export function stratifiedHoldout(labels: ArrayLike<number>, fraction: number, s
   return split;
 }
 
+/**
+ * `fraction` of each class (rounded), drawn with the seeded PRNG: sorted row indices. A partial Fisher–Yates (only
+ * the drawn places are shuffled), so a sample of 2,000 from a million rows costs one pass, not a full shuffle: for
+ * sub-samples of large sets (the lambda search's), not for the evaluation's splits.
+ */
+export function stratifiedSample(labels: ArrayLike<number>, fraction: number, seed: number): Int32Array {
+  const next = random(seed);
+  let positives = 0;
+  for (let i = 0; i < labels.length; i++) if (labels[i] === 1) positives++;
+  const classes = [new Int32Array(labels.length - positives), new Int32Array(positives)];
+  const filled = [0, 0];
+  for (let i = 0; i < labels.length; i++) {
+    const c = labels[i] === 1 ? 1 : 0;
+    (classes[c] as Int32Array)[(filled[c] as number)++] = i;
+  }
+  const held = new Uint8Array(labels.length);
+  let total = 0;
+  for (const list of classes) {
+    const count = Math.round(list.length * fraction);
+    for (let i = 0; i < count; i++) {
+      const j = i + Math.floor(next() * (list.length - i));
+      const picked = list[j] as number;
+      list[j] = list[i] as number;
+      list[i] = picked;
+      held[picked] = 1;
+    }
+    total += count;
+  }
+  const sample = new Int32Array(total);
+  for (let i = 0, k = 0; i < labels.length; i++) if (held[i]) sample[k++] = i;
+  return sample;
+}
+
 /** Assigns every row a fold 0..k-1, dealing each shuffled class round-robin so folds differ by at most one row. */
 export function stratifiedFolds(labels: ArrayLike<number>, k: number, seed: number): number[] {
   const fold = new Array<number>(labels.length).fill(0);

@@ -5,8 +5,18 @@
 // learned from the rows it trains on, never from the rows it is scored on: the hold-out and each CV fold refit all.
 // Everything runs on columns (PassengerTable) and matrices; the row-object API converts once at the door.
 import type { LabelledPassenger, PassengerTable } from './fields';
-import { allRows, encodeTable, featureNames, fitTableFeatures, tableOf, type FeatureStats } from './features';
 import {
+  allRows,
+  encodeTable,
+  featureNames,
+  fitTableFeatures,
+  fitTableFeaturesSparse,
+  tableOf,
+  type FeatureStats,
+} from './features';
+import {
+  denseRows,
+  DENSE_ROWS,
   fitLogistic,
   fitLogisticSparse,
   matrixOf,
@@ -16,7 +26,7 @@ import {
   type Matrix,
 } from './logistic';
 import { rocCurve, round, score, type RocPoint, type Scores } from './metrics';
-import { foldSplits, stratifiedFolds, stratifiedHoldout, type Split } from './split';
+import { foldSplits, stratifiedFolds, stratifiedHoldout, stratifiedSample, type Split } from './split';
 
 /** Candidate L2 strengths; the one with the lowest CV log loss on the training rows wins. */
 export const LAMBDA_GRID = [0.3, 1, 3, 10, 30] as const;
@@ -50,8 +60,14 @@ export type TrainingRows = PassengerTable | readonly LabelledPassenger[];
 const isTable = (rows: TrainingRows): rows is PassengerTable => !Array.isArray(rows);
 export const asTable = (rows: TrainingRows): PassengerTable => (isTable(rows) ? rows : tableOf(rows));
 
-const labelsOf = (table: PassengerTable, rows: ArrayLike<number>): Float64Array =>
-  Float64Array.from({ length: rows.length }, (_, r) => table.survived[rows[r] as number] as number);
+/** `values[rows[r]]` for each r. */
+function pick(values: ArrayLike<number>, rows: ArrayLike<number>): Float64Array {
+  const picked = new Float64Array(rows.length);
+  for (let r = 0; r < rows.length; r++) picked[r] = values[rows[r] as number] as number;
+  return picked;
+}
+
+const labelsOf = (table: PassengerTable, rows: ArrayLike<number>): Float64Array => pick(table.survived, rows);
 
 /** Rows `rows` of a matrix, copied. */
 function matrixRows(x: Matrix, rows: ArrayLike<number>): Matrix {
@@ -81,11 +97,12 @@ interface Search {
   start?: LogisticModel;
 }
 
-function searchLambda(x: Matrix, y: ArrayLike<number>, seed: number): Search {
-  const sampled = x.rows > SEARCH_ROWS;
-  const sample = sampled ? stratifiedHoldout(y, SEARCH_ROWS / x.rows, seed).test : undefined;
-  const xs = sample ? matrixRows(x, sample) : x;
-  const ys = sample ? Float64Array.from(sample, (i) => y[i] as number) : y;
+/** The rows the lambda search runs on: every row up to SEARCH_ROWS, else a seeded stratified sample of that size. */
+const searchRows = (y: ArrayLike<number>, seed: number): Int32Array | undefined =>
+  y.length > SEARCH_ROWS ? stratifiedSample(y, SEARCH_ROWS / y.length, seed) : undefined;
+
+/** The search over LAMBDA_GRID on `xs` (all the rows, or the sample of searchRows when `sampled`). */
+function searchLambda(xs: Matrix, ys: ArrayLike<number>, seed: number, sampled: boolean): Search {
   const splits = foldSplits(stratifiedFolds(ys, FOLDS, seed), FOLDS);
   const loss = LAMBDA_GRID.map(() => 0);
   const last: LogisticModel[] = [];
@@ -110,9 +127,16 @@ function searchLambda(x: Matrix, y: ArrayLike<number>, seed: number): Search {
   return { lambda: LAMBDA_GRID[best] as number, start: sampled ? last[best] : undefined };
 }
 
+/** searchLambda on the rows of `x` searchRows picks. */
+function searchMatrix(x: Matrix, y: ArrayLike<number>, seed: number): Search {
+  const sample = searchRows(y, seed);
+  if (!sample) return searchLambda(x, y, seed, false);
+  return searchLambda(matrixRows(x, sample), pick(y, sample), seed, true);
+}
+
 /** The L2 strength with the lowest mean log loss over stratified CV folds of `x` (ties go to the stronger one). */
 export function chooseLambda(x: Matrix | readonly Float64Array[], y: ArrayLike<number>, seed: number): number {
-  return searchLambda('data' in x ? x : matrixOf(x), y, seed).lambda;
+  return searchMatrix('data' in x ? x : matrixOf(x), y, seed).lambda;
 }
 
 /**
@@ -139,19 +163,42 @@ function fitRows(
   seed: number,
   warm?: WarmStart,
 ): { fitted: FittedModel; encodeRows: (rows: ArrayLike<number>) => Matrix } {
-  const { stats: features, x, encodeRows } = fitTableFeatures(table, rows);
   const y = labelsOf(table, rows);
+  if (rows.length > DENSE_ROWS) return fitManyRows(table, rows, y, seed, warm);
+  // Titanic-sized: the dense matrix, searched on every row, fitted from zero (bit for bit as always).
+  const { stats: features, x, encodeRows } = fitTableFeatures(table, rows);
+  const search = searchMatrix(x, y, seed);
   const names = featureNames(features.titles);
-  const search = searchLambda(x, y, seed);
   // Only fits whose search ran on a sample take a start (Titanic-sized fits start from zero, as always).
-  let start = search.start && (warm ? alignedStart(warm, names) : search.start);
-  if (start && !warm && x.rows > 20 * STEP_ROWS) {
-    // Same lambda, same optimum: only the starting point of the full fit changes.
-    const sample = stratifiedHoldout(y, STEP_ROWS / x.rows, seed).test;
-    const ys = Float64Array.from(sample, (i) => y[i] as number);
-    start = fitLogisticSparse(matrixRows(x, sample), ys, search.lambda, start);
-  }
+  const start = search.start && (warm ? alignedStart(warm, names) : search.start);
   const model = fitLogistic(x, y, search.lambda, start);
+  return { fitted: { features, featureNames: names, lambda: search.lambda, model }, encodeRows };
+}
+
+/**
+ * fitRows on more than DENSE_ROWS rows: the features built in sparse form (no dense matrix), the lambda search on a
+ * sample of them, the fit warm-started (from `warm`, matched by feature name, else from the search's fit).
+ */
+function fitManyRows(
+  table: PassengerTable,
+  rows: ArrayLike<number>,
+  y: Float64Array,
+  seed: number,
+  warm?: WarmStart,
+): { fitted: FittedModel; encodeRows: (rows: ArrayLike<number>) => Matrix } {
+  const { stats: features, x, encodeRows } = fitTableFeaturesSparse(table, rows);
+  const names = featureNames(features.titles);
+  const sample = searchRows(y, seed) as Int32Array; // DENSE_ROWS > SEARCH_ROWS: always a sample
+  const search = searchLambda(denseRows(x, sample), pick(y, sample), seed, true);
+  let start = warm ? alignedStart(warm, names) : (search.start as LogisticModel);
+  if (!warm && x.rows > 20 * STEP_ROWS) {
+    // Same optimum, only the starting point of the full fit changes: the optimum of a sample, with the penalty
+    // scaled to the sample's share of the rows (so that it is the same objective per row).
+    const stepRows = stratifiedSample(y, STEP_ROWS / x.rows, seed);
+    const lambda = (search.lambda * stepRows.length) / x.rows;
+    start = fitLogisticSparse(denseRows(x, stepRows), pick(y, stepRows), lambda, start);
+  }
+  const model = fitLogisticSparse(x, y, search.lambda, start);
   return { fitted: { features, featureNames: names, lambda: search.lambda, model }, encodeRows };
 }
 
