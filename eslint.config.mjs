@@ -12,15 +12,15 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
-  // Type-aware rules on the functions' code (what runs in Cloud Functions, the local stack and the CLI): floating or
+  // Type-aware rules on the product code (the functions, the local stack, the CLI and the trainer image): floating or
   // misused promises, unsafe any, needless assertions. no-base-to-string stays off: these modules render values of
   // unknown shape (proto enums and Longs, CSV cells, error codes) with String() on purpose, after their own checks.
   ...tseslint.configs.recommendedTypeChecked.map((config) => ({
     ...config,
-    files: ['functions/src/**/*.ts'],
+    files: ['functions/src/**/*.ts', 'trainer/src/**/*.ts'],
   })),
   {
-    files: ['functions/src/**/*.ts'],
+    files: ['functions/src/**/*.ts', 'trainer/src/**/*.ts'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: { '@typescript-eslint/no-base-to-string': 'off' },
   },

@@ -88,7 +88,7 @@ const artifactSchema = v.object({
 function tidy<T>(value: T): T {
   // An integer of at most 12 digits (every count: a large set has a million ticket counts) is its own rounding.
   const rounded = (v: number): number => (Number.isInteger(v) && Math.abs(v) < 1e12 ? v : Number(v.toPrecision(12)));
-  return JSON.parse(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' ? rounded(v) : v)));
+  return JSON.parse(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' ? rounded(v) : v))) as T;
 }
 
 function contentHash(parts: Pick<Artifact, 'schemaVersion' | 'kind' | 'featureNames' | 'features' | 'model'>): string {
@@ -196,7 +196,7 @@ export function predictorFromArtifact(text: string): Predictor {
   return {
     info: { schemaVersion: artifact.schemaVersion, modelVersion: artifact.modelVersion },
     predict(instances: readonly unknown[]): Prediction[] {
-      const predictions: Prediction[] = new Array(instances.length);
+      const predictions = new Array<Prediction>(instances.length);
       for (let i = 0; i < instances.length; i++) {
         const probability = predictLogistic(artifact.model, encode(readInstance(instances[i], i), x));
         predictions[i] = { survived: probability >= 0.5 ? 1 : 0, probability };

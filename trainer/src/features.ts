@@ -436,11 +436,11 @@ function learnImputation(
   const fareCounts = new Int32Array(4);
   for (let r = 0; r < n; r++) {
     const i = rows[r] as number;
-    if (!Number.isNaN(table.age[i] as number)) {
+    if (!Number.isNaN(table.age[i])) {
       const b = bucketOf[table.title[i] as number] as number;
       ageCounts[b] = (ageCounts[b] as number) + 1;
     }
-    if (!Number.isNaN(table.fare[i] as number)) {
+    if (!Number.isNaN(table.fare[i])) {
       const c = table.pclass[i] as number;
       fareCounts[c] = (fareCounts[c] as number) + 1;
     }

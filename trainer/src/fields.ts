@@ -234,7 +234,7 @@ export class TableBuilder {
       Object.entries(COLUMN_TYPES).map(([key, Type]) => {
         const column = new Type(capacity);
         const old = this.columns?.[key as keyof Columns];
-        if (old) column.set(old as never);
+        if (old) column.set(old);
         return [key, column];
       }),
     );
@@ -292,7 +292,7 @@ export class TableBuilder {
       titles: [...this.titleIds.keys()],
       tickets: [...this.ticketIds.keys()],
     };
-    if (this.names) [table.names, table.cabins] = [this.names, this.cabins as string[]];
+    if (this.names) [table.names, table.cabins] = [this.names, this.cabins];
     return table;
   }
 }

@@ -46,7 +46,7 @@ export interface UriMetadata {
  */
 export function splitGeneration(name: string): { name: string; generation?: string } {
   const match = /^(.*)#(\d+)$/.exec(name);
-  return match ? { name: match[1] as string, generation: match[2] as string } : { name };
+  return match ? { name: match[1] as string, generation: match[2] } : { name };
 }
 
 export async function readUri(uri: string): Promise<{ data: Buffer; metadata: UriMetadata }> {
