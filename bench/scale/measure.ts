@@ -1,6 +1,6 @@
 // One measurement in a fresh process (so peak RSS is this step's alone): `train <csv> <model-dir>` runs the
-// trainer's own entry (trainer/src/main.ts run(): stream-read, validate, evaluate, final fit, write the artifact);
-// `validate <csv>` reads the bytes and runs the drop check's validation. Prints one `RESULT {json}` line:
+// trainer's own entry (trainer/src/main.ts run(): stream-read, validate, hold-out fit + CV, write the artifact);
+// `validate <csv>` streams the file through the drop check's validation. Prints one `RESULT {json}` line:
 // wall and CPU time of the step in-process (no interpreter start-up) and the process's peak RSS (getrusage maxRSS).
 import { readFileSync } from 'node:fs';
 import { run } from '../../trainer/src/main';
@@ -29,7 +29,7 @@ async function main(): Promise<void> {
       lambda: metrics.extra.lambda,
     };
   } else if (step === 'validate') {
-    const result = validation.run(readFileSync(csv as string));
+    const result = await validation.run(csv as string);
     if (result.problemCount > 0) throw new Error(`validation found ${result.problemCount} problems`);
     detail = { rowCount: result.rowCount, validator: validation.name };
   } else throw new Error(`unknown step ${step}`);

@@ -1,4 +1,5 @@
 // Per-stage timings from the times a run entered each state: each stage lasts until the next one it reached.
+import { TERMINAL_STATES } from '../pipeline/run-record';
 import type { ReportStage } from './report-input';
 
 /** Stage order; a run reaches at most one of the terminal states at the end. */
@@ -12,7 +13,6 @@ const ORDER: readonly ReportStage[] = [
   'FAILED',
   'REJECTED',
 ];
-const TERMINAL: ReadonlySet<ReportStage> = new Set(['DEPLOYED', 'HELD', 'FAILED', 'REJECTED']);
 
 export interface StageTiming {
   stage: ReportStage;
@@ -59,7 +59,7 @@ export function stageTimings(stages: Partial<Record<ReportStage, string>>): Timi
   });
   const first = present[0];
   const last = present[present.length - 1];
-  const ended = last !== undefined && TERMINAL.has(last.stage) && !(last.stage === 'HELD' && stages.DEPLOYING);
+  const ended = last !== undefined && TERMINAL_STATES.has(last.stage) && !(last.stage === 'HELD' && stages.DEPLOYING);
   const totalMs = first && last && ended ? gap(first.at, last.at) : undefined;
   return totalMs === undefined ? { rows } : { rows, totalMs };
 }
