@@ -8,7 +8,7 @@ import { parseTrainerArgs, run, UsageError } from '../../trainer/src/main';
 import { outcomeMessage } from '../../trainer/src/outcome-notice';
 import sinon from 'sinon';
 import { parseTrainingSet } from '../../trainer/src/preprocess';
-import { stratifiedHoldout } from '../../trainer/src/split';
+import { holdoutById } from '../../trainer/src/split';
 import { fitModel, HOLDOUT_FRACTION } from '../../trainer/src/train';
 import { schemaFile, schemaProblems } from './support/contract-schemas';
 
@@ -97,7 +97,7 @@ describe('trainer/main', () => {
     assert.deepEqual(schemaProblems('metrics', metrics), [], which);
     assert.equal(metrics.contract, 'vertex-retrain.metrics/v1');
     assert.equal(metrics.task, 'binary-classification');
-    assert.deepEqual(metrics.rows, { total: 891, train: 713, holdout: 178 });
+    assert.deepEqual(metrics.rows, { total: 891, train: 724, holdout: 167 });
     assert.equal(metrics.holdout.seed, 42);
     assert.equal(metrics.cv.folds, 5);
     assert.equal(metrics.baseline, undefined, 'no --baseline-model-dir: no baseline');
@@ -130,8 +130,8 @@ describe('trainer/main', () => {
     // A baseline fitted on exactly the candidate's hold-out training rows: scored on the same hold-out rows, it must
     // give the candidate's hold-out figures. Any other rows (or a lossy passenger → instance mapping) would not.
     const rows = parseTrainingSet(readFileSync(TRAIN));
-    const split = stratifiedHoldout(
-      rows.map((r) => r.survived),
+    const split = holdoutById(
+      rows.map((r) => r.passengerId),
       HOLDOUT_FRACTION,
       42,
     );
@@ -155,7 +155,7 @@ describe('trainer/main', () => {
     assert.equal(metrics.baseline.modelDir, baselineDir);
     assert.deepEqual(metrics.baseline.metrics, metrics.metrics);
     assert.equal(metrics.extra.baselineModelVersion, artifact.modelVersion);
-    assert.match(r.stdout, /"message":"baseline scored on the hold-out".*"rows":178/);
+    assert.match(r.stdout, /"message":"baseline scored on the hold-out".*"rows":167/);
   });
 
   it('ships the model its hold-out measured: the same file trained again against it scores equal (like for like)', () => {

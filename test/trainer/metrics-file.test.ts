@@ -43,7 +43,7 @@ describe('trainer/metrics-file: metrics.json v1', () => {
     });
     assert.deepEqual(plain.rows, { total: 891, train: 713, holdout: 178 });
     assert.deepEqual(plain.holdout, {
-      description: 'seeded stratified 80/20 split of the dropped file, seed 7',
+      description: "rows whose hash of '7:<PassengerId>' falls in the lowest 20% (the same ids every run)",
       seed: 7,
     });
     assert.deepEqual(plain.metrics, { accuracy: 0.842697, rocAuc: 0.90615, logLoss: 0.377528 });

@@ -113,7 +113,7 @@ function lookupOf(stats: Imputation): Lookup {
 }
 
 /** A passenger as encoded: the label is there for training rows (their own label is left out of group figures). */
-export type EncodedPassenger = Passenger & { survived?: 0 | 1 };
+export type EncodedPassenger = Passenger & { survived?: 0 | 1; passengerId?: number };
 
 const isWomanOrChild = (sex: 'male' | 'female', title: string): boolean => sex === 'female' || title === 'Master';
 
@@ -341,11 +341,24 @@ function rawTable(
 /** Row indices 0..n-1. */
 export const allRows = (n: number): Int32Array => Int32Array.from({ length: n }, (_, i) => i);
 
-/** A table of row objects (the row-object API's way into the columnar code). */
+/** A table of row objects (the row-object API's way into the columnar code); a row without an id gets 0. */
 export function tableOf(rows: readonly EncodedPassenger[]): PassengerTable {
   const builder = new TableBuilder(titleOf);
   for (const p of rows) {
-    builder.add(0, p.survived, p.pclass, p.name, p.sex, p.age, p.sibSp, p.parch, p.ticket, p.fare, p.cabin, p.embarked);
+    builder.add(
+      p.passengerId ?? 0,
+      p.survived,
+      p.pclass,
+      p.name,
+      p.sex,
+      p.age,
+      p.sibSp,
+      p.parch,
+      p.ticket,
+      p.fare,
+      p.cabin,
+      p.embarked,
+    );
   }
   return builder.build();
 }

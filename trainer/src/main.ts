@@ -13,7 +13,7 @@ import { rowOf, type LabelledPassenger, type PassengerTable } from './fields';
 import { metricsDocument } from './metrics-file';
 import { sendOutcome, type OutcomeStatus } from './outcome-notice';
 import { DatasetError, readTrainingFile } from './preprocess';
-import { stratifiedHoldout } from './split';
+import { holdoutById } from './split';
 import { DEFAULT_SEED, FOLDS, HOLDOUT_FRACTION, train } from './train';
 import { joinUri, parseGcsUri, writeUri } from './uri-io';
 
@@ -119,9 +119,9 @@ export interface RunResult {
   message: string;
 }
 
-/** The candidate's hold-out rows: the same seeded stratified split the evaluation holds out (train.ts evaluate). */
+/** The candidate's hold-out rows: the same id-keyed hold-out the evaluation uses (train.ts evaluate). */
 function holdoutRows(table: PassengerTable, seed: number): LabelledPassenger[] {
-  const { test } = stratifiedHoldout(table.survived, HOLDOUT_FRACTION, seed);
+  const { test } = holdoutById(table.passengerId, HOLDOUT_FRACTION, seed);
   return test.map((i) => rowOf(table, i, true));
 }
 

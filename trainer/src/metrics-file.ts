@@ -84,7 +84,10 @@ export function metricsDocument(input: MetricsInput): MetricsV1 {
     contract: METRICS_CONTRACT,
     task: TASK,
     rows,
-    holdout: { description: `seeded stratified 80/20 split of the dropped file, seed ${seed}`, seed },
+    holdout: {
+      description: `rows whose hash of '${seed}:<PassengerId>' falls in the lowest 20% (the same ids every run)`,
+      seed,
+    },
     metrics: metricValues(holdout),
     cv: { folds: cv.folds, metrics: metricValues(cv.mean) },
     ...(baseline ? { baseline: { modelDir: baseline.modelDir, metrics: metricValues(baseline.figures) } } : {}),

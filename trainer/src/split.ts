@@ -46,6 +46,31 @@ export function stratifiedHoldout(labels: ArrayLike<number>, fraction: number, s
 }
 
 /**
+ * FNV-1a (32 bits) of `<seed>:<id>`, mixed by MurmurHash3's finaliser (FNV alone leaves the top bits of short,
+ * similar strings uneven), as a fraction of 2^32: a row's place in the id-keyed hold-out.
+ */
+function idKey(seed: number, id: number): number {
+  const text = `${seed}:${id}`;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return ((h ^ (h >>> 16)) >>> 0) / 4294967296;
+}
+
+/**
+ * The hold-out keyed by row id: a row is held out when the hash of `<seed>:<id>` falls in the lowest `fraction`, so
+ * the same id is held out in every file it appears in — a later model never trained on an earlier hold-out's rows,
+ * and the serving model can be scored like for like on a new file's hold-out (docs/trainer-contract.md section 7).
+ * Not stratified: the hold-out's class balance follows the hash (about ±3.6 points for 178 rows).
+ */
+export function holdoutById(ids: ArrayLike<number>, fraction: number, seed: number): Split {
+  const split: Split = { train: [], test: [] };
+  for (let i = 0; i < ids.length; i++) (idKey(seed, ids[i] as number) < fraction ? split.test : split.train).push(i);
+  return split;
+}
+
+/**
  * `fraction` of each class (rounded), drawn with the seeded PRNG: sorted row indices. A partial Fisher–Yates (only
  * the drawn places are shuffled), so a sample of 2,000 from a million rows costs one pass, not a full shuffle: for
  * sub-samples of large sets (the lambda search's), not for the evaluation's splits.
