@@ -128,12 +128,22 @@ export class FakeEndpoint extends Faults implements EndpointService {
     this.operations.set(operationName, { name: operationName, done: false });
     return { operationName };
   }
+  /** Test control: undeploys stay running (the model on the endpoint) until completeUndeploy; done at once otherwise. */
+  holdUndeploys = false;
   async undeployModel(deployedModelId: string, trafficSplit: TrafficSplit): Promise<{ operationName: string }> {
     await this.check('undeployModel');
     if ((this.state.trafficSplit[deployedModelId] ?? 0) > 0) throw new Error(`${deployedModelId} still has traffic`);
     this.undeploys.push({ deployedModelId, trafficSplit });
-    this.state.deployedModels = this.state.deployedModels.filter((m) => m.id !== deployedModelId);
-    return { operationName: `${this.state.name}/operations/undeploy-${deployedModelId}` };
+    const name = `${this.state.name}/operations/undeploy-${deployedModelId}`;
+    this.operations.set(name, { name, done: false });
+    if (!this.holdUndeploys) this.completeUndeploy(name);
+    return { operationName: name };
+  }
+  /** Test control: a held undeploy finishes (the model leaves the endpoint) or fails (it stays). */
+  completeUndeploy(operationName: string, error?: string): void {
+    const id = operationName.slice(operationName.lastIndexOf('/undeploy-') + '/undeploy-'.length);
+    if (!error) this.state.deployedModels = this.state.deployedModels.filter((m) => m.id !== id);
+    this.operations.set(operationName, { name: operationName, done: true, ...(error ? { error } : {}) });
   }
   async updateTrafficSplit(trafficSplit: TrafficSplit): Promise<{ operationName: string }> {
     this.state.trafficSplit = { ...trafficSplit };

@@ -10,7 +10,7 @@ import { classifyError } from '../pipeline/errors';
 import { bandFor, runTrainingMachine } from '../pipeline/machine-bands';
 import { deployedModelIdForRun, isAlreadyExists } from '../ports';
 import { nowIso, type StepContext } from './context';
-import { acquireEndpoint, cleanUp, pointAliases, releaseEndpoint } from './endpoint';
+import { acquireEndpoint, cleanUp, pointAliases, recordTrafficMove, releaseEndpoint } from './endpoint';
 import { finalizeRun } from './finalize';
 import { toEvaluation, trainerManifest } from './metrics';
 import { servingRunOf } from './observe';
@@ -357,6 +357,8 @@ export async function act(ctx: StepContext, r: RunRecord, a: Action): Promise<Ac
     case 'goLive': {
       await pointAliases(ctx, r);
       const endpoint = await ctx.ports.endpoint.getEndpoint();
+      // Before the record: a go-live retried after a lost write appends nothing twice (the same move is a no-op).
+      await recordTrafficMove(ctx, a.deployedModelId, endpoint);
       const { record, changed } = await ctx.ledger.update(runId, {
         type: 'deployed',
         at,
@@ -368,11 +370,18 @@ export async function act(ctx: StepContext, r: RunRecord, a: Action): Promise<Ac
     }
     case 'cleanUp': {
       if (!(await acquireEndpoint(ctx, runId))) return same('endpoint-busy');
-      const { owners } = await cleanUp(ctx, r);
-      await releaseEndpoint(ctx, runId);
+      const { owners, pending } = await cleanUp(ctx, r);
+      // Pending undeploys keep the lease: the next plan waits for them (finishUndeploys gives it back).
+      if (pending.length === 0) await releaseEndpoint(ctx, runId);
       // The undeployed runs changed after they were final: the tick rewrites their reports.
       if (owners.length > 0) await ctx.ledger.inFlight.add(owners, at);
       return { record: (await ctx.ledger.get(runId)) ?? r, changed: true, outcome: 'cleaned-up' };
+    }
+    case 'finishUndeploys': {
+      const updated = await ctx.ledger.update(runId, { type: 'undeploysFinished', at, failed: a.failed });
+      for (const f of a.failed) ctx.log.error({ operationName: f.operationName }, `undeploy failed: ${f.error}`);
+      await releaseEndpoint(ctx, runId);
+      return { ...updated, outcome: updated.changed ? 'undeploys-finished' : 'duplicate' };
     }
     case 'finalize': {
       const changed = await finalizeRun(ctx, r);

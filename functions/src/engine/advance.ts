@@ -2,7 +2,7 @@
 // a deployment gone live is cleaned up at once). Handlers name the run and call this; the tick calls it for every run
 // of the ledger's in-flight index.
 import { classifyError, errorMessage, errorReason } from '../pipeline/errors';
-import { needsFinalizing, plan } from '../pipeline/plan';
+import { needsFinalizing, plan, undeploysPending } from '../pipeline/plan';
 import type { RunRecord } from '../pipeline/run-record';
 import { isTerminal } from '../pipeline/run-state';
 import { inRun, type StepContext, type StepResult } from './context';
@@ -17,6 +17,7 @@ const MAX_ACTIONS = 12;
 export const settled = (r: RunRecord): boolean =>
   isTerminal(r.state) &&
   !needsFinalizing(r) &&
+  !undeploysPending(r) &&
   (r.state !== 'DEPLOYED' || r.deploy?.undeployed !== undefined || r.deploy?.undeployedAt !== undefined);
 
 export interface Advanced extends StepResult {

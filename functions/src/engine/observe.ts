@@ -140,6 +140,8 @@ export async function observe(ctx: StepContext, r: RunRecord, known: Known): Pro
   }
   if (wanted.has('operation') && r.deploy?.operationName)
     o.operation = await ctx.ports.endpoint.getOperation(r.deploy.operationName);
+  if (wanted.has('undeploys') && r.deploy?.undeployPending)
+    o.undeploys = await Promise.all(r.deploy.undeployPending.map((name) => ctx.ports.endpoint.getOperation(name)));
   return o;
 }
 

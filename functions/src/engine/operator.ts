@@ -3,13 +3,20 @@
 // any other; traffic changes are endpoint traffic updates under the endpoint's lease, recorded on both runs they moved
 // traffic between, and the `default` alias follows the traffic. `undeploy` removes deployed models under the same
 // lease and marks their runs undeployed (the tick then rewrites their reports).
-import { servingHistory } from '../pipeline/ledger-traffic';
+import { servingOrder } from '../pipeline/serving-history';
 import { planDeploySplit, rollbackTarget, servingModel, splitWithout } from '../pipeline/traffic-split';
 import type { RunRecord, TrafficChange } from '../pipeline/run-record';
 import type { TrafficSplit } from '../ports';
 import { advance } from './advance';
 import { forRun, nowIso, type StepContext, type StepResult } from './context';
-import { acquireEndpoint, pointAliases, releaseEndpoint } from './endpoint';
+import {
+  acquireEndpoint,
+  pointAliases,
+  recordTrafficMove,
+  releaseEndpoint,
+  runOfDeployedModel,
+  servingHistories,
+} from './endpoint';
 
 /** A command that cannot be carried out as asked (unknown run, wrong state, nothing to roll back to). */
 export class OperatorError extends Error {
@@ -70,8 +77,10 @@ async function shiftTraffic(
   const toCtx = forRun(ctx, change.to.runId);
   const { operationName } = await ctx.ports.endpoint.updateTrafficSplit(split);
   await waitForOperation(ctx, operationName, o);
-  const after = (await ctx.ports.endpoint.getEndpoint()).trafficSplit;
+  const endpointAfter = await ctx.ports.endpoint.getEndpoint();
+  const after = endpointAfter.trafficSplit;
   const to = change.to.deploy?.deployedModelId;
+  if (to !== undefined) await recordTrafficMove(ctx, to, endpointAfter);
   if (to !== undefined && (after[to] ?? 0) === 100) await pointAliases(toCtx, change.to);
   const entry: TrafficChange = {
     at: nowIso(ctx),
@@ -88,9 +97,6 @@ async function shiftTraffic(
   toCtx.log.info({ ...entry }, `${change.action}: traffic changed`);
   return { outcome: change.action, runId: change.to.runId, detail: { split: after, from: change.from?.runId } };
 }
-
-const runOf = (runs: RunRecord[], deployedModelId: string | undefined) =>
-  deployedModelId === undefined ? undefined : runs.find((r) => r.deploy?.deployedModelId === deployedModelId);
 
 /**
  * `promote <run>`: a HELD run is deployed now despite the gate (recorded as an override; the engine deploys it and
@@ -121,11 +127,12 @@ export async function promote(ctx: StepContext, runId: string, o: OperatorOption
     throw new OperatorError(`run ${runId}'s deployed model ${id} is no longer on the endpoint`);
   if ((endpoint.trafficSplit[id] ?? 0) === 100) throw new OperatorError(`run ${runId} already takes 100 % of traffic`);
   return underLease(ctx, o, async () => {
-    const from = runOf(await ctx.ledger.list(), servingModel(endpoint)?.id);
+    const serving = servingModel(endpoint);
+    const from = serving && (await runOfDeployedModel(ctx, serving));
     return shiftTraffic(
       ctx,
       { [id]: 100 },
-      { action: 'promote', to: run, ...(from && from !== run ? { from } : {}) },
+      { action: 'promote', to: run, ...(from && from.runId !== run.runId ? { from } : {}) },
       o,
     );
   });
@@ -140,15 +147,14 @@ export async function rollback(ctx: StepContext, o: OperatorOptions): Promise<St
     const endpoint = await ctx.ports.endpoint.getEndpoint();
     const serving = servingModel(endpoint);
     if (!serving) throw new OperatorError('nothing serves on the endpoint: nothing to roll back');
-    const runs = await ctx.ledger.list();
-    const previous = rollbackTarget(endpoint, servingHistory(runs), serving.id);
+    const previous = rollbackTarget(endpoint, servingOrder(await servingHistories(ctx).read()), serving.id);
     if (!previous)
       throw new OperatorError(
         `no version that served before the serving one (model version ${serving.modelVersionId}) is deployed on the endpoint`,
       );
-    const to = runOf(runs, previous.id);
+    const to = await runOfDeployedModel(ctx, previous);
     if (!to) throw new OperatorError(`deployed model ${previous.id} has no run in the ledger`);
-    const from = runOf(runs, serving.id);
+    const from = await runOfDeployedModel(ctx, serving);
     return shiftTraffic(ctx, { [previous.id]: 100 }, { action: 'rollback', to, ...(from ? { from } : {}) }, o);
   });
 }
@@ -173,7 +179,6 @@ export interface UndeployResult {
 export async function undeploy(ctx: StepContext, o: OperatorOptions & { all?: boolean }): Promise<UndeployResult> {
   return underLease(ctx, o, async () => {
     const endpoint = await ctx.ports.endpoint.getEndpoint();
-    const runs = await ctx.ledger.list();
     let split = endpoint.trafficSplit;
     const serving = (id: string) => (split[id] ?? 0) > 0;
     if (o.all && endpoint.deployedModels.some((m) => serving(m.id))) {
@@ -191,7 +196,8 @@ export async function undeploy(ctx: StepContext, o: OperatorOptions & { all?: bo
         result.kept.push(m.id);
         continue;
       }
-      const owner = runs.find((r) => r.deploy?.deployedModelId === m.id && r.state === 'DEPLOYED');
+      const found = await runOfDeployedModel(ctx, m);
+      const owner = found?.state === 'DEPLOYED' ? found : undefined;
       // The lines about a model the ledger knows are its run's.
       const ownerCtx = owner ? forRun(ctx, owner.runId) : ctx;
       try {

@@ -1,7 +1,8 @@
 // The endpoint's lease: one ledger document saying which run may change the endpoint now (deploy, traffic update,
-// undeploy, alias move). A run takes it before it deploys and gives it back once its clean-up is recorded; a lease
-// whose holder no longer needs it (the run failed, or finished its clean-up, or the lease is older than its time) is
-// free, so a crashed holder never blocks the endpoint for good. Operator actions take it under their own name.
+// undeploy, alias move). A run takes it before it deploys and gives it back once its clean-up's undeploy operations
+// are done; a lease whose holder no longer needs it (the run failed, or finished its clean-up, or the lease is older
+// than its time) is free, so a crashed holder never blocks the endpoint for good. Operator actions take it under
+// their own name.
 import type { ObjectStore } from '../ports';
 import { casUpdate, readCasJson } from './cas';
 

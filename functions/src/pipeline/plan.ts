@@ -56,6 +56,8 @@ export interface Observation {
   /** The run that serves now, if the ledger knows it. */
   serving?: Pick<RunRecord, 'runId' | 'metrics' | 'dataset'>;
   operation?: OperationStatus;
+  /** The clean-up's undeploy operations still pending on the record, read back (a DEPLOYED run holding the lease). */
+  undeploys?: OperationStatus[];
   /** The run's deployed model as the endpoint lists it (found after a lost record, or once live). */
   liveModelId?: string;
   /** Whether the first training (the one that creates the registry model) is someone else's and still running. */
@@ -88,6 +90,8 @@ export type Action =
   | { kind: 'deploy' }
   | { kind: 'goLive'; deployedModelId: string }
   | { kind: 'cleanUp' }
+  /** The clean-up's undeploy operations are all done: record it and give the endpoint's lease back. */
+  | { kind: 'finishUndeploys'; failed: { operationName: string; error: string }[] }
   | { kind: 'finalize' }
   | { kind: 'done' }
   /** A scoring run: take the claim on its batch job, with the version serving now (a retake keeps the recorded one). */
@@ -345,6 +349,31 @@ function planScoring(r: RunRecord, o: Observation, c: PlanConfig): Action {
 export const needsFinalizing = (r: Pick<RunRecord, 'state' | 'report' | 'updatedAt' | 'kind'>): boolean =>
   isTerminal(r.state) && runKind(r) === 'training' && r.report?.of !== r.updatedAt;
 
+/** Undeploy operations of the run's keep-K clean-up not yet seen done (the run keeps the endpoint until they are). */
+export const undeploysPending = (r: Pick<RunRecord, 'state' | 'deploy'>): boolean =>
+  r.state === 'DEPLOYED' && (r.deploy?.undeployPending?.length ?? 0) > 0;
+
+/** A DEPLOYED run's keep-K clean-up not done yet (it never is once keep-K undeployed the run's own model). */
+const cleanUpDue = (r: Pick<RunRecord, 'state' | 'deploy'>): boolean =>
+  r.state === 'DEPLOYED' && !r.deploy?.undeployed && !r.deploy?.undeployedAt;
+
+/**
+ * Whether the run still has endpoint changes to make or see finish — its deployment, its clean-up, that clean-up's
+ * undeploy operations — and so still needs the endpoint's lease (engine/endpoint.ts).
+ */
+export const needsEndpoint = (r: Pick<RunRecord, 'state' | 'deploy'>): boolean =>
+  r.state === 'DEPLOYING' || cleanUpDue(r) || undeploysPending(r);
+
+/** Undeploys pending: wait while one runs, else finish them (the failed ones named). */
+function planUndeploys(o: Observation): Action {
+  const ops = o.undeploys;
+  if (!ops) return { kind: 'wait', why: 'undeploy operations not read' };
+  const running = ops.find((op) => !op.done);
+  if (running) return { kind: 'wait', why: `undeploy ${running.name} running` };
+  const failed = ops.flatMap((op) => (op.error ? [{ operationName: op.name, error: op.error }] : []));
+  return { kind: 'finishUndeploys', failed };
+}
+
 /** The one next action for the run. */
 export function plan(r: RunRecord, o: Observation, c: PlanConfig): Action {
   if (runKind(r) === 'scoring') return planScoring(r, o, c);
@@ -358,7 +387,8 @@ export function plan(r: RunRecord, o: Observation, c: PlanConfig): Action {
     case 'DEPLOYING':
       return planDeploying(r, o, c);
     case 'DEPLOYED':
-      if (!r.deploy?.undeployed && !r.deploy?.undeployedAt) return { kind: 'cleanUp' };
+      if (cleanUpDue(r)) return { kind: 'cleanUp' };
+      if (undeploysPending(r)) return planUndeploys(o);
       return needsFinalizing(r) ? { kind: 'finalize' } : { kind: 'done' };
     default:
       return needsFinalizing(r) ? { kind: 'finalize' } : { kind: 'done' };
@@ -368,7 +398,9 @@ export function plan(r: RunRecord, o: Observation, c: PlanConfig): Action {
 /** What the engine must read for the next plan of `r` (so observe reads nothing the state does not need). */
 export function needs(
   r: RunRecord,
-): ('dataset' | 'object' | 'build' | 'training' | 'gate' | 'operation' | 'endpoint' | 'registry' | 'batch')[] {
+): (
+  'dataset' | 'object' | 'build' | 'training' | 'gate' | 'operation' | 'endpoint' | 'registry' | 'batch' | 'undeploys'
+)[] {
   if (runKind(r) === 'scoring') {
     if (r.state === 'RECEIVED') return ['dataset', 'endpoint'];
     return r.state === 'SCORING' && r.scoring?.jobName ? ['batch'] : [];
@@ -382,6 +414,8 @@ export function needs(
       return r.training?.name ? ['training', 'gate'] : ['training', 'gate', 'object', 'registry'];
     case 'DEPLOYING':
       return r.deploy?.operationName ? ['operation', 'endpoint'] : ['endpoint', 'gate'];
+    case 'DEPLOYED':
+      return undeploysPending(r) ? ['undeploys'] : [];
     default:
       return [];
   }

@@ -154,6 +154,13 @@ export interface RunRecord {
     traffic?: TrafficSplit;
     /** Older deployed models undeployed after this one went live (keep-K). */
     undeployed?: { deployedModelId: string; operationName?: string; error?: string }[];
+    /**
+     * The operations of those undeploys not yet seen done: the run keeps the endpoint's lease until they are, so no
+     * endpoint change overlaps them. Absent on records written before the lease covered them.
+     */
+    undeployPending?: string[];
+    /** When every undeploy operation of the clean-up was seen done. */
+    undeploysFinishedAt?: string;
     /** When keep-K undeployed this run's own model, and after which run went live. */
     undeployedAt?: string;
     undeployedBy?: string;

@@ -58,7 +58,11 @@ export type RunEvent =
       type: 'undeployRecorded';
       at: string;
       undeployed: { deployedModelId: string; operationName?: string; error?: string }[];
+      /** The undeploy operations not done yet (the run holds the endpoint until they are). */
+      pending?: string[];
     }
+  /** Every pending undeploy operation of the clean-up is done; `failed` are those that ended with an error. */
+  | { type: 'undeploysFinished'; at: string; failed: { operationName: string; error: string }[] }
   /** Keep-K undeployed this run's model (after `by` went live): it no longer serves, costs or takes traffic. */
   | { type: 'undeployed'; at: string; by: string; operationName?: string }
   /** An operator deploys a HELD version anyway: the run goes back to DEPLOYING with the deploy claim taken. */
@@ -195,7 +199,24 @@ function transition(r: RunRecord, e: RunEvent): RunRecord | undefined {
     case 'undeployRecorded':
       // The one change allowed after a terminal state: keep-K housekeeping noted once, the state stays DEPLOYED.
       if (r.state !== 'DEPLOYED' || r.deploy?.undeployed) return undefined;
-      return { ...touch(r, e.at), deploy: { ...r.deploy, undeployed: e.undeployed } };
+      return {
+        ...touch(r, e.at),
+        deploy: {
+          ...r.deploy,
+          undeployed: e.undeployed,
+          ...(e.pending && e.pending.length > 0 ? { undeployPending: e.pending } : {}),
+        },
+      };
+    case 'undeploysFinished': {
+      if (r.state !== 'DEPLOYED' || !r.deploy?.undeployPending) return undefined;
+      const { undeployPending: _done, ...deploy } = r.deploy;
+      const failure = new Map(e.failed.map((f) => [f.operationName, f.error]));
+      const undeployed = (deploy.undeployed ?? []).map((u) => {
+        const error = u.operationName === undefined ? undefined : failure.get(u.operationName);
+        return error === undefined ? u : { ...u, error };
+      });
+      return { ...touch(r, e.at), deploy: { ...deploy, undeployed, undeploysFinishedAt: e.at } };
+    }
     case 'undeployed':
       if (r.state !== 'DEPLOYED' || !r.deploy?.deployedModelId || r.deploy.undeployedAt) return undefined;
       return {

@@ -14,6 +14,7 @@ import { LocalObjectStore } from '../../../functions/src/local/object-store';
 import { TWIN_STATE_BUCKET } from '../../../functions/src/local/settings';
 import type { LocalEndpoint } from '../../../functions/src/local/endpoint-twin';
 import { newRunRecord, type RunRecord } from '../../../functions/src/pipeline/run-record';
+import { deployedModelDisplayName } from '../../../functions/src/ports';
 
 const MAIN = join(__dirname, '../../../functions/src/cli/main.ts');
 const TSX = require.resolve('tsx');
@@ -55,6 +56,8 @@ describe('cli: undeploy on a local stack', function () {
       id,
       model: 'projects/p/locations/l/models/m',
       modelVersionId: id === '111' ? '1' : '2',
+      // As the twin names a deployment: the run it was deployed for (how undeploy finds the run to mark).
+      displayName: id === '111' ? deployedModelDisplayName('old-run', 1) : deployedModelDisplayName('new-run', 2),
       artifactUri: 'gs://none',
       imageUri: 'none',
       servingCommand: [],

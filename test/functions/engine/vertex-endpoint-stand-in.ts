@@ -83,8 +83,7 @@ export async function useRealVertexEndpoint(h: Harness): Promise<RealVertex> {
         String(req.deployedModelId),
         numbers(req.trafficSplit as Record<string, unknown>),
       );
-      // The fake undeploys at once: the operation is done when read.
-      h.endpoint.operations.set(operationName, { name: operationName, done: true });
+      // The fake's operation (done at once, or held by the test) is what getOperation reads back.
       return { name: operationName, done: false };
     }),
     await record(eps, 'updateEndpoint', 'UpdateEndpointRequest', async (req) => {

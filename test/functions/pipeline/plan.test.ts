@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import {
   needs,
+  needsEndpoint,
   newerDrop,
   plan,
   type Action,
@@ -373,6 +374,36 @@ const ROWS: [string, RunRecord, Observation, Action['kind'], Partial<Action>?][]
     'finalize',
   ],
   [
+    'DEPLOYED, undeploys pending, not read yet → wait',
+    run('DEPLOYED', { deploy: { deployedModelId: '7', undeployed: [], undeployPending: ['op/u6'] } }),
+    o(),
+    'wait',
+  ],
+  [
+    'DEPLOYED, an undeploy still running → wait (the lease stays held)',
+    run('DEPLOYED', { deploy: { deployedModelId: '7', undeployed: [], undeployPending: ['op/u5', 'op/u6'] } }),
+    o({
+      undeploys: [
+        { name: 'op/u5', done: true },
+        { name: 'op/u6', done: false },
+      ],
+    }),
+    'wait',
+    { why: 'undeploy op/u6 running' },
+  ],
+  [
+    'DEPLOYED, every undeploy done → finish them (the failed one named)',
+    run('DEPLOYED', { deploy: { deployedModelId: '7', undeployed: [], undeployPending: ['op/u5', 'op/u6'] } }),
+    o({
+      undeploys: [
+        { name: 'op/u5', done: true },
+        { name: 'op/u6', done: true, error: 'gone wrong' },
+      ],
+    }),
+    'finishUndeploys',
+    { failed: [{ operationName: 'op/u6', error: 'gone wrong' }] },
+  ],
+  [
     'DEPLOYED, reported → done',
     run('DEPLOYED', { deploy: { deployedModelId: '7', undeployed: [] }, report: { uri: 'r', writtenAt: T0, of: T0 } }),
     o(),
@@ -518,6 +549,20 @@ describe('pipeline/plan', () => {
     assert.deepEqual(needs(scoring('SCORING', claimed)), []);
     assert.deepEqual(needs(scoring('SCORING', { ...claimed, jobName: 'bpj/1' })), ['batch']);
     assert.deepEqual(needs(scoring('SCORED', { ...claimed, jobName: 'bpj/1' })), []);
+  });
+
+  it('a DEPLOYED run reads its pending undeploy operations, and needs the endpoint until they are finished', () => {
+    const pending = run('DEPLOYED', { deploy: { deployedModelId: '7', undeployed: [], undeployPending: ['op/u6'] } });
+    const finished = run('DEPLOYED', { deploy: { deployedModelId: '7', undeployed: [], undeploysFinishedAt: T0 } });
+    assert.deepEqual(needs(pending), ['undeploys']);
+    assert.deepEqual(needs(finished), []);
+    assert.equal(needsEndpoint(run('DEPLOYING')), true, 'a deployment');
+    assert.equal(needsEndpoint(run('DEPLOYED', { deploy: { deployedModelId: '7' } })), true, 'its clean-up');
+    assert.equal(needsEndpoint(pending), true, 'its undeploys running');
+    assert.equal(needsEndpoint(finished), false);
+    assert.equal(needsEndpoint(run('DEPLOYED', { deploy: { deployedModelId: '7', undeployed: [] } })), false);
+    assert.equal(needsEndpoint(run('DEPLOYED', { deploy: { deployedModelId: '7', undeployedAt: T0 } })), false);
+    assert.equal(needsEndpoint(run('FAILED')), false);
   });
 
   it('newerDrop orders generations numerically beyond 2^53, the run id breaking a tie', () => {

@@ -81,6 +81,8 @@ const EVENTS: Record<RunEvent['type'], RunEvent> = {
   deployed: { type: 'deployed', at: T1, deployedModelId: '111', traffic: { '111': 100 } },
   undeployed: { type: 'undeployed', at: T1, by: 'newer-run', operationName: 'op/u' },
   undeployRecorded: { type: 'undeployRecorded', at: T1, undeployed: [{ deployedModelId: '9', operationName: 'op/9' }] },
+  // A no-op on every record of the table: none has undeploys pending (their own test below).
+  undeploysFinished: { type: 'undeploysFinished', at: T1, failed: [] },
   releaseClaim: { type: 'releaseClaim', at: T1, stage: 'build' },
   overrideHold: { type: 'overrideHold', at: T1, by: 'ana', leaseSeconds: LEASE, requestedSplit: { '0': 100 } },
   evaluationImported: {
@@ -209,6 +211,36 @@ describe('pipeline/run-state', () => {
       assert.deepEqual(scored.scoring?.summary, summary);
       assert.equal(apply(scored, EVENTS.scored).changed, false);
     });
+  });
+
+  it('undeploys pending: recorded with the clean-up, finished once with the failed operations named', () => {
+    const live = apply(recordIn('DEPLOYING'), EVENTS.deployed).record;
+    const cleaned = apply(live, {
+      type: 'undeployRecorded',
+      at: T1,
+      undeployed: [
+        { deployedModelId: '8', operationName: 'op/8' },
+        { deployedModelId: '9', operationName: 'op/9' },
+      ],
+      pending: ['op/8', 'op/9'],
+    }).record;
+    assert.deepEqual(cleaned.deploy?.undeployPending, ['op/8', 'op/9']);
+    const finished = apply(cleaned, {
+      type: 'undeploysFinished',
+      at: T9,
+      failed: [{ operationName: 'op/9', error: 'boom' }],
+    });
+    assert.equal(finished.changed, true);
+    assert.equal(finished.record.deploy?.undeployPending, undefined);
+    assert.equal(finished.record.deploy?.undeploysFinishedAt, T9);
+    assert.deepEqual(finished.record.deploy?.undeployed, [
+      { deployedModelId: '8', operationName: 'op/8' },
+      { deployedModelId: '9', operationName: 'op/9', error: 'boom' },
+    ]);
+    assert.equal(apply(finished.record, EVENTS.undeploysFinished).changed, false, 'finished once');
+    // Nothing pending (all undeploys failed to start, or a record of before): nothing to finish.
+    const none = apply(live, { type: 'undeployRecorded', at: T1, undeployed: [], pending: [] }).record;
+    assert.equal(none.deploy?.undeployPending, undefined);
   });
 
   it('records the time each state was entered', () => {
