@@ -7,9 +7,8 @@
 //     file), then the input is streamed again and each row's line of `<name>.predictions.csv` written in input order.
 // The output is paced by the input: the next chunk of the object is read only once what the last one produced has
 // been taken by the upload, so neither side buffers more than a chunk or two.
-import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { PassThrough, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import {
   checkScoringColumns,
   idCell,
@@ -19,6 +18,7 @@ import {
   rowName,
   type ScoringColumns,
 } from '../pipeline/batch-results';
+import { ObjectSink, type ObjectTarget } from '../pipeline/object-sink';
 import type { ObjectInfo, ObjectStore } from '../ports';
 import { scanScoringRows, scoringColumns } from './dataset-check';
 
@@ -29,12 +29,6 @@ export interface PinnedObject {
   generation: string;
 }
 
-/** Where a pass writes. */
-export interface ObjectTarget {
-  bucket: string;
-  name: string;
-}
-
 /**
  * Where pass 1 records how many rows it wrote, next to the instances: pass 2 then knows before writing anything
  * whether the results cover every row, so a run that fails on its results never starts an upload.
@@ -43,46 +37,6 @@ export const rowCountObject = (instances: ObjectTarget): ObjectTarget => ({
   bucket: instances.bucket,
   name: `${instances.name.replace(/\.jsonl$/, '')}.rows.json`,
 });
-
-/** Text pushed by a pass into one object through writeStream; flush waits until the upload has taken it. */
-class ObjectSink {
-  private readonly out = new PassThrough();
-  private pending: string[] = [];
-  private failure: Error | undefined;
-  readonly written: Promise<ObjectInfo>;
-
-  constructor(store: ObjectStore, target: ObjectTarget, contentType: string) {
-    this.written = store.writeStream(target.bucket, target.name, this.out, { contentType });
-    this.written.catch((err: unknown) => {
-      this.failure ??= err instanceof Error ? err : new Error(String(err));
-      this.out.destroy();
-    });
-  }
-
-  push(text: string): void {
-    this.pending.push(text);
-  }
-
-  async flush(): Promise<void> {
-    if (this.failure !== undefined) throw this.failure;
-    if (this.pending.length === 0) return;
-    const ok = this.out.write(this.pending.join(''));
-    this.pending = [];
-    if (!ok) await Promise.race([once(this.out, 'drain'), this.written]);
-  }
-
-  async end(): Promise<ObjectInfo> {
-    await this.flush();
-    this.out.end();
-    return this.written;
-  }
-
-  /** Nothing is written: the upload is abandoned (the store creates no object from a source that errored). */
-  async abort(): Promise<void> {
-    this.out.destroy(new Error('scoring pass abandoned its output'));
-    await this.written.catch(() => undefined);
-  }
-}
 
 /** The object's stream, read one chunk ahead of what `beforeNext` lets through. */
 function paced(input: Readable, beforeNext: () => Promise<void>): Readable {
