@@ -73,6 +73,17 @@ export interface ObjectStore {
   readStream(bucket: string, name: string, generation: string): Readable;
   stat(bucket: string, name: string): Promise<ObjectInfo | undefined>;
   write(bucket: string, name: string, data: Buffer | string, opts?: WriteOptions): Promise<ObjectInfo>;
+  /**
+   * Writes the chunks as one object, in bounded memory (for objects too large to hold: the scoring run's instances
+   * and predictions). The object appears only once the source ended; if the source errors, nothing is written and the
+   * call rejects with that error.
+   */
+  writeStream(
+    bucket: string,
+    name: string,
+    source: AsyncIterable<Buffer | string>,
+    opts?: Pick<WriteOptions, 'contentType'>,
+  ): Promise<ObjectInfo>;
   list(bucket: string, prefix: string): Promise<ObjectInfo[]>;
 }
 
@@ -342,7 +353,7 @@ export interface Ports {
  * the reliability suite's fault layer wraps. A method added to a port and not listed here does not compile.
  */
 export const PORT_METHODS = {
-  store: ['read', 'stat', 'write', 'list'],
+  store: ['read', 'stat', 'write', 'writeStream', 'list'],
   builds: ['startBuild', 'findBuildForRun', 'getBuild'],
   training: ['startTraining', 'findTrainingForRun', 'getTraining'],
   endpoint: ['getEndpoint', 'deployModel', 'undeployModel', 'updateTrafficSplit', 'getOperation'],

@@ -127,7 +127,10 @@ export class FakeGcs {
   }
 
   async stop(): Promise<void> {
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => this.server?.close(() => resolve()));
+    // An upload whose source failed is left open by the client (its body never ends): cut it.
+    this.server?.closeAllConnections();
+    await closed;
   }
 
   private resource(bucket: string, name: string, o: StoredObject) {

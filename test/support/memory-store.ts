@@ -90,6 +90,18 @@ export class MemoryObjectStore implements ObjectStore {
     return { ...info };
   }
 
+  /** Collects the chunks, then writes them as one object (nothing when the source errors). */
+  async writeStream(
+    bucket: string,
+    name: string,
+    source: AsyncIterable<Buffer | string>,
+    opts: Pick<WriteOptions, 'contentType'> = {},
+  ): Promise<ObjectInfo> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of source) chunks.push(Buffer.from(chunk));
+    return this.write(bucket, name, Buffer.concat(chunks), opts);
+  }
+
   async list(bucket: string, prefix: string): Promise<ObjectInfo[]> {
     await tick();
     return [...this.objects.values()]

@@ -68,17 +68,26 @@ export const validateTrainingDataset: DatasetValidator = async (input, trainerDi
   return { rowCount, problems, problemCount, ...(labelMissing ? { labelMissing } : {}) };
 };
 
-/** A validated scoring file's typed rows, in file order, and the columns scoring reads (the schema's id, features). */
-export async function readScoringRows(
+/** The columns scoring reads: the schema's id and features. */
+export async function scoringColumns(trainerDir: string): Promise<ScoringColumns> {
+  const { id, features } = (await schemaOf(trainerDir)).table;
+  return { ...(id ? { id } : {}), features };
+}
+
+/**
+ * Streams a scoring file through the validator, handing each valid typed row to `onRow` with its index (in file
+ * order; the indices are the rows' only when the file validates: check problemCount). Bounded memory.
+ */
+export async function scanScoringRows(
   input: Readable,
   trainerDir: string,
-): Promise<{ rows: Record<string, unknown>[]; columns: ScoringColumns; problemCount: number }> {
+  onRow: (row: Record<string, unknown>, index: number) => void,
+): Promise<{ rowCount: number; problemCount: number }> {
   const schema = await schemaFor(input, trainerDir);
-  const rows: Record<string, unknown>[] = [];
-  const { problemCount } = await validator().validateDatasetStream(input, schema, {
+  let index = 0;
+  const { rowCount, problemCount } = await validator().validateDatasetStream(input, schema, {
     requireLabel: false,
-    onRow: (row) => void rows.push(row),
+    onRow: (row) => onRow(row, index++),
   });
-  const { id, features } = schema.table;
-  return { rows, columns: { ...(id ? { id } : {}), features }, problemCount };
+  return { rowCount, problemCount };
 }

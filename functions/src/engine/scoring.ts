@@ -2,25 +2,16 @@
 // predictions file once the job succeeded. Each writes the run record once through the state machine, as act.ts's
 // training actions do; the batch port's check-before-create (the job carries the run id) makes a retaken claim find
 // the job an earlier attempt started instead of starting a second one.
-import type { Readable } from 'node:stream';
-import {
-  BatchResultsError,
-  batchSummary,
-  mergePredictions,
-  predictionsObjectName,
-  ROW_KEY,
-  toInstanceLines,
-  type OutputFile,
-} from '../pipeline/batch-results';
+import { BatchResultsError, batchSummary, predictionsObjectName, ROW_KEY } from '../pipeline/batch-results';
 import { errorMessage } from '../pipeline/errors';
 import { gsUri, parseGsUri } from '../pipeline/gs-uri';
 import type { Action } from '../pipeline/plan';
 import type { DatasetLineage, RunRecord } from '../pipeline/run-record';
 import { classifyError } from '../pipeline/errors';
-import type { BatchJobStatus } from '../ports';
+import type { BatchJobStatus, ObjectInfo } from '../ports';
 import type { Acted } from './act';
 import { nowIso, type StepContext } from './context';
-import { readScoringRows } from './dataset-check';
+import { mergeResults, writeInstances } from './scoring-passes';
 import { underClaim, UnrecordedEffectError } from './side-effect';
 
 /**
@@ -35,15 +26,6 @@ export const scoringFolder = (artifactsBucket: string, runId: string): string =>
 
 /** The results files of a job's output folder (`prediction.results-*`; error lines come in the same shape). */
 const RESULT_FILE = /\/prediction\.(results|errors_stats)-\d+-of-\d+$/;
-
-/** The dropped file's typed rows, from the generation the run validated. */
-async function rowsOf(ctx: StepContext, r: RunRecord) {
-  const ds = r.dataset as DatasetLineage;
-  const stream: Readable = ctx.ports.store.readStream(ds.bucket, ds.name, ds.generation);
-  const read = await readScoringRows(stream, ctx.config.trainerDir);
-  if (read.problemCount > 0) throw new Error(`${ds.uri}#${ds.generation} no longer validates`);
-  return read;
-}
 
 export async function claimScoring(
   ctx: StepContext,
@@ -75,11 +57,13 @@ export async function startScoring(ctx: StepContext, r: RunRecord, retaken: bool
   const s = r.scoring as NonNullable<RunRecord['scoring']>;
   let acted: Acted | undefined;
   const result = await underClaim(ctx, runId, 'scoring', async () => {
-    const { rows, columns } = await rowsOf(ctx, r);
-    const input = parseGsUri(s.inputUri as string, 'inputUri');
-    await ctx.ports.store.write(input.bucket, input.name, toInstanceLines(rows, columns), {
-      contentType: 'application/jsonl',
-    });
+    const ds = r.dataset as DatasetLineage;
+    const { rows } = await writeInstances(
+      ctx.ports.store,
+      ds,
+      ctx.config.trainerDir,
+      parseGsUri(s.inputUri as string, 'inputUri'),
+    );
     const job = await ctx.ports.batch.startBatchJob({
       runId,
       model: s.model as { name: string; versionId: string },
@@ -99,33 +83,35 @@ export async function startScoring(ctx: StepContext, r: RunRecord, retaken: bool
         cause: err,
       });
     }
-    ctx.log.info({ runId, jobName: job.name, rows: rows.length, retaken }, 'batch prediction job started');
+    ctx.log.info({ runId, jobName: job.name, rows, retaken }, 'batch prediction job started');
     return { outcome: 'scoring-started' };
   });
   return acted ?? { record: (await ctx.ledger.get(runId)) ?? r, changed: false, outcome: result.outcome };
 }
 
 /** Every results file of the job's output folder, in name order. */
-async function jobOutputs(ctx: StepContext, job: BatchJobStatus): Promise<OutputFile[]> {
+async function jobOutputs(ctx: StepContext, job: BatchJobStatus): Promise<ObjectInfo[]> {
   if (!job.outputDirectory) throw new Error(`batch prediction job ${job.name} succeeded without an output folder`);
   const dir = parseGsUri(job.outputDirectory.replace(/\/?$/, '/'), 'outputDirectory');
   const listed = (await ctx.ports.store.list(dir.bucket, dir.name)).filter((o) => RESULT_FILE.test(`/${o.name}`));
-  const files: OutputFile[] = [];
-  for (const o of listed.sort((a, b) => a.name.localeCompare(b.name))) {
-    const got = await ctx.ports.store.read(o.bucket, o.name);
-    if (got) files.push({ name: o.name, text: got.data.toString('utf8') });
-  }
-  return files;
+  return listed.sort((a, b) => a.name.localeCompare(b.name));
 }
 
 export async function writePredictions(ctx: StepContext, r: RunRecord, job: BatchJobStatus): Promise<Acted> {
   const { runId } = r;
   const ds = r.dataset as DatasetLineage;
   const s = r.scoring as NonNullable<RunRecord['scoring']>;
-  const { rows, columns } = await rowsOf(ctx, r);
+  const name = predictionsObjectName(ds.name);
   let merged;
   try {
-    merged = mergePredictions(rows, columns, await jobOutputs(ctx, job));
+    merged = await mergeResults(
+      ctx.ports.store,
+      ds,
+      ctx.config.trainerDir,
+      await jobOutputs(ctx, job),
+      { bucket: ds.bucket, name },
+      parseGsUri(s.inputUri as string, 'inputUri'),
+    );
   } catch (err) {
     if (!(err instanceof BatchResultsError)) throw err;
     const { record, changed } = await ctx.ledger.update(runId, {
@@ -138,11 +124,9 @@ export async function writePredictions(ctx: StepContext, r: RunRecord, job: Batc
     if (changed) ctx.log.error({ runId, jobName: job.name }, `scoring failed: ${err.message}`);
     return { record, changed, outcome: 'failed' };
   }
-  const name = predictionsObjectName(ds.name);
-  await ctx.ports.store.write(ds.bucket, name, merged.csv, { contentType: 'text/csv' });
   const model = s.model as { name: string; versionId: string };
   const summary = batchSummary({
-    rows: merged.records.length,
+    rows: merged.rows,
     modelVersion: `${model.name}@${job.modelVersionId ?? model.versionId}`,
     ...(job.startTime ? { startTime: job.startTime } : {}),
     ...(job.endTime ? { endTime: job.endTime } : {}),

@@ -1,6 +1,7 @@
 // ObjectStore over Cloud Storage. Reads are bounded (the size is checked before any byte is downloaded, and the
 // download is pinned to the generation that was checked); writes can be compare-and-swap on the generation.
-import { PassThrough } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { File, FileMetadata } from '@google-cloud/storage';
 import {
   ObjectGoneError,
@@ -103,6 +104,21 @@ export function createGcsStore(clients: Pick<GcpClients, 'storage'>): ObjectStor
         }
         throw err;
       }
+      return toInfo(bucket, name, target.metadata);
+    },
+
+    async writeStream(bucket, name, source, opts) {
+      // One multipart upload fed as the source yields (the client streams the body; nothing is held whole). A source
+      // that errors aborts the request, so no object is created.
+      const target = file(bucket, name);
+      await pipeline(
+        Readable.from(source),
+        target.createWriteStream({
+          resumable: false,
+          validation: 'md5',
+          ...(opts?.contentType ? { contentType: opts.contentType } : {}),
+        }),
+      );
       return toInfo(bucket, name, target.metadata);
     },
 

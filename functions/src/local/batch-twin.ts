@@ -4,9 +4,20 @@
 // folder under the output prefix holding `prediction.results-0000i-of-0000N` JSONL files of {key|instance,
 // prediction} lines and, for instances that failed, `prediction.errors_stats-00000-of-00001` of {key|instance,
 // error}. startBatchJob returns at once; getBatchJob reports the same small state union as the cloud adapter.
-// Jobs live in the twin's bucket: after a restart, resume() runs again every job that had not ended.
+// Jobs live in the twin's bucket: after a restart, resume() runs again every job that had not ended. The instances
+// are streamed (counted in one read, sent in the next) and the results written as they come, so a job holds one
+// request's worth of instances whatever the file's size.
 import { randomInt } from 'node:crypto';
-import type { BatchJobRequest, BatchJobState, BatchJobStatus, BatchPredictionService, ObjectStore } from '../ports';
+import { createInterface } from 'node:readline';
+import type {
+  BatchJobRequest,
+  BatchJobState,
+  BatchJobStatus,
+  BatchPredictionService,
+  ObjectInfo,
+  ObjectStore,
+} from '../ports';
+import { ObjectSink } from '../pipeline/object-sink';
 import { listJson, readJson, updateJson } from './json-objects';
 import { parseGsUri } from '../pipeline/gs-uri';
 import { localPathOfGsUri, type LocalLayout } from './layout';
@@ -38,6 +49,17 @@ export interface LocalBatchJob {
 
 type Instance = { key?: string; instance: unknown; body: string };
 type Line = Record<string, unknown>;
+
+/** A job's output files being written: results rotate into the next file every `linesPerFile` lines. */
+interface JobOutputs {
+  /** The results folder's gs:// URI. */
+  folder: string;
+  result(line: Line): void;
+  error(line: Line): void;
+  flush(): Promise<void>;
+  end(): Promise<void>;
+  abort(): Promise<void>;
+}
 
 export class LocalBatchPredictionService implements BatchPredictionService {
   private readonly work = new Set<Promise<void>>();
@@ -129,7 +151,8 @@ export class LocalBatchPredictionService implements BatchPredictionService {
     const { request } = job;
     await this.update(job, { state: 'RUNNING', startTime: this.iso() });
     try {
-      const instances = await this.readInstances(request);
+      const input = await this.inputOf(request);
+      const total = await this.countInstances(input);
       const version = await this.deps.registry.getVersion(request.model);
       await this.deps.replicas.start({
         deployedModelId: replicaId,
@@ -140,17 +163,26 @@ export class LocalBatchPredictionService implements BatchPredictionService {
       });
       const url = this.deps.replicas.predictUrl(replicaId);
       if (!url) throw new Error('the model server stopped before the job could send instances');
-      const { results, errors, requests } = await this.predictAll(url, instances);
-      const outputDirectory = await this.writeOutputs(job, results, errors);
-      const completion = { successful: results.length, failed: errors.length, incomplete: 0 };
-      const allFailed = results.length === 0 && errors.length > 0;
+      const out = this.outputs(job, total);
+      let counts;
+      try {
+        counts = await this.predictAll(url, this.instances(request, input), out);
+        await out.end();
+      } catch (err) {
+        await out.abort();
+        throw err;
+      }
+      const { results, errors, requests, firstError } = counts;
+      const outputDirectory = out.folder;
+      const completion = { successful: results, failed: errors, incomplete: 0 };
+      const allFailed = results === 0 && errors > 0;
       await this.update(job, {
         state: allFailed ? 'FAILED' : 'SUCCEEDED',
         endTime: this.iso(),
         outputDirectory,
         completion,
         predictRequests: requests,
-        ...(allFailed ? { error: `every instance failed: ${String((errors[0]?.error as Line).message)}` } : {}),
+        ...(allFailed ? { error: `every instance failed: ${String((firstError?.error as Line).message)}` } : {}),
       });
     } catch (err) {
       await this.update(job, { state: 'FAILED', endTime: this.iso(), error: (err as Error).message });
@@ -159,40 +191,66 @@ export class LocalBatchPredictionService implements BatchPredictionService {
     }
   }
 
-  /** The input file's instances (JSONL objects or values); the key field is taken out of what the model gets. */
-  private async readInstances(req: BatchJobRequest): Promise<Instance[]> {
+  /** The input file, as it is now (the job reads one generation throughout). */
+  private async inputOf(req: BatchJobRequest): Promise<ObjectInfo> {
     if (req.instancesFormat !== 'jsonl')
       throw new Error(`the local twin reads jsonl instances, not ${req.instancesFormat}`);
     const { bucket, name } = parseGsUri(req.inputUri, 'inputUri');
-    const got = await this.deps.store.read(bucket, name);
-    if (!got) throw new Error(`input ${req.inputUri} not found`);
-    const out: Instance[] = [];
-    got.data
-      .toString('utf8')
-      .split(/\r?\n/)
-      .forEach((text, i) => {
-        if (text.trim() === '') return;
-        let value: unknown;
-        try {
-          value = JSON.parse(text);
-        } catch {
-          throw new Error(`input ${req.inputUri} line ${i + 1} is not JSON`);
-        }
-        if (req.keyField && typeof value === 'object' && value !== null && !Array.isArray(value)) {
-          const { [req.keyField]: key, ...rest } = value as Record<string, unknown>;
-          out.push({ key: String(key), instance: rest, body: JSON.stringify(rest) });
-        } else out.push({ instance: value, body: JSON.stringify(value) });
-      });
-    return out;
+    const info = await this.deps.store.stat(bucket, name);
+    if (!info) throw new Error(`input ${req.inputUri} not found`);
+    return info;
+  }
+
+  private lines(input: ObjectInfo) {
+    return createInterface({
+      input: this.deps.store.readStream(input.bucket, input.name, input.generation),
+      crlfDelay: Infinity,
+    });
+  }
+
+  /** How many instances the file holds (its non-blank lines): the results files' count depends on it. */
+  private async countInstances(input: ObjectInfo): Promise<number> {
+    let n = 0;
+    for await (const text of this.lines(input)) if (text.trim() !== '') n++;
+    return n;
+  }
+
+  /** The input file's instances (JSONL objects or values); the key field is taken out of what the model gets. */
+  private async *instances(req: BatchJobRequest, input: ObjectInfo): AsyncGenerator<Instance> {
+    let i = 0;
+    for await (const text of this.lines(input)) {
+      i++;
+      if (text.trim() === '') continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        throw new Error(`input ${req.inputUri} line ${i} is not JSON`);
+      }
+      if (req.keyField && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+        const { [req.keyField]: key, ...rest } = value as Record<string, unknown>;
+        yield { key: String(key), instance: rest, body: JSON.stringify(rest) };
+      } else yield { instance: value, body: JSON.stringify(value) };
+    }
   }
 
   /** Chunks under the request limits; a chunk the server refuses fails its instances, as on Vertex. */
-  private async predictAll(url: string, instances: Instance[]) {
+  private async predictAll(url: string, instances: AsyncIterable<Instance>, out: JobOutputs) {
     const maxBytes = this.deps.maxRequestBytes ?? MAX_REQUEST_BYTES;
     const perRequest = this.deps.instancesPerRequest ?? INSTANCES_PER_REQUEST;
     const envelope = Buffer.byteLength('{"instances":[]}');
-    const results: Line[] = [];
-    const errors: Line[] = [];
+    let results = 0;
+    let errors = 0;
+    let firstError: Line | undefined;
+    const error = (line: Line) => {
+      errors++;
+      firstError ??= line;
+      out.error(line);
+    };
+    const result = (line: Line) => {
+      results++;
+      out.result(line);
+    };
     const tag = (x: Instance): Line => (x.key !== undefined ? { key: x.key } : { instance: x.instance });
     let requests = 0;
     let chunk: Instance[] = [];
@@ -207,14 +265,14 @@ export class LocalBatchPredictionService implements BatchPredictionService {
         url,
         sent.map((x) => x.body),
       );
-      if ('predictions' in outcome)
-        sent.forEach((x, i) => results.push({ ...tag(x), prediction: outcome.predictions[i] }));
-      else sent.forEach((x) => errors.push({ ...tag(x), error: outcome.error }));
+      if ('predictions' in outcome) sent.forEach((x, i) => result({ ...tag(x), prediction: outcome.predictions[i] }));
+      else sent.forEach((x) => error({ ...tag(x), error: outcome.error }));
+      await out.flush();
     };
-    for (const x of instances) {
+    for await (const x of instances) {
       const size = Buffer.byteLength(x.body) + (chunk.length > 0 ? 1 : 0);
       if (envelope + Buffer.byteLength(x.body) > maxBytes) {
-        errors.push({
+        error({
           ...tag(x),
           error: { code: 3, message: `instance is larger than the ${maxBytes}-byte request limit` },
         });
@@ -225,7 +283,7 @@ export class LocalBatchPredictionService implements BatchPredictionService {
       chunk.push(x);
     }
     await flush();
-    return { results, errors, requests };
+    return { results, errors, requests, firstError };
   }
 
   private async post(
@@ -257,8 +315,8 @@ export class LocalBatchPredictionService implements BatchPredictionService {
     return { error: { code: res.status === 400 ? 3 : 13, message } };
   }
 
-  /** Writes the results as Vertex lays them out; returns the results folder's gs:// URI. */
-  private async writeOutputs(job: LocalBatchJob, results: Line[], errors: Line[]): Promise<string> {
+  /** The job's output files as Vertex lays them out, written as lines come: `total` instances decide the count. */
+  private outputs(job: LocalBatchJob, total: number): JobOutputs {
     const prefix = job.request.outputUriPrefix.endsWith('/')
       ? job.request.outputUriPrefix
       : `${job.request.outputUriPrefix}/`;
@@ -266,17 +324,55 @@ export class LocalBatchPredictionService implements BatchPredictionService {
     const folder = `${prefix}prediction-${this.deps.names.modelId}-${stamp}/`;
     const { bucket, name: dir } = parseGsUri(folder, 'outputUriPrefix');
     const perFile = this.deps.linesPerFile ?? LINES_PER_FILE;
-    const files = Math.max(1, Math.ceil(results.length / perFile));
+    const files = Math.max(1, Math.ceil(total / perFile));
     const pad = (n: number) => String(n).padStart(5, '0');
-    for (let f = 0; f < files; f++) {
-      const lines = results.slice(f * perFile, (f + 1) * perFile).map((l) => `${JSON.stringify(l)}\n`);
-      await this.deps.store.write(bucket, `${dir}prediction.results-${pad(f)}-of-${pad(files)}`, lines.join(''));
-    }
-    if (errors.length > 0) {
-      const text = errors.map((l) => `${JSON.stringify(l)}\n`).join('');
-      await this.deps.store.write(bucket, `${dir}prediction.errors_stats-00000-of-00001`, text);
-    }
-    return folder;
+    const store = this.deps.store;
+    const open = (n: number) =>
+      new ObjectSink(
+        store,
+        { bucket, name: `${dir}prediction.results-${pad(n)}-of-${pad(files)}` },
+        'application/jsonl',
+      );
+    const done: ObjectSink[] = [];
+    let file = 0;
+    let current = open(0);
+    let inFile = 0;
+    let errors: ObjectSink | undefined;
+    return {
+      folder,
+      result(line) {
+        if (inFile === perFile && file < files - 1) {
+          done.push(current);
+          current = open(++file);
+          inFile = 0;
+        }
+        current.push(`${JSON.stringify(line)}\n`);
+        inFile++;
+      },
+      error(line) {
+        errors ??= new ObjectSink(
+          store,
+          { bucket, name: `${dir}prediction.errors_stats-00000-of-00001` },
+          'application/jsonl',
+        );
+        errors.push(`${JSON.stringify(line)}\n`);
+      },
+      async flush() {
+        // A file that is full is finished now, so only the current one stays open.
+        for (let sink = done.shift(); sink; sink = done.shift()) await sink.end();
+        await Promise.all([current.flush(), errors?.flush()]);
+      },
+      async end() {
+        for (let sink = done.shift(); sink; sink = done.shift()) await sink.end();
+        await current.end();
+        // Files no result reached (instances that failed): written empty, as the count in their names promises.
+        while (file < files - 1) await open(++file).end();
+        await errors?.end();
+      },
+      async abort() {
+        await Promise.all([...done, current, ...(errors ? [errors] : [])].map((sink) => sink.abort()));
+      },
+    };
   }
 
   private async update(job: LocalBatchJob, change: Partial<LocalBatchJob>): Promise<void> {

@@ -5,11 +5,12 @@
 // or a sidecar describing older content) is adopted as a new generation the first time the store looks at it.
 // A bucket with versioning enabled (its bucket-config file, as Terraform sets it on the data bucket) also keeps a
 // copy of every generation, so a `gs://…#<generation>` pin reads exactly the bytes that were validated.
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { access, readdir, readFile, stat } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
-import { Readable } from 'node:stream';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { access, copyFile, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { ObjectGoneError, ObjectTooLargeError, PreconditionFailedError } from '../ports';
 import type { ObjectInfo, ObjectStore, WriteOptions } from '../ports';
 import { writeFileAtomic } from './atomic-write';
@@ -153,8 +154,62 @@ export class LocalObjectStore implements ObjectStore {
       }
       const path = objectPath(this.layout, bucket, name);
       await writeFileAtomic(this.layout, path, bytes);
-      const meta = await this.writeMeta(bucket, name, bytes, opts.contentType, current?.meta);
+      const meta = await this.writeMeta(
+        bucket,
+        name,
+        bufferContent(this.layout, bytes),
+        opts.contentType,
+        current?.meta,
+      );
       return toInfo(bucket, name, meta);
+    });
+  }
+
+  /**
+   * Streams the source into a temporary file (size and md5 counted on the way), then, under the object's lock,
+   * renames it into place: readers see the old object or the whole new one. A source that errors leaves nothing.
+   */
+  async writeStream(
+    bucket: string,
+    name: string,
+    source: AsyncIterable<Buffer | string>,
+    opts: Pick<WriteOptions, 'contentType'> = {},
+  ): Promise<ObjectInfo> {
+    const path = objectPath(this.layout, bucket, name);
+    await mkdir(this.layout.tmp, { recursive: true });
+    const tmp = join(this.layout.tmp, `${process.pid}-${randomBytes(6).toString('hex')}`);
+    const hash = createHash('md5');
+    let size = 0;
+    const count = new Transform({
+      transform(chunk: Buffer | string, _enc, done) {
+        const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+        hash.update(bytes);
+        size += bytes.length;
+        done(null, bytes);
+      },
+    });
+    try {
+      await pipeline(Readable.from(source, { objectMode: false }), count, createWriteStream(tmp));
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+    const content: Content = {
+      size,
+      md5Hash: hash.digest('base64'),
+      keep: async (target) => {
+        // Through a temporary file, as writeFileAtomic does: the kept copy is whole or absent.
+        const copy = join(this.layout.tmp, `${process.pid}-${randomBytes(6).toString('hex')}`);
+        await copyFile(path, copy);
+        await mkdir(dirname(target), { recursive: true });
+        await rename(copy, target);
+      },
+    };
+    return this.locked(bucket, name, async () => {
+      const current = await this.current(bucket, name);
+      await mkdir(dirname(path), { recursive: true });
+      await rename(tmp, path);
+      return toInfo(bucket, name, await this.writeMeta(bucket, name, content, opts.contentType, current?.meta));
     });
   }
 
@@ -212,13 +267,21 @@ export class LocalObjectStore implements ObjectStore {
     if (meta && meta.mtimeNs === String(info.mtimeNs) && meta.size === Number(info.size)) return { meta };
     // Written behind the store's back (a user's copy, or a crash between data and sidecar): a new generation.
     const data = await readFile(path);
-    return { meta: await this.writeMeta(bucket, name, data, meta?.contentType ?? guessContentType(name), meta) };
+    return {
+      meta: await this.writeMeta(
+        bucket,
+        name,
+        bufferContent(this.layout, data),
+        meta?.contentType ?? guessContentType(name),
+        meta,
+      ),
+    };
   }
 
   private async writeMeta(
     bucket: string,
     name: string,
-    data: Buffer,
+    content: Content,
     contentType: string | undefined,
     previous: ObjectMeta | undefined,
   ): Promise<ObjectMeta> {
@@ -229,8 +292,8 @@ export class LocalObjectStore implements ObjectStore {
     const updated = new Date(Number(generation / 1000n)).toISOString();
     const meta: ObjectMeta = {
       generation: String(generation),
-      size: data.length,
-      md5Hash: md5(data),
+      size: content.size,
+      md5Hash: content.md5Hash,
       contentType,
       timeCreated: updated,
       updated,
@@ -238,12 +301,25 @@ export class LocalObjectStore implements ObjectStore {
     };
     // The kept copy first: a generation the sidecar names always has its bytes kept.
     if (await isVersioned(this.layout, bucket)) {
-      await writeFileAtomic(this.layout, versionPath(this.layout, bucket, name, meta.generation), data);
+      await content.keep(versionPath(this.layout, bucket, name, meta.generation));
     }
     await writeFileAtomic(this.layout, objectPathIn(this.layout.meta, bucket, name), JSON.stringify(meta));
     return meta;
   }
 }
+
+/** What the sidecar needs of a generation's bytes, and how to keep a copy of them (versioned buckets). */
+interface Content {
+  size: number;
+  md5Hash: string;
+  keep(path: string): Promise<void>;
+}
+
+const bufferContent = (layout: LocalLayout, data: Buffer): Content => ({
+  size: data.length,
+  md5Hash: md5(data),
+  keep: (path) => writeFileAtomic(layout, path, data),
+});
 
 function toInfo(bucket: string, name: string, meta: ObjectMeta): ObjectInfo {
   return {

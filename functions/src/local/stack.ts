@@ -200,7 +200,11 @@ export class LocalStack {
       endpointId: this.names.endpointId,
       token: this.controlToken,
       dashboard: dashboardHandler(
-        localDashboardDeps(this.layout, { artifactsBucket: this.names.artifactsBucket, endpoint: this.endpoint }),
+        localDashboardDeps(this.layout, {
+          artifactsBucket: this.names.artifactsBucket,
+          dataBucket: this.names.dataBucket,
+          endpoint: this.endpoint,
+        }),
       ),
     });
   }

@@ -117,6 +117,32 @@ describe('gcp/storage (real client over HTTP against a fake JSON API)', () => {
     assert.equal((await store().read(BUCKET, 'x'))?.data.toString(), 'new');
   });
 
+  it('writeStream uploads the chunks as one object in one multipart request', async () => {
+    async function* chunks() {
+      for (let i = 0; i < 200; i++) yield `line ${i}\n`;
+    }
+    const info = await store().writeStream(BUCKET, 'scoring/r1/instances.jsonl', chunks(), {
+      contentType: 'application/jsonl',
+    });
+    const expected = Array.from({ length: 200 }, (_, i) => `line ${i}\n`).join('');
+    assert.equal((await store().read(BUCKET, 'scoring/r1/instances.jsonl'))?.data.toString(), expected);
+    const inserts = gcs.requests.filter((r) => r.operation === 'insert');
+    assert.equal(inserts.length, 1);
+    assert.equal(inserts[0]!.query.uploadType, 'multipart');
+    assert.equal(inserts[0]!.resource?.contentType, 'application/jsonl');
+    assert.equal(info.size, Buffer.byteLength(expected));
+    assert.match(info.generation, /^\d+$/);
+  });
+
+  it('writeStream of a source that errors creates no object and rejects with the error', async () => {
+    async function* broken() {
+      yield 'a\n';
+      throw new Error('the source broke');
+    }
+    await assert.rejects(store().writeStream(BUCKET, 'scoring/r1/x.csv', broken()), /the source broke/);
+    assert.equal(await store().stat(BUCKET, 'scoring/r1/x.csv'), undefined);
+  });
+
   it('list follows every page under the prefix', async () => {
     for (const n of ['runs/a', 'runs/b', 'runs/c', 'other/d']) gcs.put(BUCKET, n, n);
     const names = (await store().list(BUCKET, 'runs/')).map((o) => o.name);

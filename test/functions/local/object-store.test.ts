@@ -34,6 +34,34 @@ describe('local/object-store', () => {
     assert.match(info.generation, /^\d+$/);
   });
 
+  it('writeStream writes the chunks as one object with the md5 and size write gives, kept in a versioned bucket', async () => {
+    await setBucketConfig(layout, 'data', { versioning: { enabled: true } });
+    const text = Array.from({ length: 5000 }, (_, i) => `${i},row\n`).join('');
+    async function* chunks() {
+      for (let at = 0; at < text.length; at += 1000)
+        yield at % 2000 ? text.slice(at, at + 1000) : Buffer.from(text.slice(at, at + 1000));
+    }
+    const streamed = await store.writeStream('data', 'score/a.predictions.csv', chunks(), { contentType: 'text/csv' });
+    const got = await store.read('data', 'score/a.predictions.csv');
+    assert.equal(got?.data.toString(), text);
+    assert.deepEqual(got?.info, streamed);
+    const written = await store.write('data', 'score/b.csv', text);
+    assert.equal(streamed.md5Hash, written.md5Hash);
+    assert.equal(streamed.size, written.size);
+    const kept = await store.pathOfGeneration('data', 'score/a.predictions.csv', streamed.generation);
+    assert.equal(kept && (await readFile(kept, 'utf8')), text);
+  });
+
+  it('writeStream of a source that errors leaves no object and no temporary file', async () => {
+    async function* broken() {
+      yield 'a\n';
+      throw new Error('the source broke');
+    }
+    await assert.rejects(store.writeStream('data', 'score/x.csv', broken()), /the source broke/);
+    assert.equal(await store.stat('data', 'score/x.csv'), undefined);
+    assert.deepEqual(await readdir(layout.tmp), []);
+  });
+
   it('answers undefined for an absent object and an empty list for an absent bucket', async () => {
     assert.equal(await store.read('data', 'nope'), undefined);
     assert.equal(await store.stat('data', 'nope'), undefined);

@@ -1,7 +1,8 @@
 // The dashboard over HTTP: a Node request listener the local stack mounts on its control server (behind the server's
 // Host-header check, which keeps DNS-rebinding pages out). Thin: it reads through its deps, builds the view model and
-// renders. Routes: GET|HEAD / (the dashboard), GET|HEAD /runs/<runId>/report (that run's report.html); any other
-// path 404, any other method 405.
+// renders. Routes: GET|HEAD / (the dashboard), GET|HEAD /runs/<runId>/report (that run's report.html),
+// GET|HEAD /runs/<runId>/predictions (a scoring run's predictions CSV, as a download); any other path 404, any other
+// method 405.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isRunId } from '../../pipeline/run-id';
 import type { RunRecord } from '../../pipeline/run-record';
@@ -16,6 +17,8 @@ export interface DashboardDeps {
   endpointState(): Promise<EndpointState>;
   /** The run's HTML report, or undefined when there is no such run or it has no report yet. */
   readReport(runId: string): Promise<Buffer | string | undefined>;
+  /** A scoring run's predictions file and its name, or undefined when there is no such run or file yet. */
+  readPredictions(runId: string): Promise<{ data: Buffer; fileName: string } | undefined>;
   now?: () => Date;
   /** Seconds between the page's automatic reloads (meta refresh); 0 = never. Default 10. */
   refreshSeconds?: number;
@@ -23,16 +26,16 @@ export interface DashboardDeps {
 
 export type DashboardListener = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
-const REPORT_ROUTE = /^\/runs\/([^/]+)\/report$/;
+const RUN_ROUTE = /^\/runs\/([^/]+)\/(report|predictions)$/;
 
 /** Whether a path is one of the dashboard's, so a server with other routes can hand just these over. */
 export function isDashboardPath(pathname: string): boolean {
-  return pathname === '/' || REPORT_ROUTE.test(pathname);
+  return pathname === '/' || RUN_ROUTE.test(pathname);
 }
 
-/** The run id in `/runs/<id>/report`, if it is one. */
-function reportRunId(pathname: string): string | undefined {
-  const raw = REPORT_ROUTE.exec(pathname)?.[1];
+/** The run id in `/runs/<id>/report` or `/runs/<id>/predictions`, if it is one. */
+function routeRunId(pathname: string): string | undefined {
+  const raw = RUN_ROUTE.exec(pathname)?.[1];
   if (raw === undefined) return undefined;
   try {
     const id = decodeURIComponent(raw);
@@ -75,7 +78,21 @@ export function dashboardHandler(deps: DashboardDeps): DashboardListener {
         const view = dashboardView(runs, endpoint, deps.now?.() ?? new Date());
         return send(req, res, 200, renderDashboard(view, { refreshSeconds }), true);
       }
-      const runId = reportRunId(pathname);
+      const runId = routeRunId(pathname);
+      if (RUN_ROUTE.exec(pathname)?.[2] === 'predictions') {
+        const file = runId === undefined ? undefined : await deps.readPredictions(runId);
+        if (file === undefined) return send(req, res, 404, `no predictions for ${runId ?? 'that run'}\n`, false);
+        res.writeHead(200, {
+          'content-type': 'text/csv; charset=utf-8',
+          // A download, named as in the bucket (the name quoted, only characters that need no escaping kept).
+          'content-disposition': `attachment; filename="${file.fileName.replace(/[^\w.-]/g, '_')}"`,
+          'x-content-type-options': 'nosniff',
+          'cache-control': 'no-store',
+          'content-length': file.data.length,
+        });
+        res.end(req.method === 'HEAD' ? undefined : file.data);
+        return;
+      }
       const report = runId === undefined ? undefined : await deps.readReport(runId);
       if (report === undefined) return send(req, res, 404, `no report for ${runId ?? 'that run'}\n`, false);
       return send(req, res, 200, report, true);

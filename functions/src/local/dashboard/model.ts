@@ -3,11 +3,29 @@
 // changes). Pure; it reads the run records as the ledger keeps them (pipeline/run-record.ts).
 import type { GateDecision } from '../../contract/gate-comparison';
 import { runReason } from '../../pipeline/run-reason';
-import type { RunRecord, RunState } from '../../pipeline/run-record';
+import { runKind, type RunKind, type RunRecord, type RunState } from '../../pipeline/run-record';
 import type { EndpointState } from '../../ports';
+
+/** What a scoring run's row shows: what it scored, with which version, and where the predictions are. */
+export interface ScoringRow {
+  /** Rows scored (the summary's, once the predictions are written). */
+  rowsScored?: number;
+  /** `v3`: the endpoint version of the run that deployed the model scored with, when that run is in the ledger. */
+  version?: string;
+  /** `projects/…/models/<id>@<version>`: the registry version scored with. */
+  modelVersion?: string;
+  /** The run that deployed that version. */
+  servingRunId?: string;
+  /** Where the dashboard serves the predictions file (relative); undefined until it is written. */
+  predictionsHref?: string;
+  /** The predictions file's name (`test.predictions.csv`). */
+  predictionsFile?: string;
+}
 
 export interface RunRow {
   runId: string;
+  /** `training` or `scoring`. */
+  kind: RunKind;
   state: RunState;
   createdAt: string;
   dataset?: string;
@@ -23,6 +41,8 @@ export interface RunRow {
   reason?: string;
   /** Where the dashboard serves the run's report (relative to the dashboard); undefined when none was written. */
   reportHref?: string;
+  /** Scoring runs only. */
+  scoring?: ScoringRow;
 }
 
 export interface GatePoint {
@@ -85,6 +105,9 @@ export interface DashboardView {
 /** The dashboard's route for a run's report (relative, so the dashboard can be mounted under any prefix). */
 export const reportHref = (runId: string): string => `runs/${encodeURIComponent(runId)}/report`;
 
+/** The dashboard's route for a scoring run's predictions file. */
+export const predictionsHref = (runId: string): string => `runs/${encodeURIComponent(runId)}/predictions`;
+
 const version = (n: number | undefined): string | undefined => (n === undefined ? undefined : `v${n}`);
 
 const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -136,6 +159,25 @@ function trafficEvents(records: readonly RunRecord[]): TrafficEvent[] {
   return [...seen.values()].sort((a, b) => b.at.localeCompare(a.at));
 }
 
+/** A scoring run's row: the version it scored with (named by the run that deployed it), rows, the file. */
+function scoringRow(r: RunRecord, byRunId: ReadonlyMap<string, RunRecord>): ScoringRow {
+  const s = r.scoring;
+  const model = s?.model;
+  const serving = s?.servingRunId ? byRunId.get(s.servingRunId) : undefined;
+  const file = s?.predictionsUri?.split('/').pop();
+  const endpointVersion = version(serving?.training?.endpointVersion);
+  return {
+    ...(s?.summary ? { rowsScored: s.summary.rows } : {}),
+    ...(endpointVersion ? { version: endpointVersion } : {}),
+    ...(s?.summary?.modelVersion || model
+      ? { modelVersion: s?.summary?.modelVersion ?? `${model?.name}@${model?.versionId}` }
+      : {}),
+    ...(s?.servingRunId ? { servingRunId: s.servingRunId } : {}),
+    ...(s?.predictionsUri ? { predictionsHref: predictionsHref(r.runId) } : {}),
+    ...(file ? { predictionsFile: file } : {}),
+  };
+}
+
 /** The view model: runs newest first, the gate metric oldest first, versions and split from the endpoint. */
 export function dashboardView(records: readonly RunRecord[], endpoint: EndpointState, now: Date): DashboardView {
   const runsOldestFirst = [...records].sort(
@@ -145,10 +187,13 @@ export function dashboardView(records: readonly RunRecord[], endpoint: EndpointS
   const byDeployedModel = new Map(
     runsOldestFirst.flatMap((r) => (r.deploy?.deployedModelId ? [[r.deploy.deployedModelId, r] as const] : [])),
   );
+  const byRunId = new Map(records.map((r) => [r.runId, r] as const));
   const runs: RunRow[] = [...runsOldestFirst].reverse().map((r) => {
     const deployedModelId = r.deploy?.deployedModelId;
+    const kind = runKind(r);
     return {
       runId: r.runId,
+      kind,
       state: r.state,
       createdAt: r.createdAt,
       dataset: r.dataset?.uri,
@@ -159,10 +204,11 @@ export function dashboardView(records: readonly RunRecord[], endpoint: EndpointS
           ? (split[deployedModelId] ?? 0)
           : undefined,
       gate: r.gate && { ...r.gate, ...(r.override ? { overriddenBy: r.override.by } : {}) },
-      costOnceUsd: r.cost?.totalOnceUsd,
+      costOnceUsd: kind === 'scoring' ? r.scoring?.summary?.cost.usd : r.cost?.totalOnceUsd,
       servingUsdPerDay: r.cost?.servingUsdPerDay,
       reason: runReason(r) || undefined,
       reportHref: r.report?.uri ? reportHref(r.runId) : undefined,
+      ...(kind === 'scoring' ? { scoring: scoringRow(r, byRunId) } : {}),
     };
   });
   const versions: DeployedVersion[] = endpoint.deployedModels.map((m) => {

@@ -46,24 +46,49 @@ function gateCell(g: RunRow['gate']): SafeHtml {
   return markup`<span class="gate-cell" title="${g.reason}">${verdict} ${g.metric}${override}<br><span class="figures">${num(g.candidate, 4)}${against}</span></span>`;
 }
 
-/** The dataset's file name, the full URI in its tooltip, its row count below. */
+/** The dataset's file name, the full URI in its tooltip, its row count (rows scored, for a scoring run) below. */
 function datasetCell(r: RunRow): SafeHtml {
   if (!r.dataset) return DASH;
   const file = r.dataset.split('/').pop() || r.dataset;
-  const rows = r.rows === undefined ? '' : markup`<br><span class="muted">${r.rows} rows</span>`;
+  const scored = r.scoring?.rowsScored;
+  const rows =
+    scored !== undefined
+      ? markup`<br><span class="muted rows-scored">${scored} rows scored</span>`
+      : r.rows === undefined
+        ? ''
+        : markup`<br><span class="muted">${r.rows} rows</span>`;
   return markup`<code title="${r.dataset}">${file}</code>${rows}`;
+}
+
+/** A training run's version; for a scoring run, the version it scored with (the registry version in the tooltip). */
+function versionCell(r: RunRow): SafeHtml | string {
+  const s = r.scoring;
+  if (!s) return r.version ?? DASH;
+  if (!s.version && !s.modelVersion) return DASH;
+  const shown = s.version ?? s.modelVersion?.split('/').pop();
+  const by = s.servingRunId ? ` (deployed by ${s.servingRunId})` : '';
+  return markup`<span class="scored-with" title="${s.modelVersion ?? ''}${by}">${shown}</span><br><span class="muted">scored with</span>`;
+}
+
+function runLinks(r: RunRow): SafeHtml | string {
+  const report = r.reportHref ? markup`<br><a class="report" href="${r.reportHref}">report</a>` : '';
+  const s = r.scoring;
+  const predictions = s?.predictionsHref
+    ? markup`<br><a class="predictions" href="${s.predictionsHref}" title="${s.predictionsFile ?? ''}">predictions</a>`
+    : '';
+  return markup`${report}${predictions}`;
 }
 
 function runRow(r: RunRow): SafeHtml {
   const serving = (r.trafficPercent ?? 0) > 0;
-  const report = r.reportHref ? markup`<br><a class="report" href="${r.reportHref}">report</a>` : '';
+  const kind = r.kind === 'scoring' ? markup` <span class="kind muted">scoring</span>` : '';
   const [day, time] = when(r.createdAt).split(' ');
-  return markup`<tr data-run="${r.runId}" data-state="${r.state}" class="${serving ? 'serving' : ''}">
-      <td class="run"><code>${r.runId}</code>${report}</td>
+  return markup`<tr data-run="${r.runId}" data-state="${r.state}" data-kind="${r.kind}" class="${serving ? 'serving' : ''}">
+      <td class="run"><code>${r.runId}</code>${kind}${runLinks(r)}</td>
       <td>${badge(r.state)}</td>
       <td class="created">${day}<br><span class="muted">${time}</span></td>
       <td class="dataset">${datasetCell(r)}</td>
-      <td>${r.version ?? DASH}</td>
+      <td>${versionCell(r)}</td>
       <td class="n traffic">${r.trafficPercent === undefined ? DASH : `${r.trafficPercent} %`}</td>
       <td>${gateCell(r.gate)}</td>
       <td class="n" title="${typeof r.servingUsdPerDay === 'number' ? `serving $${r.servingUsdPerDay.toFixed(4)}/day` : ''}">${usd(r.costOnceUsd)}</td>
@@ -158,7 +183,7 @@ function tiles(v: DashboardView): SafeHtml {
   const tile = (k: string, val: unknown, s: unknown) =>
     markup`<div class="tile"><div class="k">${k}</div><div class="v">${val}</div><div class="s">${s}</div></div>`;
   return markup`<div class="tiles">
-    ${tile('Runs', v.runs.length, `${counts('DEPLOYED')} deployed · ${counts('HELD')} held · ${counts('REJECTED') + counts('FAILED')} rejected or failed`)}
+    ${tile('Runs', v.runs.length, `${counts('DEPLOYED')} deployed · ${counts('HELD')} held · ${counts('SCORED') > 0 ? `${counts('SCORED')} scored · ` : ''}${counts('REJECTED') + counts('FAILED')} rejected or failed`)}
     ${tile('Serving', serving ? `${serving.percent} %` : DASH, serving ? serving.label : 'no traffic')}
     ${tile('Deployed versions', v.endpoint.versions.length, 'each keeps a serving replica up (a billed node on Vertex)')}
     ${tile('Latest run', v.runs[0] ? badge(v.runs[0].state) : DASH, v.runs[0] ? when(v.runs[0].createdAt) : 'none yet')}

@@ -30,6 +30,10 @@ import {
   rejectedRun,
   RUN_A,
   RUN_B,
+  DATA,
+  PREDICTIONS_CSV,
+  SCORING_RUN,
+  scoredRun,
   twoRunsAndARollback,
 } from './sample-runs';
 
@@ -53,13 +57,18 @@ async function serveStack(records: RunRecord[], endpoint: EndpointState): Promis
   const ledger = new RunLedger(store, ARTIFACTS);
   for (const r of records) {
     await ledger.create(r);
+    if (r.scoring?.predictionsUri) await store.write(DATA, 'score/test.predictions.csv', PREDICTIONS_CSV);
     if (r.report) {
       const html = renderRunReport(reportInputFromRecord(r, { metrics: METRICS, endpoint: ENDPOINT }));
       await store.write(ARTIFACTS, `runs/${r.runId}/report.html`, html, { contentType: 'text/html' });
     }
   }
   const handler = dashboardHandler(
-    localDashboardDeps(layout, { artifactsBucket: ARTIFACTS, endpoint: { getEndpoint: async () => endpoint } }),
+    localDashboardDeps(layout, {
+      artifactsBucket: ARTIFACTS,
+      dataBucket: DATA,
+      endpoint: { getEndpoint: async () => endpoint },
+    }),
   );
   const server = createServer((req, res) => void handler(req, res));
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
@@ -153,8 +162,8 @@ describe('local/dashboard in headless Chromium', function () {
     await page.close();
   });
 
-  it('a busier stack (held, rejected, rollback) renders without errors; screenshot', async () => {
-    const records = [...twoRunsAndARollback(), heldRun(), rejectedRun()];
+  it('a busier stack (held, rejected, scored, rollback) renders without errors; screenshot', async () => {
+    const records = [...twoRunsAndARollback(), heldRun(), rejectedRun(), scoredRun()];
     const endpoint: EndpointState = {
       ...endpointAfterRollback(),
       trafficSplit: { [DM_A]: 90, [DM_B]: 10 },
@@ -162,7 +171,15 @@ describe('local/dashboard in headless Chromium', function () {
     served = await serveStack(records, endpoint);
     const { page, problems, requests } = await browser!.load('<!doctype html><title>blank</title>');
     await page.goto(served.url, { waitUntil: 'load' });
-    assert.equal(await page.locator('table.runs tbody tr').count(), 4);
+    assert.equal(await page.locator('table.runs tbody tr').count(), 5);
+    const scoring = page.locator(`tr[data-run="${SCORING_RUN}"]`);
+    assert.equal(await scoring.getAttribute('data-kind'), 'scoring');
+    assert.match((await scoring.locator('td.dataset').textContent()) ?? '', /418 rows scored/);
+    assert.equal(await scoring.locator('.scored-with').textContent(), 'v1');
+    const href = await scoring.locator('a.predictions').getAttribute('href');
+    assert.equal(href, `runs/${SCORING_RUN}/predictions`);
+    // The link's target, fetched outside the page (a download, not a page to load).
+    assert.equal(await (await fetch(`${served.url}${href}`)).text(), PREDICTIONS_CSV);
     assert.equal(await page.locator('.split .slice').count(), 2);
     assert.equal(await page.locator('svg.gate-chart g.gate-point').count(), 3);
     const file = process.env.DASHBOARD_SCREENSHOT

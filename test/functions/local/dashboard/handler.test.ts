@@ -6,7 +6,7 @@ import {
   isDashboardPath,
   type DashboardDeps,
 } from '../../../../functions/src/local/dashboard/handler';
-import { endpointAfterRollback, RUN_A, RUN_B, twoRunsAndARollback } from './sample-runs';
+import { endpointAfterRollback, PREDICTIONS_CSV, RUN_A, RUN_B, SCORING_RUN, twoRunsAndARollback } from './sample-runs';
 
 const REPORT = '<!doctype html><title>report of A</title>';
 
@@ -20,6 +20,8 @@ async function serve(over: Partial<DashboardDeps> = {}): Promise<{ url: string; 
       reads.push(runId);
       return runId === RUN_A ? Buffer.from(REPORT) : undefined;
     },
+    readPredictions: async (runId) =>
+      runId === SCORING_RUN ? { data: Buffer.from(PREDICTIONS_CSV), fileName: 'test.predictions.csv' } : undefined,
     now: () => new Date('2026-12-05T00:00:00Z'),
     ...over,
   });
@@ -69,8 +71,22 @@ describe('local/dashboard/handler', () => {
     assert.deepEqual(s.reads, [RUN_A]);
   });
 
+  it("GET /runs/<id>/predictions serves a scoring run's predictions as a CSV download", async () => {
+    s = await serve();
+    const res = await fetch(`${s.url}/runs/${SCORING_RUN}/predictions`);
+    assert.equal(res.status, 200);
+    assert.equal(await res.text(), PREDICTIONS_CSV);
+    assert.equal(res.headers.get('content-type'), 'text/csv; charset=utf-8');
+    assert.equal(res.headers.get('content-disposition'), 'attachment; filename="test.predictions.csv"');
+    assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+    const head = await fetch(`${s.url}/runs/${SCORING_RUN}/predictions`, { method: 'HEAD' });
+    assert.equal(head.status, 200);
+    assert.equal(head.headers.get('content-length'), String(PREDICTIONS_CSV.length));
+  });
+
   const notFound: [string, string][] = [
     ['a run without a report', `/runs/${RUN_B}/report`],
+    ['a run without predictions', `/runs/${RUN_A}/predictions`],
     ['an unknown path', '/favicon.ico'],
     ['a path under a run that is not the report', `/runs/${RUN_A}/report/x`],
     ['a run id that is not one (traversal)', '/runs/..%2F..%2Fetc/report'],
@@ -117,10 +133,16 @@ describe('local/dashboard/handler', () => {
 
   it('isDashboardPath names exactly the routes to hand over', () => {
     assert.deepEqual(
-      ['/', `/runs/${RUN_A}/report`, '/healthz', '/rpc/endpoint/getEndpoint', '/runs/x/report/y', ''].map(
-        isDashboardPath,
-      ),
-      [true, true, false, false, false, false],
+      [
+        '/',
+        `/runs/${RUN_A}/report`,
+        `/runs/${SCORING_RUN}/predictions`,
+        '/healthz',
+        '/rpc/endpoint/getEndpoint',
+        '/runs/x/report/y',
+        '',
+      ].map(isDashboardPath),
+      [true, true, true, false, false, false, false],
     );
   });
 });

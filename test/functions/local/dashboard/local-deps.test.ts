@@ -7,7 +7,18 @@ import { localLayout, type LocalLayout } from '../../../../functions/src/local/l
 import { LocalObjectStore } from '../../../../functions/src/local/object-store';
 import { RunLedger } from '../../../../functions/src/ledger/run-ledger';
 import type { RunRecord } from '../../../../functions/src/pipeline/run-record';
-import { ARTIFACTS, endpointAfterRollback, heldRun, RUN_A, RUN_B, twoRunsAndARollback } from './sample-runs';
+import {
+  ARTIFACTS,
+  DATA,
+  endpointAfterRollback,
+  heldRun,
+  PREDICTIONS_CSV,
+  RUN_A,
+  RUN_B,
+  SCORING_RUN,
+  scoredRun,
+  twoRunsAndARollback,
+} from './sample-runs';
 
 describe('local/dashboard/local-deps', () => {
   let dir = '';
@@ -31,7 +42,7 @@ describe('local/dashboard/local-deps', () => {
   it("lists the ledger's records (not the run folders' files) and passes the endpoint's state through", async () => {
     await ledgerWith(twoRunsAndARollback());
     await store.write(ARTIFACTS, `runs/${RUN_A}/metrics.json`, '{}');
-    const deps = localDashboardDeps(layout, { artifactsBucket: ARTIFACTS, endpoint });
+    const deps = localDashboardDeps(layout, { artifactsBucket: ARTIFACTS, dataBucket: DATA, endpoint });
     const runs = await deps.listRuns();
     assert.deepEqual(runs.map((r) => r.runId).sort(), [RUN_A, RUN_B].sort());
     assert.deepEqual(runs.find((r) => r.runId === RUN_A)?.deploy?.trafficChanges?.[0]?.action, 'rollback');
@@ -41,11 +52,35 @@ describe('local/dashboard/local-deps', () => {
   it("reads a run's report at the URI its record names", async () => {
     await ledgerWith(twoRunsAndARollback());
     await store.write(ARTIFACTS, `runs/${RUN_A}/report.html`, '<!doctype html><p>A</p>');
-    const deps = localDashboardDeps(layout, { artifactsBucket: ARTIFACTS, endpoint });
+    const deps = localDashboardDeps(layout, { artifactsBucket: ARTIFACTS, dataBucket: DATA, endpoint });
     assert.equal((await deps.readReport(RUN_A))?.toString(), '<!doctype html><p>A</p>');
     // B's record names a report that was not written (yet).
     assert.equal(await deps.readReport(RUN_B), undefined);
     assert.equal(await deps.readReport('no-such-run'), undefined);
+  });
+
+  it("reads a scoring run's predictions file from the data bucket, and nothing a record names elsewhere", async () => {
+    const elsewhere: RunRecord = {
+      ...scoredRun(),
+      runId: 'score-elsewhere',
+      scoring: { predictionsUri: `gs://${ARTIFACTS}/x.predictions.csv` },
+    };
+    const notPredictions: RunRecord = {
+      ...scoredRun(),
+      runId: 'score-not-predictions',
+      scoring: { predictionsUri: `gs://${DATA}/datasets/train.csv` },
+    };
+    await ledgerWith([scoredRun(), elsewhere, notPredictions, ...twoRunsAndARollback()]);
+    await store.write(DATA, 'score/test.predictions.csv', PREDICTIONS_CSV);
+    await store.write(ARTIFACTS, 'x.predictions.csv', 'a\n');
+    await store.write(DATA, 'datasets/train.csv', 'secret,csv\n');
+    const deps = localDashboardDeps(layout, { artifactsBucket: ARTIFACTS, dataBucket: DATA, endpoint });
+    const got = await deps.readPredictions(SCORING_RUN);
+    assert.equal(got?.data.toString(), PREDICTIONS_CSV);
+    assert.equal(got?.fileName, 'test.predictions.csv');
+    assert.equal(await deps.readPredictions('score-elsewhere'), undefined);
+    assert.equal(await deps.readPredictions('score-not-predictions'), undefined);
+    assert.equal(await deps.readPredictions(RUN_A), undefined, 'a training run has none');
   });
 
   it('a run without a report, or a record naming another bucket, gives no report', async () => {
@@ -55,13 +90,13 @@ describe('local/dashboard/local-deps', () => {
     };
     await ledgerWith([{ ...heldRun(), runId: 'plain-held' }, other]);
     await store.write('local-data', 'datasets/train.csv', 'secret,csv\n');
-    const deps = localDashboardDeps(layout, { artifactsBucket: ARTIFACTS, endpoint });
+    const deps = localDashboardDeps(layout, { artifactsBucket: ARTIFACTS, dataBucket: DATA, endpoint });
     assert.equal(await deps.readReport('plain-held'), undefined);
     assert.equal(await deps.readReport(other.runId), undefined);
   });
 
   it('an empty folder: no runs', async () => {
-    const deps = localDashboardDeps(layout, { artifactsBucket: ARTIFACTS, endpoint });
+    const deps = localDashboardDeps(layout, { artifactsBucket: ARTIFACTS, dataBucket: DATA, endpoint });
     assert.deepEqual(await deps.listRuns(), []);
   });
 });

@@ -12,6 +12,8 @@ import {
   ROLLBACK,
   RUN_A,
   RUN_B,
+  SCORING_RUN,
+  scoredRun,
   twoRunsAndARollback,
 } from './sample-runs';
 
@@ -45,6 +47,34 @@ describe('local/dashboard/model', () => {
         ['v2', 0.8379, 0.8112, true, false],
       ],
     );
+  });
+
+  it('a scoring run: its kind, rows scored, the version it scored with (by the run that deployed it), the file', () => {
+    const v = dashboardView([...twoRunsAndARollback(), scoredRun()], endpointAfterRollback(), NOW);
+    const row = v.runs.find((r) => r.runId === SCORING_RUN);
+    assert.equal(row?.kind, 'scoring');
+    assert.deepEqual(row?.scoring, {
+      rowsScored: 418,
+      version: 'v1',
+      modelVersion: 'projects/local-project/locations/us-central1/models/titanic@1',
+      servingRunId: RUN_A,
+      predictionsHref: `runs/${SCORING_RUN}/predictions`,
+      predictionsFile: 'test.predictions.csv',
+    });
+    assert.equal(row?.gate, undefined);
+    assert.equal(row?.reportHref, undefined);
+    assert.ok(v.runs.filter((r) => r.runId !== SCORING_RUN).every((r) => r.kind === 'training' && !r.scoring));
+    // Still scoring, its deploying run not in the ledger: the registry version only, no link yet.
+    const started = {
+      ...scoredRun(),
+      state: 'SCORING' as const,
+      scoring: { ...scoredRun().scoring, summary: undefined, predictionsUri: undefined },
+    };
+    const early = dashboardView([started], endpointAfterRollback(), NOW).runs[0]?.scoring;
+    assert.deepEqual(early, {
+      modelVersion: 'projects/local-project/locations/us-central1/models/titanic@1',
+      servingRunId: RUN_A,
+    });
   });
 
   it('a canary split: both slices, largest first, and an id the ledger does not know shown as the id', () => {

@@ -10,6 +10,8 @@ import {
   rejectedRun,
   RUN_A,
   RUN_B,
+  SCORING_RUN,
+  scoredRun,
   twoRunsAndARollback,
 } from './sample-runs';
 
@@ -38,6 +40,28 @@ describe('local/dashboard/render', () => {
     );
     assert.match(row('broken-9e8d7c6b5a41'), /missing required column &quot;Survived&quot; \(\+4 more\)/);
     assert.doesNotMatch(row('broken-9e8d7c6b5a41'), /class="report"/);
+  });
+
+  it('a scoring run: marked scoring, rows scored, the version it scored with, a predictions link, no gate', () => {
+    const html = page([...twoRunsAndARollback(), scoredRun()]);
+    const row = new RegExp(`<tr data-run="${SCORING_RUN}"[\\s\\S]*?</tr>`).exec(html)?.[0] ?? '';
+    assert.match(row, /data-kind="scoring"/);
+    assert.match(row, /data-state="SCORED"/);
+    assert.match(row, /<span class="kind muted">scoring<\/span>/);
+    assert.match(row, /418 rows scored/);
+    assert.match(row, /<span class="scored-with" title="[^"]*titanic@1 \(deployed by train-3f9a0c1b2d4e\)">v1<\/span>/);
+    assert.match(
+      row,
+      new RegExp(
+        `<a class="predictions" href="runs/${SCORING_RUN}/predictions" title="test.predictions.csv">predictions</a>`,
+      ),
+    );
+    assert.doesNotMatch(row, /class="report"/);
+    assert.doesNotMatch(row, /gate-cell/);
+    assert.match(html, /1 scored · /);
+    const training = new RegExp(`<tr data-run="${RUN_A}"[\\s\\S]*?</tr>`).exec(html)?.[0] ?? '';
+    assert.match(training, /data-kind="training"/);
+    assert.doesNotMatch(training, /class="kind/);
   });
 
   it('the endpoint: split bar, deployed versions and the rollback', () => {

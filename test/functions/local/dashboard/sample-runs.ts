@@ -1,7 +1,13 @@
 // Run records for the dashboard tests, typed as the ledger's RunRecord (a shape change fails the type-check here):
 // two deployed runs and a rollback from the second to the first, plus a held and a rejected run for the busier page.
 import { runCost } from '../../../../functions/src/pipeline/run-cost';
-import { newRunRecord, type RunRecord, type TrafficChange } from '../../../../functions/src/pipeline/run-record';
+import { batchSummary } from '../../../../functions/src/pipeline/batch-results';
+import {
+  newRunRecord,
+  newScoringRecord,
+  type RunRecord,
+  type TrafficChange,
+} from '../../../../functions/src/pipeline/run-record';
 import type { EndpointState } from '../../../../functions/src/ports';
 
 export const ARTIFACTS = 'local-artifacts';
@@ -139,5 +145,41 @@ export function rejectedRun(): RunRecord {
     state: 'REJECTED',
     stages: { RECEIVED: '2026-12-04T12:00:00.000Z', REJECTED: '2026-12-04T12:00:01.000Z' },
     rejection: { reasons: ['missing required column "Survived"', 'row 4: Age "abc" is not a number'], problemCount: 5 },
+  };
+}
+
+export const DATA = 'local-data';
+export const SCORING_RUN = 'score-test-5b6c7d8e9f01';
+export const PREDICTIONS_CSV = 'PassengerId,survived,probability\n892,0,0.19\n893,1,0.74\n';
+
+/** A scoring drop scored with the version RUN_A deployed, its predictions written next to it. */
+export function scoredRun(): RunRecord {
+  const at = (hms: string) => `2026-12-04T${hms}.000Z`;
+  return {
+    ...newScoringRecord(SCORING_RUN, at('13:00:00'), {
+      uri: `gs://${DATA}/score/test.csv`,
+      bucket: DATA,
+      name: 'score/test.csv',
+      generation: '1706',
+      size: 28629,
+    }),
+    state: 'SCORED',
+    updatedAt: at('13:07:00'),
+    stages: { RECEIVED: at('13:00:00'), SCORING: at('13:00:02'), SCORED: at('13:07:00') },
+    scoring: {
+      model: { name: MODEL, versionId: '1' },
+      deployedModelId: DM_A,
+      servingRunId: RUN_A,
+      jobName: 'projects/local-project/locations/us-central1/batchPredictionJobs/42',
+      predictionsUri: `gs://${DATA}/score/test.predictions.csv`,
+      summary: batchSummary({
+        rows: 418,
+        modelVersion: `${MODEL}@1`,
+        startTime: at('13:00:05'),
+        endTime: at('13:06:50'),
+        replicaCount: 1,
+        machineType: 'n1-standard-2',
+      }),
+    },
   };
 }
