@@ -1,7 +1,7 @@
 // Scoring drops at function level under seeded transient faults on every port (the store's streamed writes and reads
 // included): several files under score/ at once, every finalize delivered twice, failed deliveries redelivered
 // (bounded; then dead-lettered and replayed once the outage is over), the batch jobs finished by the cloud between
-// rounds. Each drop must end SCORED exactly once (one SCORED transition) with ONE batch job and a predictions file
+// rounds. Each drop must end SCORED exactly once (its run event at most once: that publish is best effort) with ONE batch job and a predictions file
 // of its rows in input order, or FAILED with a reason; never two jobs, never two startBatchJob calls in flight for
 // one run (the cloud adapter's find-then-create is not atomic: only the claim keeps them apart).
 import assert from 'node:assert/strict';
@@ -96,7 +96,10 @@ async function oneSeed(seed: number, csvs: string[], outcomes: Record<string, nu
       const scoredEvents = h.runEvents.events.filter((e) => e.data.runId === r.runId && e.data.to === 'SCORED');
       if (r.state === 'SCORED') {
         if (jobs !== 1) problem(`${r.runId} SCORED with ${jobs} jobs`);
-        if (scoredEvents.length !== 1) problem(`${r.runId} reached SCORED ${scoredEvents.length} times`);
+        // The run-events port is faulted too, and its publish is best effort (a failed one is logged, not retried):
+        // a SCORED event may be missing, never doubled. The record's own SCORED stage says the run got there.
+        if (scoredEvents.length > 1) problem(`${r.runId} reached SCORED ${scoredEvents.length} times`);
+        if (!r.stages.SCORED) problem(`${r.runId} SCORED without its SCORED stage time`);
         const text = h.store.text(h.config.dataBucket, predictionsObjectName(r.dataset?.name ?? ''));
         const input = h.store.text(h.config.dataBucket, r.dataset?.name ?? '') ?? '';
         const ids = (parse(input, { columns: true }) as { PassengerId: string }[]).map((x) => x.PassengerId);
@@ -155,7 +158,7 @@ describe('reliability: scoring drops under transient faults (function level)', f
         `${seeds} seeds, transient ${TRANSIENT_RATE * 100} % on every port (store streams included); ${faults} faults ` +
         `injected; ${deadLettered} deliveries dead-lettered after ${MAX_ATTEMPTS} attempts, then replayed; ` +
         `${repeatedStarts} repeated startBatchJob calls found the run's job (check-before-create), none overlapping; ` +
-        `every SCORED run: one job, one SCORED transition, its predictions in input order`,
+        `every SCORED run: one job, at most one SCORED event (publish is best effort), its predictions in input order`,
     });
     assert.deepEqual(problems, []);
     assert.ok(faults > 0, 'faults were injected');
