@@ -56,6 +56,8 @@ export interface GateInputs {
   candidate: Pick<MetricsFile, 'metrics'> & Partial<Pick<MetricsFile, 'baseline' | 'rows' | 'holdout'>>;
   /** The serving version's recorded metrics (from its run), when a version serves. */
   servingRecorded?: Record<string, number | null | undefined>;
+  /** The run whose model the trainer scored as its baseline, when that run no longer serves (its figures unused). */
+  staleBaseline?: string;
 }
 
 export interface GateDecision {
@@ -86,6 +88,13 @@ function servingFigure(policy: GatePolicy, inputs: GateInputs): { value: number 
 }
 
 function rowsText(inputs: GateInputs, comparison: Comparison): string {
+  const stale = inputs.staleBaseline
+    ? `; the baseline the trainer scored (run ${inputs.staleBaseline}) no longer serves`
+    : '';
+  return comparisonText(inputs, comparison) + stale;
+}
+
+function comparisonText(inputs: GateInputs, comparison: Comparison): string {
   const n = inputs.candidate.rows?.holdout;
   const holdout = `${n === undefined ? 'the' : `${n}`} hold-out rows${inputs.candidate.holdout?.description ? ` (${inputs.candidate.holdout.description})` : ''}`;
   if (comparison === 'like-for-like') return `both scored on the candidate's ${holdout}`;

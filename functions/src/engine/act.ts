@@ -103,10 +103,13 @@ async function startBuild(ctx: StepContext, r: RunRecord, retaken: boolean): Pro
  * The model directory (AIP_MODEL_DIR) of the version serving now, for the trainer to score on the candidate's own
  * hold-out (`--baseline-model-dir`, docs/trainer-contract.md section 7); undefined when nothing of ours serves.
  */
-async function servingModelDir(ctx: StepContext, runId: string): Promise<string | undefined> {
+async function servingBaseline(
+  ctx: StepContext,
+  runId: string,
+): Promise<{ runId: string; modelDir: string } | undefined> {
   const serving = await servingRunOf(ctx, await ctx.ports.endpoint.getEndpoint());
   const dir = serving && serving.runId !== runId ? serving.training?.baseOutputDir : undefined;
-  return dir ? `${dir.replace(/\/?$/, '/')}model/` : undefined;
+  return serving && dir ? { runId: serving.runId, modelDir: `${dir.replace(/\/?$/, '/')}model/` } : undefined;
 }
 
 async function startTraining(ctx: StepContext, r: RunRecord, retaken: boolean): Promise<Acted> {
@@ -120,7 +123,8 @@ async function startTraining(ctx: StepContext, r: RunRecord, retaken: boolean): 
       return { outcome: acted.outcome };
     }
     const existing = retaken ? await ctx.ports.training.findTrainingForRun(runId) : undefined;
-    const baselineModelDir = existing ? undefined : await servingModelDir(ctx, runId);
+    // A training found after a crash: which baseline its lost start passed is unknown, so none is recorded.
+    const baseline = existing ? undefined : await servingBaseline(ctx, runId);
     const machineType = runTrainingMachine(r, ctx.config.trainingMachineType);
     const training =
       existing ??
@@ -130,7 +134,7 @@ async function startTraining(ctx: StepContext, r: RunRecord, retaken: boolean): 
         datasetUri: pinnedDatasetUri(r.dataset as DatasetLineage),
         endpointVersion: r.training?.endpointVersion as number,
         baseOutputDir: r.training?.baseOutputDir as string,
-        ...(baselineModelDir ? { baselineModelDir } : {}),
+        ...(baseline ? { baselineModelDir: baseline.modelDir } : {}),
         machineType,
       }));
     let updated;
@@ -139,6 +143,7 @@ async function startTraining(ctx: StepContext, r: RunRecord, retaken: boolean): 
         type: 'trainingStarted',
         at: nowIso(ctx),
         trainingName: training.name,
+        ...(baseline ? { baselineRunId: baseline.runId } : {}),
       });
     } catch (err) {
       if (classifyError(err) !== 'transient') throw err;

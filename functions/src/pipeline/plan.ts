@@ -226,9 +226,14 @@ function planTraining(r: RunRecord, o: Observation, c: PlanConfig): Action {
   if (!m) return { kind: 'wait', why: 'metrics not read' };
   if ('error' in m) return { kind: 'fail', from: ['TRAINING'], reason: 'MetricsMissing', message: m.error };
   if (!o.endpoint) return { kind: 'wait', why: 'endpoint not read' };
+  // The trainer's baseline figures are like for like only while the run they scored still serves (a rollback or a
+  // newer go-live while this one trained makes them another version's); else the serving run's recorded figure.
+  const baselineRunId = r.training?.baselineRunId;
+  const staleBaseline = m.file.baseline !== undefined && (!o.serving || baselineRunId !== o.serving.runId);
   const gate = decideGate(m.policy, {
-    candidate: m.file,
+    candidate: staleBaseline ? { ...m.file, baseline: undefined } : m.file,
     ...(o.serving?.metrics ? { servingRecorded: o.serving.metrics } : {}),
+    ...(staleBaseline ? { staleBaseline: baselineRunId ?? 'unknown' } : {}),
   });
   const figures = usableFigures(m.file.metrics);
   if (!gate.promote) return { kind: 'hold', model: s.model, metrics: figures, gate };

@@ -140,6 +140,11 @@ export interface RunRecord {
     /** The machine it trains on, picked by the dataset's size when the run entered TRAINING (TRAINING_MACHINE_BANDS). */
     machineType?: string;
     name?: string;
+    /**
+     * The serving run whose model the training got as --baseline-model-dir (absent: none given). The gate takes the
+     * trainer's baseline figures as like for like only while that run still serves.
+     */
+    baselineRunId?: string;
     model?: { name: string; versionId: string };
   };
   metrics?: Record<string, number>;

@@ -41,7 +41,7 @@ export type RunEvent =
       machineType: string;
     }
   | { type: 'endpointVersionAllocated'; at: string; endpointVersion: number }
-  | { type: 'trainingStarted'; at: string; trainingName: string }
+  | { type: 'trainingStarted'; at: string; trainingName: string; baselineRunId?: string }
   | {
       type: 'claimDeploy';
       at: string;
@@ -166,7 +166,14 @@ function transition(r: RunRecord, e: RunEvent): RunRecord | undefined {
       return { ...touch(r, e.at), training: { ...r.training, endpointVersion: e.endpointVersion } };
     case 'trainingStarted':
       if (r.state !== 'TRAINING' || r.training?.name) return undefined;
-      return { ...touch(r, e.at), training: { ...r.training, name: e.trainingName } };
+      return {
+        ...touch(r, e.at),
+        training: {
+          ...r.training,
+          name: e.trainingName,
+          ...(e.baselineRunId ? { baselineRunId: e.baselineRunId } : {}),
+        },
+      };
     case 'claimDeploy':
       if (r.state === 'TRAINING')
         return {

@@ -1,5 +1,6 @@
 // Every state × observation row of the engine's decision: plan(record, observation, config) → one action.
 import assert from 'node:assert/strict';
+import type { GateDecision } from '../../../functions/src/contract/gate-comparison';
 import {
   needs,
   needsEndpoint,
@@ -280,7 +281,7 @@ const ROWS: [string, RunRecord, Observation, Action['kind'], Partial<Action>?][]
   ],
   [
     'TRAINING, worse than the serving figure recorded on other rows, better on the same rows → claim (like-for-like)',
-    training({ name: 'tp/1' }),
+    training({ name: 'tp/1', baselineRunId: older.runId }),
     o({
       training: trained('SUCCEEDED', { model }),
       metrics: { file: { metrics: { accuracy: 0.72 }, baseline: { metrics: { accuracy: 0.7 } } }, policy },
@@ -289,6 +290,28 @@ const ROWS: [string, RunRecord, Observation, Action['kind'], Partial<Action>?][]
     }),
     'claimDeploy',
     { metrics: { accuracy: 0.72 } },
+  ],
+  [
+    'TRAINING, the baseline scored is a run that no longer serves (rolled back, or overtaken) → its figures unused, hold',
+    training({ name: 'tp/1', baselineRunId: 'rolled-back-run' }),
+    o({
+      training: trained('SUCCEEDED', { model }),
+      metrics: { file: { metrics: { accuracy: 0.72 }, baseline: { metrics: { accuracy: 0.7 } } }, policy },
+      endpoint,
+      serving: older,
+    }),
+    'hold',
+  ],
+  [
+    'TRAINING, a baseline in metrics.json but none recorded as given (a training found after a crash) → recorded, hold',
+    training({ name: 'tp/1' }),
+    o({
+      training: trained('SUCCEEDED', { model }),
+      metrics: { file: { metrics: { accuracy: 0.72 }, baseline: { metrics: { accuracy: 0.7 } } }, policy },
+      endpoint,
+      serving: older,
+    }),
+    'hold',
   ],
   [
     'TRAINING, no baseline scored: the recorded serving figure, not like-for-like → hold',
@@ -534,6 +557,19 @@ describe('pipeline/plan', () => {
         assert.deepEqual((action as Record<string, unknown>)[k] ?? false, v, `${k} of ${JSON.stringify(action)}`);
     });
   }
+
+  it('a baseline from a run that no longer serves is not like for like: the recorded figure decides, and says why', () => {
+    const scored = { file: { metrics: { accuracy: 0.8 }, baseline: { metrics: { accuracy: 0.9 } } }, policy };
+    const obs = o({ training: trained('SUCCEEDED', { model }), metrics: scored, endpoint, serving: older });
+    const fresh = plan(training({ name: 'tp/1', baselineRunId: older.runId }), obs, config);
+    assert.equal(fresh.kind, 'hold', 'scored against the serving run: 0.8 < 0.9 - tolerance');
+    const stale = plan(training({ name: 'tp/1', baselineRunId: 'rolled-back-run' }), obs, config);
+    assert.equal(stale.kind, 'claimDeploy', JSON.stringify(stale));
+    const gate = (stale as { gate: GateDecision }).gate;
+    assert.equal(gate.comparison, 'recorded');
+    assert.equal(gate.serving, older.metrics.accuracy);
+    assert.match(gate.rows ?? '', /the baseline the trainer scored \(run rolled-back-run\) no longer serves/);
+  });
 
   it('every state has rows', () => {
     const states = new Set(ROWS.map(([, r]) => r.state));
