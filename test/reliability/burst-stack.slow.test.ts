@@ -1,4 +1,5 @@
-// A burst on the local stack (real processes, the router, the twins): 20 distinct CSVs written within one second,
+// A burst on the local stack (real processes, the router, the twins), onto an endpoint already serving a first version:
+// 20 distinct CSVs written within one second,
 // every event redelivered — each finalize POSTed again to the function server and dispatched again through the router,
 // each build and training notice copied the same two ways the moment the twin publishes it. Then: one build and one
 // training per drop (none only for a run superseded before its training), exactly KEEP_DEPLOYED_VERSIONS deployed
@@ -126,6 +127,15 @@ describe('reliability: a burst of distinct drops on the local stack', function (
     });
 
     const csv = await readFile(join(REPO, 'trainer/data/train.csv'), 'utf8');
+    const ledger = new RunLedger(stack.store, 'artifacts');
+    // The burst lands on a serving endpoint, as in production: without a version serving first, the newest drop may
+    // go live before any other and supersede them all, leaving no previous version to keep or roll back to.
+    const first = await stack.store.write('data', 'datasets/serving.csv', csv, { contentType: 'text/csv' });
+    copies.push(stack.router.dispatch(storageFinalizedEvent(first), 'data'));
+    await until('the first version to serve', async () => {
+      const rs = await ledger.list();
+      return rs.some((r) => r.dataset?.name === 'datasets/serving.csv' && r.state === 'DEPLOYED') ? true : undefined;
+    });
     const writeStart = Date.now();
     const infos = await Promise.all(
       Array.from({ length: DROPS }, (_, i) =>
@@ -140,13 +150,12 @@ describe('reliability: a burst of distinct drops on the local stack', function (
       copies.push(postLikePush(urlOf('onDatasetFinalized'), event, statuses), stack.router.dispatch(event, 'data'));
     }
 
-    const ledger = new RunLedger(stack.store, 'artifacts');
     const settled = (r: RunRecord) =>
       FINAL_STATES.has(r.state) &&
       (r.state !== 'DEPLOYED' || r.deploy?.undeployed !== undefined || !!r.deploy?.undeployedAt);
     const runs = await until('every run final, its clean-up recorded, every endpoint operation done', async () => {
       const rs = await ledger.list();
-      if (rs.length < DROPS || !rs.every(settled)) return undefined;
+      if (rs.length < DROPS + 1 || !rs.every(settled)) return undefined;
       const ops = await listJson<LocalOperation>(stack.store, TWIN_STATE_BUCKET, 'operations/');
       return ops.every((o) => o.done) ? rs : undefined;
     });
@@ -158,7 +167,8 @@ describe('reliability: a burst of distinct drops on the local stack', function (
     const outcomes: Record<string, number> = {};
     const problems: string[] = [];
     let duplicates = 0;
-    for (const r of runs) {
+    const burst = runs.filter((r) => r.dataset?.name?.startsWith('datasets/burst-'));
+    for (const r of burst) {
       const superseded = r.state === 'FAILED' && r.errors[0]?.reason === 'Superseded';
       count(outcomes, superseded ? 'FAILED Superseded' : r.state);
       if (r.state === 'FAILED' && !superseded) problems.push(`${r.runId} FAILED: ${JSON.stringify(r.errors)}`);
@@ -170,7 +180,7 @@ describe('reliability: a burst of distinct drops on the local stack', function (
     }
     // The endpoint: exactly K deployed, the newest passing drop serving.
     const endpoint = (await readJson<LocalEndpoint>(stack.store, TWIN_STATE_BUCKET, 'endpoints/local-endpoint.json'))!;
-    const passing = runs.filter((r) => r.gate?.promote);
+    const passing = burst.filter((r) => r.gate?.promote);
     // The engine's order of drops: generation, the run id breaking a tie (distinct objects written in the same
     // millisecond share a generation, here as on Cloud Storage, where generations are per object).
     const newest = passing.reduce((a, b) => (newerDrop(b, a) ? b : a));
@@ -209,16 +219,17 @@ describe('reliability: a burst of distinct drops on the local stack', function (
       serverErrors,
       crashes: stack.functions.reduce((n, f) => n + f.starts - 1, 0),
       duplicates,
-      lost: runs.filter((r) => !FINAL_STATES.has(r.state)).length,
+      lost: burst.filter((r) => !FINAL_STATES.has(r.state)).length,
       notes:
-        `${DROPS} files written in ${writeMs} ms; every finalize and ${noticeCopies} build/training notices copied ` +
+        `a first version serving, then ${DROPS} files written in ${writeMs} ms; every finalize and ${noticeCopies} build/training notices copied ` +
         `(a direct POST + a router copy each); settled in ${(settledMs / 1000).toFixed(1)} s; ` +
         `${endpoint.deployedModels.length} deployed (keep ${keep}); ${opsAfter.length} endpoint operations, ` +
         `${overlaps.length} overlapping (twin createTime/endTime); rollback (CLI) exit ${cli.code} in ` +
         `${(rollbackMs / 1000).toFixed(1)} s; FAILED Superseded = an older drop passing its gate once a newer one served`,
     });
     assert.deepEqual(problems, []);
-    assert.equal(runs.length, DROPS);
+    assert.equal(runs.length, DROPS + 1);
+    assert.equal(burst.length, DROPS);
     assert.equal(endpoint.deployedModels.length, keep, JSON.stringify(endpoint.deployedModels.map((m) => m.id)));
     assert.equal(serving, newest.deploy?.deployedModelId, `the newest passing drop ${newest.runId} serves`);
     assert.equal(wentLive.at(-1), serving, 'the last deployment to go live is the one serving');
