@@ -2,21 +2,19 @@
 // dropped again → endpoint_version 2 with the replace split; a bad file → REJECTED without a build; the stack
 // killed during training and started again → that run finishes, exactly once.
 import assert from 'node:assert/strict';
-import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunRecord } from '../../functions/src/pipeline/run-record';
 import { isTerminal } from '../../functions/src/pipeline/run-state';
-import { RunReader } from '../../functions/src/cli/runs';
+import type { RunReader } from '../../functions/src/cli/runs';
 import { pidAlive } from '../../functions/src/local/child-process';
 import type { LocalEndpoint } from '../../functions/src/local/endpoint-twin';
 import { listJson, readJson } from '../../functions/src/local/json-objects';
-import { localLayout } from '../../functions/src/local/layout';
 import type { LocalModel } from '../../functions/src/local/model-registry-twin';
-import { LocalObjectStore } from '../../functions/src/local/object-store';
+import type { LocalObjectStore } from '../../functions/src/local/object-store';
 import type { LocalTrainingJob } from '../../functions/src/local/training-twin';
 import type { LocalBuild } from '../../functions/src/local/build-twin';
-import { startStackChild, until, type StackChild } from './support/stack-child';
+import { closeStackChild, openStackChild, startStackChild, until, type StackChild } from './support/stack-child';
 
 const REPO = join(__dirname, '../..');
 
@@ -44,17 +42,8 @@ describe('e2e: the local stack, drop to served prediction', function () {
     return (await res.json()) as { predictions: { survived: number; probability: number }[]; deployedModelId: string };
   };
 
-  before(async () => {
-    root = await mkdtemp(join(tmpdir(), 'e2e-'));
-    store = new LocalObjectStore(localLayout(root));
-    runs = new RunReader(store, 'artifacts');
-    stack = await startStackChild(root);
-  });
-  after(async () => {
-    stack?.child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 500));
-    await rm(root, { recursive: true, force: true });
-  });
+  before(async () => ({ root, store, runs, stack } = await openStackChild('e2e-')));
+  after(() => closeStackChild(stack, root));
 
   let first: RunRecord;
 

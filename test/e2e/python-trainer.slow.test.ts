@@ -5,17 +5,15 @@
 // Needs python3 with scikit-learn and jsonschema (Debian: apt-get install python3-sklearn python3-jsonschema).
 //   npx mocha --no-config -r tsx/cjs --timeout 300000 test/e2e/python-trainer.slow.test.ts
 import assert from 'node:assert/strict';
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sampleInstances, trainerSamples } from '../../functions/src/cli/trainer-samples';
-import { RunReader } from '../../functions/src/cli/runs';
+import type { RunReader } from '../../functions/src/cli/runs';
 import type { LocalEndpoint } from '../../functions/src/local/endpoint-twin';
 import { readJson } from '../../functions/src/local/json-objects';
-import { localLayout } from '../../functions/src/local/layout';
-import { LocalObjectStore } from '../../functions/src/local/object-store';
+import type { LocalObjectStore } from '../../functions/src/local/object-store';
 import type { RunRecord } from '../../functions/src/pipeline/run-record';
-import { startStackChild, until } from './support/stack-child';
+import { closeStackChild, openStackChild, until } from './support/stack-child';
 import type { StackChild } from './support/stack-child';
 
 const REPO = join(__dirname, '../..');
@@ -74,17 +72,8 @@ describe('e2e (slow): the Python trainer through the local flow', function () {
     return (await res.json()) as { predictions: { value: number }[]; deployedModelId: string };
   }
 
-  before(async () => {
-    root = await mkdtemp(join(tmpdir(), 'e2e-python-'));
-    store = new LocalObjectStore(localLayout(root));
-    runs = new RunReader(store, 'artifacts');
-    stack = await startStackChild(root, { trainerDir: TRAINER });
-  });
-  after(async () => {
-    stack?.child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 1000));
-    await rm(root, { recursive: true, force: true });
-  });
+  before(async () => ({ root, store, runs, stack } = await openStackChild('e2e-python-', { trainerDir: TRAINER })));
+  after(() => closeStackChild(stack, root, 1000));
 
   it('drop → build → train → gate on RMSE → DEPLOYED → predictions from the Python server', async () => {
     first = await drop(join(TRAINER, 'data/diabetes.csv'), 'diabetes.csv');

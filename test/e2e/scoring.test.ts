@@ -3,18 +3,16 @@
 // trainer's prediction and its probability, in input order), scored by the batch twin running the serving image's
 // server; a second drop after a new version deploys is scored with that version, and its run records it.
 import assert from 'node:assert/strict';
-import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { RunReader } from '../../functions/src/cli/runs';
+import type { RunReader } from '../../functions/src/cli/runs';
 import { readJson } from '../../functions/src/local/json-objects';
-import { localLayout } from '../../functions/src/local/layout';
 import type { LocalBatchJob } from '../../functions/src/local/batch-twin';
-import { LocalObjectStore } from '../../functions/src/local/object-store';
+import type { LocalObjectStore } from '../../functions/src/local/object-store';
 import type { RunRecord } from '../../functions/src/pipeline/run-record';
 import { isTerminal } from '../../functions/src/pipeline/run-state';
-import { startStackChild, until, type StackChild } from './support/stack-child';
+import { closeStackChild, openStackChild, until, type StackChild } from './support/stack-child';
 
 const REPO = join(__dirname, '../..');
 const TEST_CSV = join(REPO, 'test/fixtures/titanic/test.csv');
@@ -40,17 +38,8 @@ describe('e2e: batch scoring on the local stack', function () {
   const train = () => drop(stack.dropFolder, 'datasets/', join(REPO, 'trainer/data/train.csv'), 'train.csv');
   const score = (as: string) => drop(stack.scoringFolder, 'score/', TEST_CSV, as);
 
-  before(async () => {
-    root = await mkdtemp(join(tmpdir(), 'e2e-scoring-'));
-    store = new LocalObjectStore(localLayout(root));
-    runs = new RunReader(store, 'artifacts');
-    stack = await startStackChild(root);
-  });
-  after(async () => {
-    stack?.child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 500));
-    await rm(root, { recursive: true, force: true });
-  });
+  before(async () => ({ root, store, runs, stack } = await openStackChild('e2e-scoring-')));
+  after(() => closeStackChild(stack, root));
 
   it('after a deploy, test.csv under score/ comes back as test.predictions.csv: 418 rows in input order', async () => {
     const trained = await train();

@@ -158,8 +158,8 @@ const entriesOf = (p: unknown): [string, unknown][] => (isRecord(p) ? Object.ent
 
 /**
  * The job's output lines, keyed by row, in bounded memory per row: one state byte, and per prediction field 8 bytes
- * (a number, or the code of a value kept once: labels, strings, null) plus 1 kind byte. A Titanic prediction
- * `{survived, probability}` costs 19 bytes a row (about 0.5 GB for 27 million rows, a 2 GB file of them); distinct
+ * (a number, or the code of a value kept once: labels, strings, null) plus 1 kind byte. A prediction of two fields
+ * (a label and its probability) costs 19 bytes a row (about 0.5 GB for 27 million rows); distinct
  * non-numeric values are kept once each. Lines come in any order and any number of files; `add` each, then read the
  * rows back in input order with `cells`, and `resultsError` says whether every row had exactly one prediction.
  */

@@ -1,8 +1,13 @@
 // Starts test/e2e/support/stack-process.ts in a process of its own and waits for its ready line.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { RunReader } from '../../../functions/src/cli/runs';
+import { localLayout } from '../../../functions/src/local/layout';
+import { LocalObjectStore } from '../../../functions/src/local/object-store';
 
 const REPO = join(__dirname, '../../..');
 
@@ -34,6 +39,28 @@ export async function startStackChild(root: string, opts: StackChildOptions = {}
     child.once('exit', (code) => reject(new Error(`stack exited with ${code}`)));
   });
   return { child, ...(JSON.parse(line) as Omit<StackChild, 'child'>) };
+}
+
+/** A suite's stack: its folder, the child, and the store and runs read from that folder. */
+export interface OpenStack {
+  root: string;
+  stack: StackChild;
+  store: LocalObjectStore;
+  runs: RunReader;
+}
+
+/** Starts a stack child in a new temporary folder named by `prefix` (a suite's `before`). */
+export async function openStackChild(prefix: string, opts: StackChildOptions = {}): Promise<OpenStack> {
+  const root = await mkdtemp(join(tmpdir(), prefix));
+  const store = new LocalObjectStore(localLayout(root));
+  return { root, store, runs: new RunReader(store, 'artifacts'), stack: await startStackChild(root, opts) };
+}
+
+/** Stops the child, gives it `graceMs` to let its own children go, and removes the folder (a suite's `after`). */
+export async function closeStackChild(stack: StackChild | undefined, root: string, graceMs = 500): Promise<void> {
+  stack?.child.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, graceMs));
+  await rm(root, { recursive: true, force: true });
 }
 
 /** Polls `fn` until it returns a value. */

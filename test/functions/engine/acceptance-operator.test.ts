@@ -9,9 +9,9 @@ import type { RunRecord } from '../../../functions/src/pipeline/run-record';
 import { reportInputFromRecord } from '../../../functions/src/report/from-run-record';
 import { trafficShown } from '../../../functions/src/report/record-sections';
 import { stageTimings } from '../../../functions/src/report/timings';
-import { harness, registryModelExists, type Harness } from '../../support/functions-harness';
+import { type Harness } from '../../support/functions-harness';
 import { later, liveRun, tick, trainedRun } from './acceptance-flow';
-import { useRealVertexEndpoint, type RealVertex } from './vertex-endpoint-stand-in';
+import { realVertexHarness, type RealVertex } from './vertex-endpoint-stand-in';
 
 const MODEL = 'projects/p/locations/r/models/titanic';
 const ops = { by: 'test', everyMs: 1, timeoutMs: 2000 };
@@ -39,9 +39,7 @@ describe('engine acceptance: operator commands and the record afterwards (real V
   let h: Harness;
   let vertex: RealVertex;
   beforeEach(async () => {
-    h = await harness({ KEEP_DEPLOYED_VERSIONS: '2' });
-    vertex = await useRealVertexEndpoint(h);
-    await registryModelExists(h);
+    ({ h, vertex } = await realVertexHarness({ KEEP_DEPLOYED_VERSIONS: '2' }));
   });
   afterEach(() => h.close());
 

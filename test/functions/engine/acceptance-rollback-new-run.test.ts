@@ -3,18 +3,18 @@
 // endpoint and model clients (transport stubbed, every request proto-checked).
 import assert from 'node:assert/strict';
 import { rollback } from '../../../functions/src/engine/operator';
-import { harness, registryModelExists, type Harness } from '../../support/functions-harness';
+import { type Harness } from '../../support/functions-harness';
 import { liveRun, tick } from './acceptance-flow';
-import { useRealVertexEndpoint } from './vertex-endpoint-stand-in';
+import { realVertexHarness } from './vertex-endpoint-stand-in';
 
 describe('engine acceptance: rollback then a new run (real Vertex endpoint client)', () => {
   let h: Harness;
   afterEach(() => h.close());
 
   it('keep-K keeps the version serving before the new one, and the next rollback targets it', async () => {
-    h = await harness({ KEEP_DEPLOYED_VERSIONS: '2' });
-    const vertex = await useRealVertexEndpoint(h);
-    await registryModelExists(h);
+    const made = await realVertexHarness({ KEEP_DEPLOYED_VERSIONS: '2' });
+    h = made.h;
+    const { vertex } = made;
     await liveRun(h, 'datasets/a.csv', 0.8);
     const v2 = await liveRun(h, 'datasets/b.csv', 0.81);
     const v3 = await liveRun(h, 'datasets/c.csv', 0.82);

@@ -7,9 +7,9 @@ import sinon from 'sinon';
 import { SERVING_HISTORY_OBJECT } from '../../../functions/src/ledger/serving-history';
 import { RunLedger } from '../../../functions/src/ledger/run-ledger';
 import { promote, rollback } from '../../../functions/src/engine/operator';
-import { harness, registryModelExists, type Harness } from '../../support/functions-harness';
+import { type Harness } from '../../support/functions-harness';
 import { liveRun, tick } from './acceptance-flow';
-import { useRealVertexEndpoint, type RealVertex } from './vertex-endpoint-stand-in';
+import { realVertexHarness, type RealVertex } from './vertex-endpoint-stand-in';
 
 const ops = { by: 'test', everyMs: 1, timeoutMs: 2000 };
 const deployedIds = (h: Harness) => h.endpoint.state.deployedModels.map((m) => m.id).sort();
@@ -25,9 +25,7 @@ describe('engine/endpoint: the serving history document', () => {
   });
 
   it('go-live, keep-K, promote and rollback never call RunLedger.list()', async () => {
-    h = await harness({ KEEP_DEPLOYED_VERSIONS: '2', TRAFFIC_POLICY: 'canary:20' });
-    vertex = await useRealVertexEndpoint(h);
-    await registryModelExists(h);
+    ({ h, vertex } = await realVertexHarness({ KEEP_DEPLOYED_VERSIONS: '2', TRAFFIC_POLICY: 'canary:20' }));
     const v1 = await liveRun(h, 'datasets/a.csv', 0.8); // the first go-live writes the document
     await tick(h);
 
@@ -47,9 +45,7 @@ describe('engine/endpoint: the serving history document', () => {
   });
 
   it('records of before the document: built once from the ledger (serving order, not version order), then read', async () => {
-    h = await harness({ KEEP_DEPLOYED_VERSIONS: '2' });
-    vertex = await useRealVertexEndpoint(h);
-    await registryModelExists(h);
+    ({ h, vertex } = await realVertexHarness({ KEEP_DEPLOYED_VERSIONS: '2' }));
     await liveRun(h, 'datasets/a.csv', 0.8);
     const v2 = await liveRun(h, 'datasets/b.csv', 0.81);
     const v3 = await liveRun(h, 'datasets/c.csv', 0.82); // keep-K undeploys v1

@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { readCasJson } from '../../../functions/src/ledger/cas';
 import { ENDPOINT_LEASE_OBJECT, type EndpointLease } from '../../../functions/src/ledger/endpoint-lease';
 import { OperatorError, rollback } from '../../../functions/src/engine/operator';
-import { harness, registryModelExists, type Harness } from '../../support/functions-harness';
+import { type Harness } from '../../support/functions-harness';
 import { later, liveRun, tick, trainedRun } from './acceptance-flow';
-import { useRealVertexEndpoint, type RealVertex } from './vertex-endpoint-stand-in';
+import { realVertexHarness, type RealVertex } from './vertex-endpoint-stand-in';
 
 /** Every endpoint change the fake saw begin or end, in order. */
 function recordChanges(h: Harness): string[] {
@@ -42,9 +42,7 @@ describe('engine/endpoint: the lease covers keep-K undeploys until their operati
   let h: Harness;
   let vertex: RealVertex;
   beforeEach(async () => {
-    h = await harness({ KEEP_DEPLOYED_VERSIONS: '2' });
-    vertex = await useRealVertexEndpoint(h);
-    await registryModelExists(h);
+    ({ h, vertex } = await realVertexHarness({ KEEP_DEPLOYED_VERSIONS: '2' }));
   });
   afterEach(() => h.close());
 

@@ -9,7 +9,13 @@ import { createVertexEndpoint } from '../../../functions/src/gcp/vertex-endpoint
 import { createVertexRegistry } from '../../../functions/src/gcp/vertex-registry';
 import { createLogger } from '../../../functions/src/log';
 import type { TrafficSplit } from '../../../functions/src/ports';
-import { fakeValidator, type Harness, type LogLine } from '../../support/functions-harness';
+import {
+  fakeValidator,
+  harness,
+  registryModelExists,
+  type Harness,
+  type LogLine,
+} from '../../support/functions-harness';
 import { fakeGrpc, packAny, offlineClientOptions, type GrpcCall } from '../../support/gcp-grpc';
 import { protoOptions } from '../../support/gcp-proto-roots';
 import { testSettings } from '../../support/gcp-settings';
@@ -34,6 +40,14 @@ export interface RealVertex {
 }
 
 /** Swaps the harness's endpoint and registry ports for the real adapters over the harness's fakes. */
+/** A functions harness with `env`, the real Vertex endpoint client over the stand-in, and the registry model made. */
+export async function realVertexHarness(env: Record<string, string>): Promise<{ h: Harness; vertex: RealVertex }> {
+  const h = await harness(env);
+  const vertex = await useRealVertexEndpoint(h);
+  await registryModelExists(h);
+  return { h, vertex };
+}
+
 export async function useRealVertexEndpoint(h: Harness): Promise<RealVertex> {
   const settings = testSettings();
   const endpointClient = new EndpointServiceClient(offlineClientOptions());
